@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The membership engine: a pure state machine. It never reads a clock,
+ * opens a socket or touches the kernel: time comes in as arguments,
+ * randomness and sending through struct gossip_io. The agent, the unit
+ * tests and the simulator all drive this same code.
+ *
+ *   gossip_input()  a decrypted datagram arrived
+ *   gossip_tick()   time passed; returns the next deadline
+ *   io->send()      please send these plaintext bytes (<= WIRE_MAX_PLAINTEXT)
+ *   io->changed()   membership changed (drives WireGuard)
+ */
+#ifndef MESHD_GOSSIP_H
+#define MESHD_GOSSIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "../proto/wire.h"
+#include "../proto/identity.h"
+
+struct gossip;
+
+enum gossip_state {
+	GOSSIP_ALIVE = 0,
+	GOSSIP_SUSPECT = 1,
+	GOSSIP_FAILED = 2,   /* tombstone: kept tombstone_ms so stale gossip cannot resurrect */
+	GOSSIP_LEFT = 3,     /* owner's signed leave record */
+};
+
+enum gossip_event {
+	GOSSIP_EV_ADDED = 0,   /* new member (verified record, address not contested) */
+	GOSSIP_EV_UPDATED,     /* newer record (endpoint, address, tags) or back to alive */
+	GOSSIP_EV_SUSPECT,
+	GOSSIP_EV_FAILED,
+	GOSSIP_EV_LEFT,
+	GOSSIP_EV_REMOVED,     /* tombstone expired: forget it */
+	GOSSIP_EV_CONFLICT,    /* record refused its overlay address (held by another) */
+};
+
+struct gossip_member {
+	const struct wire_record *rec;   /* verified; owned by the engine */
+	enum gossip_state state;
+	uint64_t state_since_ms;
+	bool self;
+	bool conflict;                   /* overlay address held by another member */
+	uint8_t wg_public[WIRE_KEY_LEN];
+};
+
+struct gossip_io {
+	void *ctx;
+	uint64_t (*rand64)(void *ctx);
+	void (*send)(void *ctx, const struct wire_addr *to, const uint8_t *buf, size_t len);
+	void (*changed)(void *ctx, enum gossip_event ev, const struct gossip_member *m);
+	/* Optional: the seed told us how it sees us (NAT). May be NULL. */
+	void (*observed)(void *ctx, const struct wire_addr *addr);
+};
+
+struct gossip_config {
+	uint32_t probe_interval_ms;     /* 1000 */
+	uint32_t probe_timeout_ms;      /* 500: direct ack deadline */
+	uint32_t indirect_probes;       /* 3 */
+	uint32_t gossip_interval_ms;    /* 200 */
+	uint32_t gossip_fanout;         /* 3 */
+	uint32_t retransmit_mult;       /* budget = mult * ceil(log10(N+1)) */
+	uint32_t suspicion_min_mult;    /* Lifeguard: min timeout = mult*log10(N)*probe */
+	uint32_t suspicion_max_mult;    /* max = this * min, shortened by confirmations */
+	uint32_t suspicion_confirmations; /* independent confirmations for the minimum */
+	uint32_t sync_interval_ms;      /* anti-entropy with one random member */
+	uint64_t tombstone_ms;          /* 24 h */
+	uint64_t join_retry_ms;         /* resend JOIN until a JOIN_ACK */
+	bool via_overlay;               /* send to overlay_ip:gossip_port after join (tunnel mode) */
+	struct wire_prefix overlay_prefix; /* for derived addresses; family 0 = none */
+};
+
+void gossip_config_defaults(struct gossip_config *cfg);
+
+/*
+ * `self` is the template of our own record (name, overlay, endpoints, ports,
+ * tags, version floor); the engine signs it with `idn` (copied). If
+ * overlay is empty and a prefix is configured, the address is derived.
+ */
+int gossip_new(struct gossip **out, const struct gossip_config *cfg,
+	       const struct identity *idn, const struct wire_record *self,
+	       const struct gossip_io *io, uint64_t now_ms);
+void gossip_free(struct gossip *g);   /* wipes the identity */
+
+/* Start (or restart) joining through these seeds; JOINs are retried by tick. */
+int gossip_join(struct gossip *g, const struct wire_addr *seeds, size_t n, uint64_t now_ms);
+/* A datagram, already opened. from = the datagram's source. 0 or -error (state unchanged). */
+int gossip_input(struct gossip *g, const struct wire_addr *from,
+		 const uint8_t *plain, size_t len, uint64_t now_ms);
+/* Run timers; returns the absolute time of the next deadline. */
+uint64_t gossip_tick(struct gossip *g, uint64_t now_ms);
+/* Sign and spread a leave record. */
+int gossip_leave(struct gossip *g, uint64_t now_ms);
+/* Re-sign our record with new endpoints/tags (e.g. underlay address changed). */
+int gossip_update_self(struct gossip *g, const struct wire_record *self, uint64_t now_ms);
+/* Seed the table with a remembered record (state file); verified; state starts suspect-free alive. */
+int gossip_restore(struct gossip *g, const struct wire_record *rec, uint64_t now_ms);
+
+/* Queries. Pointers stay valid until the next call that mutates g. */
+size_t gossip_size(const struct gossip *g);                 /* members incl. self and tombstones */
+size_t gossip_count(const struct gossip *g, enum gossip_state st);
+const struct gossip_member *gossip_self(const struct gossip *g);
+const struct gossip_member *gossip_find(const struct gossip *g, const uint8_t id[static WIRE_ID_LEN]);
+void gossip_foreach(const struct gossip *g,
+		    void (*fn)(void *arg, const struct gossip_member *m), void *arg);
+bool gossip_joined(const struct gossip *g);
+
+/* Counters for metrics and the simulator. */
+enum { GOSSIP_NTYPES = 11 }; /* WIRE_TYPE_MAX + 1 */
+struct gossip_stats {
+	uint64_t sent_msgs[GOSSIP_NTYPES];
+	uint64_t sent_bytes[GOSSIP_NTYPES];
+	uint64_t recv_msgs[GOSSIP_NTYPES];
+	uint64_t recv_bytes[GOSSIP_NTYPES];
+	uint64_t refused;            /* decode/verify failures */
+	uint64_t refused_by_reason[16];
+	uint64_t probes, probe_failures, suspicions, refutations;
+};
+const struct gossip_stats *gossip_stats(const struct gossip *g);
+
+#endif

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Gossip messages (plaintext, before sealing). One struct for every type:
+ * which fields matter depends on `type`. Every message may carry
+ * piggybacked records and rumours.
+ *
+ * Wire form: msgpack array [type, sender bin8, seq, body..., records
+ * array, rumours array, pad bin] — exact layout per type in msg.c.
+ */
+#ifndef MESHD_PROTO_MSG_H
+#define MESHD_PROTO_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "wire.h"
+
+enum wire_type {
+	WIRE_JOIN = 1,        /* joiner -> seed (underlay): records[0] = joiner's record; padded */
+	WIRE_JOIN_ACK = 2,    /* seed -> joiner: records[0] = seed's, observed, prefix, first members */
+	WIRE_PING = 3,        /* seq, target = id the prober expects to answer */
+	WIRE_PING_REQ = 4,    /* seq, target + target_addr: probe it for me */
+	WIRE_ACK = 5,         /* seq (answers PING; relayed for PING_REQ) */
+	WIRE_NACK = 6,        /* seq: relay could not reach target (Lifeguard) */
+	WIRE_SYNC_DIGEST = 7, /* anti-entropy: bucket sums under `prefix` */
+	WIRE_SYNC_ENTRIES = 8,/* anti-entropy: (short id, version) of one bucket */
+	WIRE_RECORDS = 9,     /* records only (sync answers, gossip with nothing to ride on) */
+	WIRE_LEAVE = 10,      /* records[0] = owner's signed record with WIRE_REC_LEAVING */
+	WIRE_TYPE_MAX = WIRE_LEAVE,
+};
+
+enum wire_liveness { WIRE_LIVE_ALIVE = 0, WIRE_LIVE_SUSPECT = 1, WIRE_LIVE_FAILED = 2 };
+
+/* "origin thinks subject (at version) is suspect/failed" — unsigned claim. */
+struct wire_rumor {
+	uint8_t subject[WIRE_ID_LEN];
+	uint64_t version;
+	uint8_t state;                       /* enum wire_liveness */
+	uint8_t origin[WIRE_SHORT_ID_LEN];
+};
+
+struct wire_sync_bucket {
+	uint64_t hash;   /* sum of entry hashes under this bucket */
+	uint32_t count;  /* number of entries under this bucket */
+};
+
+struct wire_sync_entry {
+	uint8_t id[WIRE_SHORT_ID_LEN];
+	uint64_t version;
+};
+
+#define WIRE_SYNC_REPLY (1U << 0)  /* an answer: do not answer it again */
+
+struct wire_msg {
+	uint8_t type;                        /* enum wire_type */
+	uint8_t sender[WIRE_SHORT_ID_LEN];
+	uint32_t seq;
+
+	/* PING, PING_REQ, ACK, NACK */
+	uint8_t target[WIRE_ID_LEN];
+	struct wire_addr target_addr;        /* PING_REQ */
+
+	/* JOIN_ACK */
+	struct wire_addr observed;           /* joiner's address as the seed saw it */
+	struct wire_prefix overlay_prefix;
+
+	/* SYNC_DIGEST, SYNC_ENTRIES: the id prefix, in nibbles */
+	uint8_t sync_flags;                  /* WIRE_SYNC_* */
+	uint8_t prefix_len;                  /* 0..WIRE_SYNC_MAX_DEPTH */
+	uint8_t prefix[WIRE_SYNC_MAX_DEPTH / 2];
+	uint8_t n_buckets;                   /* 0 or WIRE_SYNC_FANOUT */
+	struct wire_sync_bucket bucket[WIRE_SYNC_FANOUT];
+	uint8_t n_entries;
+	struct wire_sync_entry entry[WIRE_MAX_ENTRIES];
+
+	uint8_t n_records;
+	struct wire_record record[WIRE_MAX_RECORDS];
+	uint8_t n_rumors;
+	struct wire_rumor rumor[WIRE_MAX_RUMORS];
+
+	uint16_t pad;                        /* padding bytes to add (encode) / found (decode) */
+};
+
+/* Zero a message and set type and sender. */
+void msg_init(struct wire_msg *m, uint8_t type, const uint8_t sender_id[static WIRE_ID_LEN]);
+
+/*
+ * Encode; returns bytes written (<= len) or a negative error. Never
+ * produces more than WIRE_MAX_PLAINTEXT bytes (-WIRE_ESPACE instead).
+ */
+int msg_encode(const struct wire_msg *m, uint8_t *buf, size_t len);
+/* Encoded size of m, without writing (for packing piggyback to fit). */
+int msg_encoded_size(const struct wire_msg *m);
+/* Upper bound of what one more record / rumour adds to a message. */
+int msg_record_cost(const struct wire_record *r);
+enum { MSG_RUMOR_COST = 56 };
+
+/*
+ * Decode with every cap enforced; records are decoded but NOT verified
+ * (the engine verifies each once, and skips records it already holds).
+ * Returns 0 or a negative error; on error *m is unspecified.
+ */
+int msg_decode(struct wire_msg *m, const uint8_t *buf, size_t len);
+
+#endif
