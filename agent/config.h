@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * meshd configuration: one `key = value` line per long flag in the config
+ * file, the same keys as flags on the command line. Flags win over the
+ * file; a `--join` flag replaces the file's join list instead of adding to
+ * it. Addresses stay strings here (syntax-checked only) so that parsing
+ * has no dependency on the wire module; main.c converts them.
+ */
+#ifndef MESHD_AGENT_CONFIG_H
+#define MESHD_AGENT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum {
+	CONFIG_MAX_JOIN = 16,
+	CONFIG_MAX_TAGS = 4,
+	CONFIG_IFNAME_MAX = 15,
+	CONFIG_LINE_MAX = 1024,
+};
+
+enum config_backend { CONFIG_BACKEND_AUTO = 0, CONFIG_BACKEND_KERNEL,
+		      CONFIG_BACKEND_USERSPACE, CONFIG_BACKEND_NONE };
+
+struct meshd_config {
+	char interface[CONFIG_IFNAME_MAX + 1];
+	char *network_key;       /* path of the network key file */
+	char *address;           /* pinned overlay CIDR, NULL = derived */
+	char *prefix;            /* overlay prefix for derived addresses */
+	uint16_t listen_port;    /* WireGuard */
+	uint16_t gossip_port;
+	char *endpoint;          /* advertised underlay HOST:PORT, NULL = guessed */
+	size_t n_join;
+	char *join[CONFIG_MAX_JOIN];
+	bool join_from_flags;     /* the list came from --join flags */
+	char *bind;              /* underlay address of the gossip socket, NULL = all */
+	char *state_dir;
+	char *socket;
+	enum config_backend backend;
+	char *name;              /* NULL = host name */
+	uint32_t mtu;
+	uint16_t keepalive;      /* seconds, 0 = off */
+	int log_level;           /* enum log_level */
+	bool syslog;
+	char *event_hook;
+	char *metrics;           /* ADDR:PORT or PORT, NULL = off */
+	uint32_t failed_grace;   /* seconds a failed member stays programmed */
+	size_t n_tags;
+	char *tags[CONFIG_MAX_TAGS]; /* "key=value" */
+	bool tags_from_flags;
+	char *config_file;       /* where the file values came from, if any */
+};
+
+void config_defaults(struct meshd_config *cfg);
+void config_free(struct meshd_config *cfg);
+
+/*
+ * Set one key (a long flag name without dashes) from text. from_flag marks
+ * a command-line value (for the join list's replace rule). On error, err
+ * gets a sentence without the location; returns 0 or -EINVAL.
+ */
+int config_set(struct meshd_config *cfg, const char *key, const char *value,
+	       bool from_flag, char *err, size_t errlen);
+
+/* Parse a config file; errors name "FILE:LINE". 0 or -errno. */
+int config_parse_file(struct meshd_config *cfg, const char *path, char *err, size_t errlen);
+/* Same over an open stream (tests, stdin); `name` is used in messages. */
+int config_parse_stream(struct meshd_config *cfg, FILE *f, const char *name,
+			char *err, size_t errlen);
+
+/*
+ * The whole command line: defaults, then the --config file, then flags.
+ * Returns 0, 1 when --help or --version was printed (caller exits 0),
+ * or -EINVAL with err filled.
+ */
+int config_load(struct meshd_config *cfg, int argc, char **argv, char *err, size_t errlen);
+
+/* Cross-field checks and derived defaults (state dir, socket). */
+int config_finish(struct meshd_config *cfg, char *err, size_t errlen);
+
+/* Every key in canonical `key = value` form (golden tests, --print-config). */
+void config_dump(const struct meshd_config *cfg, FILE *out);
+void config_usage(FILE *out);
+
+const char *config_backend_name(enum config_backend b);
+
+#endif

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Config parsing: a golden file with every key, flags over the file,
+ * line-numbered errors for bad lines, derived defaults.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+static char *dump(const struct meshd_config *cfg)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	config_dump(cfg, f);
+	fclose(f);
+	return out;
+}
+
+static void golden_every_key(void **state)
+{
+	struct meshd_config cfg;
+	char err[512] = "";
+	char *got, *want;
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(config_parse_file(&cfg, GOLDEN_DIR "/all-keys.conf", err, sizeof(err)), 0);
+	assert_int_equal(config_finish(&cfg, err, sizeof(err)), 0);
+	got = dump(&cfg);
+	want = slurp(GOLDEN_DIR "/all-keys.expected");
+	assert_string_equal(got, want);
+
+	/* The dump is itself a valid config that reads back to the same dump. */
+	{
+		struct meshd_config again;
+		FILE *f = fmemopen(got, strlen(got), "r");
+		char *got2;
+
+		config_defaults(&again);
+		assert_int_equal(config_parse_stream(&again, f, "dump", err, sizeof(err)), 0);
+		fclose(f);
+		got2 = dump(&again);
+		assert_string_equal(got2, want);
+		free(got2);
+		config_free(&again);
+	}
+	free(got);
+	free(want);
+	config_free(&cfg);
+}
+
+static int load(struct meshd_config *cfg, char *err, size_t errlen, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+
+	argv[argc++] = "meshd";
+	va_start(ap, errlen);
+	for (char *a; (a = va_arg(ap, char *)) != NULL;)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	return config_load(cfg, argc, argv, err, errlen);
+}
+
+static void flags_win_over_file(void **state)
+{
+	struct meshd_config cfg;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(load(&cfg, err, sizeof(err), "--config", GOLDEN_DIR "/all-keys.conf",
+			      "--gossip-port", "7000", "--join", "198.51.100.1:7000",
+			      "--name", "beta", "--tag", "x=y", NULL), 0);
+	assert_int_equal(cfg.gossip_port, 7000);
+	assert_int_equal(cfg.listen_port, 51000);       /* from the file */
+	assert_string_equal(cfg.name, "beta");
+	/* The flag's join list replaces the file's two seeds. */
+	assert_int_equal(cfg.n_join, 1);
+	assert_string_equal(cfg.join[0], "198.51.100.1:7000");
+	assert_int_equal(cfg.n_tags, 1);
+	assert_string_equal(cfg.tags[0], "x=y");
+	assert_string_equal(cfg.config_file, GOLDEN_DIR "/all-keys.conf");
+	config_free(&cfg);
+
+	/* The order of --config among the flags does not matter. */
+	assert_int_equal(load(&cfg, err, sizeof(err), "--mtu", "1300",
+			      "--config", GOLDEN_DIR "/all-keys.conf", NULL), 0);
+	assert_int_equal(cfg.mtu, 1300);
+	assert_int_equal(cfg.n_join, 2);
+	config_free(&cfg);
+}
+
+static void defaults_derived(void **state)
+{
+	struct meshd_config cfg;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(load(&cfg, err, sizeof(err), "--interface", "wg7",
+			      "--network-key", "/k", "--join", "10.0.0.1", "--join", "10.0.0.2:9", NULL), 0);
+	assert_string_equal(cfg.state_dir, "/var/lib/meshd/wg7");
+	assert_string_equal(cfg.socket, "/run/meshd/wg7.sock");
+	assert_string_equal(cfg.prefix, "10.42.0.0/16");
+	assert_int_equal(cfg.listen_port, 51820);
+	assert_int_equal(cfg.gossip_port, 51821);
+	assert_int_equal(cfg.mtu, 1420);
+	assert_int_equal(cfg.backend, CONFIG_BACKEND_AUTO);
+	assert_int_equal(cfg.n_join, 2);
+	assert_non_null(cfg.name);
+	config_free(&cfg);
+}
+
+static void expect_file_error(const char *text, const char *want)
+{
+	struct meshd_config cfg;
+	char err[512] = "";
+	FILE *f = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
+
+	config_defaults(&cfg);
+	assert_int_not_equal(config_parse_stream(&cfg, f, "t.conf", err, sizeof(err)), 0);
+	fclose(f);
+	if (!strstr(err, want))
+		fail_msg("error '%s' does not contain '%s'", err, want);
+	config_free(&cfg);
+}
+
+static void bad_lines_are_numbered(void **state)
+{
+	(void)state;
+	expect_file_error("# ok\ninterface = wg0\nfrobnicate = 1\n", "t.conf:3: unknown key 'frobnicate'");
+	expect_file_error("\n\njust words\n", "t.conf:3: expected 'key = value'");
+	expect_file_error("= 5\n", "t.conf:1: missing key");
+	expect_file_error("listen-port = 0\n", "t.conf:1: listen-port: invalid value '0'");
+	expect_file_error("listen-port = 65536\n", "t.conf:1:");
+	expect_file_error("gossip-port = 12x\n", "t.conf:1:");
+	expect_file_error("mtu = -1\n", "t.conf:1:");
+	expect_file_error("address = 10.42.0.7\n", "t.conf:1: address: '10.42.0.7' is not an address");
+	expect_file_error("address = 10.42.0.7/33\n", "t.conf:1:");
+	expect_file_error("join = 1.2.3.4:\n", "t.conf:1: join:");
+	expect_file_error("join = ::1:5\n", "t.conf:1: join:");
+	expect_file_error("endpoint = 1.2.3.4\n", "t.conf:1: endpoint:");
+	expect_file_error("bind = example.org\n", "t.conf:1: bind:");
+	expect_file_error("backend = magic\n", "t.conf:1: backend: invalid value 'magic'");
+	expect_file_error("syslog = maybe\n", "t.conf:1:");
+	expect_file_error("interface = this-name-is-too-long\n", "t.conf:1: interface:");
+	expect_file_error("interface = ../x\n", "t.conf:1: interface:");
+	expect_file_error("log-level = loud\n", "t.conf:1:");
+	expect_file_error("tag = novalue\n", "t.conf:1: tag:");
+	expect_file_error("network-key =\n", "t.conf:1: network-key: empty value");
+	expect_file_error("config = /etc/other\n", "t.conf:1: unknown key 'config'");
+}
+
+static void long_line_refused(void **state)
+{
+	char text[CONFIG_LINE_MAX + 64];
+
+	(void)state;
+	memset(text, 'a', sizeof(text) - 2);
+	memcpy(text, "name = ", 7);
+	text[sizeof(text) - 2] = '\n';
+	text[sizeof(text) - 1] = '\0';
+	expect_file_error(text, "t.conf:1: line longer than");
+}
+
+static void command_line_errors(void **state)
+{
+	struct meshd_config cfg;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(load(&cfg, err, sizeof(err), "--bogus", NULL), -EINVAL);
+	assert_non_null(strstr(err, "--bogus"));
+	config_free(&cfg);
+	assert_int_equal(load(&cfg, err, sizeof(err), "--network-key", "/k", "stray", NULL), -EINVAL);
+	assert_non_null(strstr(err, "stray"));
+	config_free(&cfg);
+	assert_int_equal(load(&cfg, err, sizeof(err), "--interface", "wg0", NULL), -EINVAL);
+	assert_non_null(strstr(err, "network key"));
+	config_free(&cfg);
+	assert_int_equal(load(&cfg, err, sizeof(err), "--network-key", "/k",
+			      "--listen-port", "99999", NULL), -EINVAL);
+	assert_non_null(strstr(err, "--listen-port"));
+	config_free(&cfg);
+	assert_int_equal(load(&cfg, err, sizeof(err), "--network-key", "/k", "--config",
+			      "/nonexistent/meshd.conf", NULL), -EINVAL);
+	assert_non_null(strstr(err, "/nonexistent/meshd.conf"));
+	config_free(&cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(golden_every_key),
+		cmocka_unit_test(flags_win_over_file),
+		cmocka_unit_test(defaults_derived),
+		cmocka_unit_test(bad_lines_are_numbered),
+		cmocka_unit_test(long_line_refused),
+		cmocka_unit_test(command_line_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
