@@ -52,7 +52,9 @@ t_start=$(date +%s.%N)
 ensure_tools
 kdir=$(ensure_kernel)
 kver=$(ls "$kdir/lib/modules")
-log "kernel $kver from $kdir"
+kimg=$kdir/boot/vmlinux
+[ -e "$kimg" ] || kimg=$kdir/boot/vmlinuz-$kver
+log "kernel $kver: $kimg"
 
 root=$work/root
 build_root "$root" "$kdir/lib/modules/$kver" "$@"
@@ -66,7 +68,7 @@ set +e
 # possible. stdin from /dev/null: CI has none and QEMU must not read a tty.
 timeout -k 10 "$vm_timeout" qemu-system-x86_64 -accel tcg -cpu max -m "$vm_mem" \
 	-smp 1 -nodefaults -no-user-config -display none -no-reboot \
-	-serial stdio -kernel "$kdir/boot/vmlinuz-$kver" -initrd "$work/initrd" \
+	-serial stdio -kernel "$kimg" -initrd "$work/initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=1 mitigations=off" \
 	</dev/null 2>&1 | tr -d '\r' | tee "$console"
 qemu_rc=${PIPESTATUS[0]}
