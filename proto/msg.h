@@ -90,6 +90,13 @@ void msg_init(struct wire_msg *m, uint8_t type, const uint8_t sender_id[static W
 int msg_encode(const struct wire_msg *m, uint8_t *buf, size_t len);
 /* Encoded size of m, without writing (for packing piggyback to fit). */
 int msg_encoded_size(const struct wire_msg *m);
+/*
+ * Set m->pad so the message encodes to at least `size` bytes (exactly,
+ * or one more where the pad's bin header grows); for a JOIN as large as
+ * the JOIN_ACK it asks for. Returns the new encoded size or an error
+ * (-WIRE_ESPACE above WIRE_MAX_PLAINTEXT).
+ */
+int msg_pad_to(struct wire_msg *m, size_t size);
 /* Upper bound of what one more record / rumour adds to a message. */
 int msg_record_cost(const struct wire_record *r);
 enum { MSG_RUMOR_COST = 56 };

@@ -3,14 +3,23 @@
  * Member records: canonical msgpack encoding and the owner's detached
  * Ed25519 signature over it.
  *
- * Wire form: a msgpack array of 11: [id bin32, version uint, name str,
- * overlay array of [family uint, ip bin4|bin16, len uint], addr_gen uint,
- * endpoints array of [family, ip bin, port uint], gossip_port uint,
- * flags uint, tags array of [key str, val str], ...] — the first 10 are
- * the signed body (encoded as their own fixarray 10), the 11th is sig
- * bin64. Canonical means msgpack-c's smallest encodings; the decoder
- * refuses anything else, so a record has exactly one byte form and a
- * changed bit always breaks the signature.
+ * Wire form: a msgpack array of 10:
+ *   [id bin32, version uint, name str, overlay array of [family uint,
+ *    ip bin4|bin16, len uint], addr_gen uint, endpoints array of [family,
+ *    ip bin, port uint], gossip_port uint, flags uint, tags array of
+ *    [key str, val str], sig bin64]
+ * The first 9 are the signed body. The signature covers
+ * RECORD_SIG_CONTEXT followed by the body encoded as its own fixarray 9
+ * (the context keeps a record signature from ever being valid for
+ * anything else the identity key signs). Canonical means msgpack-c's
+ * smallest encodings; the decoder refuses anything else, so a record has
+ * exactly one byte form and a changed bit always breaks the signature.
+ *
+ * Valid (record_validate): name printable UTF-8 <= 63 bytes (may be
+ * empty); overlay: at most one IPv4 and one IPv6, prefix len within the
+ * family; endpoints: IPv4/IPv6 with a non-zero port; gossip_port non-zero;
+ * only WIRE_REC_FLAGS_KNOWN flags; tags: unique non-empty keys of
+ * printable ASCII without spaces, values printable UTF-8.
  */
 #ifndef MESHD_PROTO_RECORD_H
 #define MESHD_PROTO_RECORD_H
@@ -20,7 +29,11 @@
 #include "wire.h"
 #include "identity.h"
 
-enum { RECORD_MAX_ENCODED = 420 };  /* upper bound of any valid record's encoding */
+enum {
+	RECORD_MAX_ENCODED = 457,  /* exact size of the largest valid record's encoding */
+	RECORD_FIELDS = 10,        /* body fields + signature */
+};
+#define RECORD_SIG_CONTEXT "meshd record v1"  /* signed with its NUL: 16 bytes */
 
 struct mp_reader;  /* bounded msgpack cursor: proto/mp_reader.h */
 struct mp_writer;
@@ -40,7 +53,7 @@ int record_decode(struct wire_record *r, const uint8_t *buf, size_t len);
 int record_write(struct mp_writer *w, const struct wire_record *r);
 int record_read(struct mp_reader *rd, struct wire_record *r);
 
-/* Byte-exact comparison of two records including signature. */
+/* 1 if a and b encode to the same bytes (signature included), else 0. */
 int record_same(const struct wire_record *a, const struct wire_record *b);
 
 #endif

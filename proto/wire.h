@@ -32,7 +32,7 @@ enum {
 	WIRE_MAX_TAGS = 4,
 	WIRE_TAG_KEY_MAX = 15,
 	WIRE_TAG_VAL_MAX = 31,
-	WIRE_MAX_DEPTH = 4,        /* msgpack nesting accepted by the decoder */
+	WIRE_MAX_DEPTH = 5,        /* msgpack nesting: message > records > record > overlay > prefix */
 
 	WIRE_MAX_RECORDS = 8,      /* signed records carried in one message */
 	WIRE_MAX_RUMORS = 16,      /* liveness rumours carried in one message */
@@ -113,5 +113,7 @@ int wire_prefix_format(const struct wire_prefix *p, char *buf, size_t len); /* "
 int wire_prefix_parse(struct wire_prefix *p, const char *cidr);
 bool wire_addr_equal(const struct wire_addr *a, const struct wire_addr *b);
 bool wire_prefix_same_ip(const struct wire_prefix *a, const struct wire_prefix *b);
+/* Address bytes of a family: 4, 16, or 0 for anything else. */
+size_t wire_family_len(uint8_t family);
 
 #endif

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/* Fast path: no allocation, one pass, every cap checked before use. */
+#include <string.h>
+
+#include "mp_reader.h"
+#include "msg_rules.h"
+#include "record.h"
+#include "wire_codec.h"
+
+static int read_sync_prefix(struct mp_reader *rd, struct wire_msg *m)
+{
+	mp_read_u8(rd, UINT8_MAX, &m->sync_flags);
+	if (mp_read_u8(rd, WIRE_SYNC_MAX_DEPTH, &m->prefix_len))
+		return rd->err;
+	return mp_read_bin_exact(rd, m->prefix, (m->prefix_len + 1u) / 2);
+}
+
+static int read_buckets(struct mp_reader *rd, struct wire_msg *m)
+{
+	uint32_t n;
+
+	if (mp_enter_array(rd, 0, WIRE_SYNC_FANOUT, &n))
+		return rd->err;
+	for (uint32_t i = 0; i < n; i++) {
+		mp_enter_exact(rd, 2);
+		mp_read_uint(rd, UINT64_MAX, &m->bucket[i].hash);
+		mp_read_u32(rd, UINT32_MAX, &m->bucket[i].count);
+		if (mp_leave(rd))
+			return rd->err;
+	}
+	m->n_buckets = (uint8_t)n;
+	return mp_leave(rd);
+}
+
+static int read_entries(struct mp_reader *rd, struct wire_msg *m)
+{
+	uint32_t n;
+
+	if (mp_enter_array(rd, 0, WIRE_MAX_ENTRIES, &n))
+		return rd->err;
+	for (uint32_t i = 0; i < n; i++) {
+		mp_enter_exact(rd, 2);
+		mp_read_bin_exact(rd, m->entry[i].id, WIRE_SHORT_ID_LEN);
+		mp_read_uint(rd, UINT64_MAX, &m->entry[i].version);
+		if (mp_leave(rd))
+			return rd->err;
+	}
+	m->n_entries = (uint8_t)n;
+	return mp_leave(rd);
+}
+
+static int read_body(struct mp_reader *rd, struct wire_msg *m)
+{
+	switch (m->type) {
+	case WIRE_JOIN_ACK:
+		wire_addr_read(rd, &m->observed);
+		return wire_prefix_read(rd, &m->overlay_prefix);
+	case WIRE_PING:
+	case WIRE_ACK:
+	case WIRE_NACK:
+		return mp_read_bin_exact(rd, m->target, WIRE_ID_LEN);
+	case WIRE_PING_REQ:
+		mp_read_bin_exact(rd, m->target, WIRE_ID_LEN);
+		return wire_addr_read(rd, &m->target_addr);
+	case WIRE_SYNC_DIGEST:
+		read_sync_prefix(rd, m);
+		return read_buckets(rd, m);
+	case WIRE_SYNC_ENTRIES:
+		read_sync_prefix(rd, m);
+		return read_entries(rd, m);
+	}
+	return rd->err;
+}
+
+static int read_rumors(struct mp_reader *rd, struct wire_msg *m)
+{
+	uint32_t n;
+
+	if (mp_enter_array(rd, 0, WIRE_MAX_RUMORS, &n))
+		return rd->err;
+	for (uint32_t i = 0; i < n; i++) {
+		struct wire_rumor *r = &m->rumor[i];
+
+		mp_enter_exact(rd, 4);
+		mp_read_bin_exact(rd, r->subject, WIRE_ID_LEN);
+		mp_read_uint(rd, UINT64_MAX, &r->version);
+		mp_read_u8(rd, WIRE_LIVE_FAILED, &r->state);
+		mp_read_bin_exact(rd, r->origin, WIRE_SHORT_ID_LEN);
+		if (mp_leave(rd))
+			return rd->err;
+	}
+	m->n_rumors = (uint8_t)n;
+	return mp_leave(rd);
+}
+
+static int read_records(struct mp_reader *rd, struct wire_msg *m)
+{
+	uint32_t n;
+
+	if (mp_enter_array(rd, 0, WIRE_MAX_RECORDS, &n))
+		return rd->err;
+	for (uint32_t i = 0; i < n; i++)
+		if (record_read(rd, &m->record[i]))
+			return rd->err;
+	m->n_records = (uint8_t)n;
+	return mp_leave(rd);
+}
+
+/* Zero bytes only: any other content would be a second form of the message. */
+static int read_pad(struct mp_reader *rd, struct wire_msg *m)
+{
+	const uint8_t *pad;
+	size_t n;
+
+	if (mp_read_bin_ref(rd, WIRE_MAX_PLAINTEXT, &pad, &n))
+		return rd->err;
+	for (size_t i = 0; i < n; i++)
+		if (pad[i])
+			return mp_fail(rd, -WIRE_ECANON);
+	m->pad = (uint16_t)n;
+	return 0;
+}
+
+/* The array header must match the type that follows it. */
+static int read_header(struct mp_reader *rd, struct wire_msg *m)
+{
+	uint32_t n;
+	int body;
+
+	if (mp_enter_array(rd, MSG_COMMON_FIELDS, MSG_COMMON_FIELDS + 4, &n))
+		return rd->err;
+	if (mp_read_u8(rd, UINT8_MAX, &m->type))
+		return rd->err;
+	body = msg_body_fields(m->type);
+	if (body < 0)
+		return mp_fail(rd, body);
+	if (n != MSG_COMMON_FIELDS + (uint32_t)body)
+		return mp_fail(rd, -WIRE_ETYPE);
+	mp_read_bin_exact(rd, m->sender, WIRE_SHORT_ID_LEN);
+	return mp_read_u32(rd, UINT32_MAX, &m->seq);
+}
+
+int msg_decode(struct wire_msg *m, const uint8_t *buf, size_t len)
+{
+	struct mp_reader rd;
+	int ret;
+
+	if (len > WIRE_MAX_PLAINTEXT)
+		return -WIRE_ELIMIT;
+	memset(m, 0, sizeof(*m));
+	mp_reader_init(&rd, buf, len);
+	read_header(&rd, m);
+	read_body(&rd, m);
+	read_records(&rd, m);
+	read_rumors(&rd, m);
+	read_pad(&rd, m);
+	mp_leave(&rd);
+	ret = mp_reader_finish(&rd);
+	return ret ? ret : msg_check(m);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal to proto/: the per-type layout and value rules shared by the
+ * encoder and the decoder, so that both refuse exactly the same messages
+ * and decode(encode(m)) / encode(decode(b)) are identities.
+ *
+ * Message: array [type, sender bin8, seq, body..., records, rumours, pad]
+ *   JOIN, RECORDS, LEAVE:  no body
+ *   JOIN_ACK:              observed addr, overlay_prefix prefix
+ *   PING, ACK, NACK:       target bin32
+ *   PING_REQ:              target bin32, target_addr addr
+ *   SYNC_DIGEST:           sync_flags, prefix_len, prefix bin, buckets
+ *                          array of 0 or 16 [hash uint, count uint]
+ *   SYNC_ENTRIES:          sync_flags, prefix_len, prefix bin, entries
+ *                          array of [short id bin8, version uint]
+ * records: array of records (record.h); rumours: array of
+ * [subject bin32, version uint, state uint, origin bin8]; pad: bin of
+ * zero bytes. prefix is ceil(prefix_len / 2) bytes of nibbles, high
+ * nibble first, an unused low nibble zero.
+ */
+#ifndef MESHD_PROTO_MSG_RULES_H
+#define MESHD_PROTO_MSG_RULES_H
+
+#include "msg.h"
+
+enum { MSG_COMMON_FIELDS = 6 };  /* type, sender, seq, records, rumours, pad */
+
+/* Body fields of a known type, or -WIRE_EVERSION. */
+int msg_body_fields(uint8_t type);
+struct mp_writer;
+/* Stream m into w (any size: the WIRE_MAX_PLAINTEXT cap is msg_encode's). */
+int msg_write(struct mp_writer *w, const struct wire_msg *m);
+/* Value rules beyond the msgpack caps; 0 or a negative WIRE error. */
+int msg_check(const struct wire_msg *m);
+
+#endif

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+
+#include "fixture.h"
+
+void fx_identity(struct identity *idn, uint8_t n)
+{
+	uint8_t seed[32];
+
+	for (int i = 0; i < 32; i++)
+		seed[i] = (uint8_t)(i + n);
+	assert_int_equal(identity_init_crypto(), 0);
+	assert_int_equal(identity_from_seed(idn, seed), 0);
+}
+
+void fx_record_typical(struct wire_record *r, const struct identity *idn)
+{
+	memset(r, 0, sizeof(*r));
+	memcpy(r->id, idn->id, WIRE_ID_LEN);
+	r->version = 1735689600123ULL;  /* wall-clock ms, as the agent uses */
+	strcpy(r->name, "node-alpha");
+	r->n_overlay = 1;
+	assert_int_equal(wire_prefix_parse(&r->overlay[0], "10.42.17.3/16"), 0);
+	r->n_endpoints = 1;
+	assert_int_equal(wire_addr_parse(&r->endpoint[0], "203.0.113.77:51820"), 0);
+	r->gossip_port = 51821;
+	assert_int_equal(record_sign(r, idn), 0);
+}
+
+void fx_record_max(struct wire_record *r, const struct identity *idn)
+{
+	memset(r, 0, sizeof(*r));
+	memcpy(r->id, idn->id, WIRE_ID_LEN);
+	r->version = UINT64_MAX;
+	memset(r->name, 'n', WIRE_NAME_MAX);
+	r->n_overlay = 2;
+	assert_int_equal(wire_prefix_parse(&r->overlay[0], "255.255.255.255/32"), 0);
+	assert_int_equal(wire_prefix_parse(&r->overlay[1], "fd00:ffff::ffff/128"), 0);
+	r->addr_gen = UINT8_MAX;
+	r->n_endpoints = 2;
+	assert_int_equal(wire_addr_parse(&r->endpoint[0], "[2001:db8::1]:65535"), 0);
+	assert_int_equal(wire_addr_parse(&r->endpoint[1], "[2001:db8::2]:65535"), 0);
+	r->gossip_port = UINT16_MAX;
+	r->flags = WIRE_REC_FLAGS_KNOWN;
+	r->n_tags = WIRE_MAX_TAGS;
+	for (int i = 0; i < WIRE_MAX_TAGS; i++) {
+		memset(r->tag[i].key, 'k', WIRE_TAG_KEY_MAX);
+		r->tag[i].key[0] = (char)('a' + i);
+		memset(r->tag[i].val, 'v', WIRE_TAG_VAL_MAX);
+	}
+	assert_int_equal(record_sign(r, idn), 0);
+}
+
+void fx_msg_max_body(struct wire_msg *m, uint8_t type)
+{
+	uint8_t sender[WIRE_ID_LEN];
+
+	memset(sender, 0xab, sizeof(sender));
+	msg_init(m, type, sender);
+	m->seq = UINT32_MAX;
+	memset(m->target, 0xcd, WIRE_ID_LEN);
+	assert_int_equal(wire_addr_parse(&m->target_addr, "[2001:db8::7]:65535"), 0);
+	assert_int_equal(wire_addr_parse(&m->observed, "[2001:db8::8]:65535"), 0);
+	assert_int_equal(wire_prefix_parse(&m->overlay_prefix, "fd42::/64"), 0);
+	m->sync_flags = WIRE_SYNC_REPLY;
+	m->prefix_len = WIRE_SYNC_MAX_DEPTH;
+	memset(m->prefix, 0xef, sizeof(m->prefix));
+	if (type == WIRE_SYNC_DIGEST) {
+		m->n_buckets = WIRE_SYNC_FANOUT;
+		for (int i = 0; i < WIRE_SYNC_FANOUT; i++)
+			m->bucket[i] = (struct wire_sync_bucket){ UINT64_MAX - (uint64_t)i, UINT32_MAX };
+	}
+	if (type == WIRE_SYNC_ENTRIES) {
+		m->n_entries = WIRE_MAX_ENTRIES;
+		for (int i = 0; i < WIRE_MAX_ENTRIES; i++) {
+			memset(m->entry[i].id, i, WIRE_SHORT_ID_LEN);
+			m->entry[i].version = UINT64_MAX - (uint64_t)i;
+		}
+	}
+}
+
+size_t fx_encode_msg(const struct wire_msg *m, uint8_t *buf, size_t len)
+{
+	int n = msg_encode(m, buf, len);
+
+	if (n < 0)
+		fail_msg("msg_encode type %u: %s", m->type, wire_strerror(n));
+	return (size_t)n;
+}
