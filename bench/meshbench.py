@@ -222,10 +222,10 @@ def pump_output(agent, raw_re, raw_kinds):
                 continue
             m = raw_re.search(line.decode(errors="replace"))
             if m:
-                kind = raw_kinds.get(m.group(1))
+                kind = raw_kinds.get(m.group("ev"))
                 if kind:
                     with agent.raw_lock:
-                        agent.raw.setdefault(kind, {}).setdefault(m.group(2), now)
+                        agent.raw.setdefault(kind, {}).setdefault(m.group("name"), now)
 
 
 class System:
@@ -233,7 +233,7 @@ class System:
     name = "?"
     port = 0
     kinds = {}         # hook event name -> join|failed|left
-    raw_re = None      # log line regex: group 1 event, group 2 member
+    raw_re = None      # log line regex with named groups ev and name
     raw_kinds = {}
     records_self = False
 
@@ -255,13 +255,19 @@ class SerfSystem(System):
     # Logged by serf when memberlist tells it, before the agent coalesces
     # member events for its handlers (CoalescePeriod 3 s, QuiescentPeriod
     # 1 s, hard-coded in serf's agent command).
-    raw_re = re.compile(r"serf: EventMember(Join|Failed|Leave): (\S+)")
+    raw_re = re.compile(r"serf: EventMember(?P<ev>Join|Failed|Leave): (?P<name>\S+)")
     raw_kinds = {"Join": "join", "Failed": "failed", "Leave": "left"}
     records_self = True
 
-    def __init__(self, binary, log_level):
+    def __init__(self, binary, log_level, encrypt):
         self.binary = binary
         self.log_level = log_level
+        self.encrypt = encrypt
+        self.key = None
+
+    def prepare(self, wd, agents):
+        if self.encrypt and self.key is None:
+            self.key = run_cmd([self.binary, "keygen"], timeout=10).stdout.strip()
 
     def command(self, agent, seed):
         hook = os.path.join(BENCH_DIR, "hooks", "serf-event.sh")
@@ -270,6 +276,8 @@ class SerfSystem(System):
                 "-rpc-addr", f"{agent.addr}:7373",
                 f"-log-level={self.log_level}",
                 "-event-handler", f"{hook} {agent.evpath}"]
+        if self.key:
+            argv += ["-encrypt", self.key]
         if seed is not None:
             argv += ["-join", f"{seed.addr}:{self.port}"]
         return argv
@@ -284,9 +292,14 @@ class SerfSystem(System):
 class MeshdSystem(System):
     name = "meshd"
     port = 51821
-    kinds = {"added": "join", "join": "join", "joined": "join",
-             "failed": "failed", "left": "left", "removed": "removed"}
-    raw_re = None
+    # MESHD_EVENT values (meshd(8), EVENT HOOK)
+    kinds = {"join": "join", "added": "join", "failed": "failed", "left": "left",
+             "removed": "removed", "suspect": "suspect", "alive": "alive",
+             "update": "update"}
+    # agent/membership.c logs "member NAME EVENT ..." at info when the engine
+    # reports a change, before the hook is queued.
+    raw_re = re.compile(r"member (?P<name>\S+) (?P<ev>\w+)")
+    raw_kinds = {"join": "join", "added": "join", "failed": "failed", "left": "left"}
     records_self = False
 
     def __init__(self, meshd, meshctl, log_level, extra_args):
@@ -708,6 +721,8 @@ def parse_args(argv):
     p.add_argument("--serf-log-level", default="info",
                    help="info lets the harness stamp serf's own member log "
                         "lines (uncoalesced figure); err for the quietest agent")
+    p.add_argument("--serf-encrypt", action="store_true",
+                   help="run serf with -encrypt (AES-GCM), as meshd always seals")
     p.add_argument("--meshd", help="meshd binary (default: build-bench/...)")
     p.add_argument("--meshctl", help="meshctl binary (default: build-bench/...)")
     p.add_argument("--meshd-log-level", default="",
@@ -763,7 +778,7 @@ def main(argv):
         if not os.access(args.serf, os.X_OK):
             print(f"meshbench: no serf at {args.serf}", file=sys.stderr)
             return 2
-        systems.append(SerfSystem(args.serf, args.serf_log_level))
+        systems.append(SerfSystem(args.serf, args.serf_log_level, args.serf_encrypt))
     subnet = {"meshd": args.subnet_meshd, "serf": args.subnet_serf}
 
     own_wd = args.workdir is None
@@ -779,7 +794,8 @@ def main(argv):
         f"command: {command}",
         f"started: {started}; host: {os.cpu_count()} CPUs, "
         f"kernel {os.uname().release}; loopback, root network namespace",
-        "versions: " + "; ".join(f"{k} {v}" for k, v in versions.items()),
+        "versions: " + "; ".join(f"{k} {v}" for k, v in versions.items())
+        + ("; serf with -encrypt" if args.serf_encrypt else "; serf unencrypted"),
         f"runs per N: {args.runs}; steady window {args.steady_seconds:.0f} s after "
         f"{args.settle:.0f} s settle; figures are medians over runs",
     ]
