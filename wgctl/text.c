@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/* Endpoint and allowed-IP text, as wg(8) and the UAPI write them. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+
+#include "wgctl/wgctl.h"
+
+static int parse_port(const char *s, uint16_t *port)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > 65535)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int wgctl_endpoint_parse(const char *s, union wgctl_endpoint *ep)
+{
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+	const char *colon;
+	char *pct;
+	uint16_t port;
+	size_t hl;
+
+	memset(ep, 0, sizeof(*ep));
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		hl = (size_t)(close - s - 1);
+		colon = close + 1;
+		s++;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -EINVAL;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= sizeof(host) || parse_port(colon + 1, &port) < 0)
+		return -EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, &ep->in.sin_addr) == 1) {
+		ep->in.sin_family = AF_INET;
+		ep->in.sin_port = htons(port);
+		return 0;
+	}
+	pct = strchr(host, '%');
+	if (pct) {
+		*pct++ = '\0';
+		ep->in6.sin6_scope_id = if_nametoindex(pct);
+		if (!ep->in6.sin6_scope_id)
+			ep->in6.sin6_scope_id = (uint32_t)strtoul(pct, NULL, 10);
+	}
+	if (inet_pton(AF_INET6, host, &ep->in6.sin6_addr) != 1)
+		return -EINVAL;
+	ep->in6.sin6_family = AF_INET6;
+	ep->in6.sin6_port = htons(port);
+	return 0;
+}
+
+void wgctl_endpoint_format(const union wgctl_endpoint *ep, char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (ep->addr.sa_family == AF_INET) {
+		inet_ntop(AF_INET, &ep->in.sin_addr, host, sizeof(host));
+		snprintf(out, len, "%s:%u", host, ntohs(ep->in.sin_port));
+	} else if (ep->addr.sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &ep->in6.sin6_addr, host, sizeof(host));
+		if (ep->in6.sin6_scope_id)
+			snprintf(out, len, "[%s%%%u]:%u", host, ep->in6.sin6_scope_id,
+				 ntohs(ep->in6.sin6_port));
+		else
+			snprintf(out, len, "[%s]:%u", host, ntohs(ep->in6.sin6_port));
+	} else {
+		snprintf(out, len, "(none)");
+	}
+}
+
+int wgctl_allowed_parse(const char *s, struct wgctl_allowed *a)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	size_t hl = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long cidr;
+	char *end;
+
+	memset(a, 0, sizeof(*a));
+	if (hl == 0 || hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, &a->addr.ip4) == 1)
+		a->family = AF_INET;
+	else if (inet_pton(AF_INET6, host, &a->addr.ip6) == 1)
+		a->family = AF_INET6;
+	else
+		return -EINVAL;
+	cidr = a->family == AF_INET ? 32 : 128;
+	if (slash) {
+		unsigned long max = cidr;
+
+		if (slash[1] < '0' || slash[1] > '9')
+			return -EINVAL;
+		errno = 0;
+		cidr = strtoul(slash + 1, &end, 10);
+		if (errno || *end || cidr > max)
+			return -EINVAL;
+	}
+	a->cidr = (uint8_t)cidr;
+	return 0;
+}
+
+void wgctl_allowed_format(const struct wgctl_allowed *a, char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(a->family, &a->addr, host, sizeof(host)))
+		snprintf(host, sizeof(host), "?");
+	snprintf(out, len, "%s/%u", host, a->cidr);
+}
