@@ -5,7 +5,7 @@
  * piggybacked records and rumours.
  *
  * Wire form: msgpack array [type, sender bin8, seq, body..., records
- * array, rumours array, pad bin] — exact layout per type in msg.c.
+ * array, rumours array, pad bin] — exact layout per type in msg_rules.h.
  */
 #ifndef MESHD_PROTO_MSG_H
 #define MESHD_PROTO_MSG_H

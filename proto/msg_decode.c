@@ -121,13 +121,17 @@ static int read_pad(struct mp_reader *rd, struct wire_msg *m)
 	return 0;
 }
 
-/* The array header must match the type that follows it. */
+/*
+ * The type comes first and decides the field count, so any fixarray is
+ * read far enough to tell an unknown type (-WIRE_EVERSION: perhaps a
+ * newer peer) from a malformed known one.
+ */
 static int read_header(struct mp_reader *rd, struct wire_msg *m)
 {
 	uint32_t n;
 	int body;
 
-	if (mp_enter_array(rd, MSG_COMMON_FIELDS, MSG_COMMON_FIELDS + 4, &n))
+	if (mp_enter_array(rd, 1, 15, &n))
 		return rd->err;
 	if (mp_read_u8(rd, UINT8_MAX, &m->type))
 		return rd->err;

@@ -298,6 +298,11 @@ static void test_hostile(void **state)
 	assert_int_equal(msg_decode(&back, buf, n), -WIRE_EVERSION);
 	buf[1] = 0;
 	assert_int_equal(msg_decode(&back, buf, n), -WIRE_EVERSION);
+	/* A newer peer's type is told apart whatever its field count. */
+	static const uint8_t future2[] = { 0x92, WIRE_TYPE_MAX + 1, 0xc0 };
+	static const uint8_t future15[] = { 0x9f, 0x7f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	assert_int_equal(msg_decode(&back, future2, sizeof(future2)), -WIRE_EVERSION);
+	assert_int_equal(msg_decode(&back, future15, sizeof(future15)), -WIRE_EVERSION);
 	/* Field count that does not match the type. */
 	buf[1] = WIRE_PING;
 	assert_int_equal(msg_decode(&back, buf, n), -WIRE_ETYPE);
