@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The imperative shell around the gossip engine: one struct agent holds
+ * the event loop, sockets, timers, the engine, the WireGuard handle and
+ * the control socket. Each file owns one concept and exposes a few
+ * functions here; data flows one way:
+ *
+ *   net.c (socket -> envelope_open) -> gossip_input -> membership.c
+ *   (changed) -> wg.c (desired peers -> wgctl_apply), ctl_server.c
+ *   (events), hooks.c, state save; timers.c drives gossip_tick.
+ */
+#ifndef MESHD_AGENT_AGENT_H
+#define MESHD_AGENT_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../gossip/gossip.h"
+#include "../proto/identity.h"
+#include "../proto/wire.h"
+#include "../wgctl/wgctl.h"
+#include "config.h"
+#include "log.h"
+
+struct event_base;
+struct event;
+struct evbuffer;
+struct ctl_server;
+struct hooks;
+struct metrics;
+
+enum refuse_reason {
+	REFUSE_SIZE = 0,     /* shorter than an envelope or larger than a datagram */
+	REFUSE_ENVELOPE,     /* did not open with the network key */
+	REFUSE_MESSAGE,      /* opened but the engine refused it (decode, signature, rules) */
+	REFUSE_NREASONS,
+};
+extern const char *const refuse_reason_names[REFUSE_NREASONS];
+
+enum wg_op { WG_OP_SETUP = 0, WG_OP_APPLY, WG_OP_GET, WG_NOPS };
+extern const char *const wg_op_names[WG_NOPS];
+
+struct net_sock {
+	int fd;
+	int family;
+	bool overlay;            /* bound to our overlay address (tunnel side) */
+	struct event *ev;
+};
+
+/* What the last wgctl_get said about one peer, for meshctl. */
+struct wg_peer_stat {
+	uint8_t key[WGCTL_KEY_LEN];
+	int64_t last_handshake;
+	uint64_t rx_bytes, tx_bytes;
+	struct wire_addr endpoint;
+};
+
+struct agent_counters {
+	uint64_t rx_datagrams, rx_bytes, tx_datagrams, tx_bytes, tx_errors;
+	uint64_t refused[REFUSE_NREASONS];
+	uint64_t wg_ops[WG_NOPS], wg_errors[WG_NOPS];
+	uint64_t hooks_run, hooks_failed, hooks_dropped;
+	/* probe round trips (PING sent -> ACK received) */
+	uint64_t rtt_count;
+	double rtt_sum_s;
+};
+
+struct agent {
+	struct meshd_config *cfg;
+	struct event_base *base;
+	struct identity idn;
+	uint8_t netkey[WIRE_KEY_LEN];
+	struct gossip *g;
+	struct gossip_config gcfg;
+	struct wire_record self_tmpl;
+	char state_path[4096];
+
+	struct wgctl *wg;                /* NULL with --backend none */
+	struct wire_prefix overlay;      /* our overlay address as programmed */
+	uint64_t wg_adopt_until_ms;      /* keep unknown device peers until then */
+	size_t n_adopted;
+	struct wgctl_peer *adopted;
+	size_t n_stats;
+	struct wg_peer_stat *stats;      /* sorted by key */
+	bool wg_dirty;
+	uint64_t wg_retry_ms;
+	char wg_last_error[256];
+	struct event *wg_ev;
+
+	struct net_sock sock[2];
+	size_t n_sock;
+
+	struct wire_addr seeds[2 * CONFIG_MAX_JOIN];
+	size_t n_seeds;
+	struct wire_addr endpoint;       /* advertised WireGuard endpoint */
+	bool endpoint_pinned;            /* --endpoint or --bind: never guessed again */
+	struct wire_addr observed;       /* how a seed saw us (NAT), pending */
+	bool have_observed;
+	bool readdress;                  /* our overlay address changed: reprogram */
+
+	struct event *tick_ev, *house_ev, *leave_ev, *sig_ev[4];
+	uint64_t next_tick_ms;
+	uint64_t start_ms;               /* monotonic */
+	int64_t start_wall_s;
+	bool state_dirty;
+	uint64_t state_dirty_ms;
+	uint64_t last_endpoint_check_ms, last_wg_get_ms, last_join_log_ms;
+	bool leaving, stopping;
+	uint64_t converged_ms;           /* last time all members were alive and programmed */
+
+	struct ctl_server *ctl;
+	struct hooks *hooks;
+	struct metrics *metrics;
+	struct agent_counters c;
+	struct log_ratelimit rl_refused, rl_send, rl_wg;
+
+	/* outstanding probes for round-trip times (small ring) */
+	struct { uint32_t seq; uint64_t sent_ms; } pings[16];
+	unsigned ping_next;
+};
+
+/* agent.c */
+uint64_t agent_now_ms(void);          /* monotonic */
+int64_t agent_wall_s(void);
+/* Unix time of a monotonic instant, for meshctl. */
+int64_t agent_mono_to_wall(uint64_t mono_ms);
+int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t errlen);
+int agent_run(struct agent *a);
+void agent_stop(struct agent *a);
+void agent_shutdown(struct agent *a, const char *why);
+void agent_save_state(struct agent *a);
+const char *agent_state_name(enum gossip_state st);
+
+/* net.c */
+int net_open(struct agent *a, const struct wire_addr *bind, bool overlay, char *err, size_t errlen);
+void net_close(struct agent *a);
+void net_send(struct agent *a, const struct wire_addr *to, const uint8_t *plain, size_t len);
+
+/* membership.c: the engine's io and what a change sets off */
+void membership_io(struct agent *a, struct gossip_io *io);
+void membership_note_sent(struct agent *a, const uint8_t *plain, size_t len);
+void membership_note_received(struct agent *a, const uint8_t *plain, size_t len);
+
+/* timers.c */
+int timers_start(struct agent *a);
+void timers_stop(struct agent *a);
+void timers_kick(struct agent *a);    /* after any engine call: re-arm the tick */
+
+/* wg.c */
+int wg_start(struct agent *a, char *err, size_t errlen);
+void wg_stop(struct agent *a);
+void wg_mark_dirty(struct agent *a);
+void wg_refresh(struct agent *a);
+const struct wg_peer_stat *wg_stat(const struct agent *a, const uint8_t key[static WGCTL_KEY_LEN]);
+void wg_housekeeping(struct agent *a, uint64_t now_ms);
+int wg_readdress(struct agent *a);
+
+/* ctl_server.c */
+int ctl_server_start(struct agent *a, char *err, size_t errlen);
+void ctl_server_stop(struct agent *a);
+void ctl_server_event(struct agent *a, enum gossip_event ev, const struct gossip_member *m);
+void ctl_server_leave_done(struct agent *a);
+void ctl_server_shutdown(struct agent *a);
+
+/* ctl_report.c */
+struct ctl_writer;
+void ctl_report_member(struct agent *a, struct ctl_writer *w, const char *kind,
+		       const struct gossip_member *m);
+size_t ctl_report_members(struct agent *a, struct evbuffer *out);
+size_t ctl_report_status(struct agent *a, struct evbuffer *out);
+const char *ctl_event_name(enum gossip_event ev);
+
+/* hooks.c */
+int hooks_start(struct agent *a, char *err, size_t errlen);
+void hooks_stop(struct agent *a);
+void hooks_event(struct agent *a, enum gossip_event ev, const struct gossip_member *m);
+void hooks_reap(struct agent *a);
+
+/* metrics.c */
+int metrics_start(struct agent *a, char *err, size_t errlen);
+void metrics_stop(struct agent *a);
+
+#endif

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/* What meshctl shows: member, status and warning lines built from the agent's state. */
+#include <event2/buffer.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "agent.h"
+#include "ctl_proto.h"
+
+enum { MTU_CHECK_MAX = 32, WG_OVERHEAD_V4 = 60, WG_OVERHEAD_V6 = 80 };
+
+const char *ctl_event_name(enum gossip_event ev)
+{
+	static const char *const names[] = { "added", "updated", "suspect", "failed", "left",
+					     "removed", "conflict" };
+
+	return (unsigned)ev < sizeof(names) / sizeof(names[0]) ? names[ev] : "unknown";
+}
+
+static void put_line(struct evbuffer *out, struct ctl_writer *w)
+{
+	int n = ctl_w_end(w);
+
+	if (n > 0)
+		evbuffer_add(out, w->buf, (size_t)n);
+}
+
+void ctl_report_member(struct agent *a, struct ctl_writer *w, const char *kind,
+		       const struct gossip_member *m)
+{
+	const struct wire_record *r = m->rec;
+	const struct wg_peer_stat *st = m->self ? NULL : wg_stat(a, m->wg_public);
+	char text[WIRE_ADDR_STRLEN], key[KEY_B64_LEN], tags[WIRE_MAX_TAGS * 48] = "";
+	size_t tl = 0;
+
+	ctl_w_begin(w, kind);
+	ctl_w_str(w, "name", r->name);
+	key_to_base64(key, m->wg_public);
+	ctl_w_str(w, "public_key", key);
+	key_to_base64(key, r->id);
+	ctl_w_str(w, "id", key);
+	text[0] = '\0';
+	if (r->n_overlay) {
+		wire_prefix_format(&r->overlay[0], text, sizeof(text));
+		text[strcspn(text, "/")] = '\0';
+	}
+	ctl_w_str(w, "overlay_ip", text);
+	if (r->n_overlay)
+		wire_prefix_format(&r->overlay[0], text, sizeof(text));
+	ctl_w_str(w, "overlay_prefix", r->n_overlay ? text : "");
+	text[0] = '\0';
+	if (r->n_endpoints)
+		wire_addr_format(&r->endpoint[0], text, sizeof(text));
+	ctl_w_str(w, "endpoint", text);
+	ctl_w_str(w, "status", agent_state_name(m->state));
+	ctl_w_i64(w, "since", agent_mono_to_wall(m->state_since_ms));
+	ctl_w_u64(w, "version", r->version);
+	ctl_w_u64(w, "gossip_port", r->gossip_port);
+	ctl_w_str(w, "self", m->self ? "1" : "0");
+	ctl_w_str(w, "conflict", m->conflict ? "1" : "0");
+	if (st && st->last_handshake > 0)
+		ctl_w_i64(w, "last_handshake", st->last_handshake);
+	else
+		ctl_w_str(w, "last_handshake", "");
+	if (st) {
+		ctl_w_u64(w, "rx_bytes", st->rx_bytes);
+		ctl_w_u64(w, "tx_bytes", st->tx_bytes);
+		if (st->endpoint.family) {
+			wire_addr_format(&st->endpoint, text, sizeof(text));
+			ctl_w_str(w, "wg_endpoint", text);
+		}
+	}
+	for (size_t i = 0; i < r->n_tags && tl < sizeof(tags); i++)
+		tl += (size_t)snprintf(tags + tl, sizeof(tags) - tl, "%s%s=%s", i ? "," : "",
+				       r->tag[i].key, r->tag[i].val);
+	ctl_w_str(w, "tags", tags);
+}
+
+struct members_ctx {
+	struct agent *a;
+	struct evbuffer *out;
+	struct ctl_writer *w;
+	size_t n;
+	bool self_pass;
+};
+
+static void member_line(void *arg, const struct gossip_member *m)
+{
+	struct members_ctx *c = arg;
+
+	/* Self first, then the others in the engine's order. */
+	if (m->self != c->self_pass)
+		return;
+	ctl_report_member(c->a, c->w, "member", m);
+	put_line(c->out, c->w);
+	c->n++;
+}
+
+size_t ctl_report_members(struct agent *a, struct evbuffer *out)
+{
+	struct ctl_writer *w = malloc(sizeof(*w));
+	struct members_ctx c = { a, out, w, 0, true };
+
+	if (!w)
+		return 0;
+	gossip_foreach(a->g, member_line, &c);
+	c.self_pass = false;
+	gossip_foreach(a->g, member_line, &c);
+	free(w);
+	return c.n;
+}
+
+/* Route MTU towards an endpoint as the kernel knows it (path MTU once discovered). */
+static int path_mtu(const struct wire_addr *to)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl, ol;
+	int family = to->family == WIRE_AF_INET ? AF_INET : AF_INET6;
+	int fd, mtu = -1;
+
+	if (addr_to_sockaddr(to, family, &ss, &sl) != 0)
+		return -1;
+	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	ol = sizeof(mtu);
+	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 ||
+	    getsockopt(fd, family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
+		       family == AF_INET ? IP_MTU : IPV6_MTU, &mtu, &ol) != 0)
+		mtu = -1;
+	close(fd);
+	return mtu;
+}
+
+struct mtu_ctx {
+	struct agent *a;
+	struct evbuffer *out;
+	struct ctl_writer *w;
+	size_t n, checked;
+};
+
+static void mtu_check(void *arg, const struct gossip_member *m)
+{
+	struct mtu_ctx *c = arg;
+	const struct wire_record *r = m->rec;
+	int pmtu, need;
+	char text[WIRE_ADDR_STRLEN], msg[256];
+
+	if (m->self || m->state != GOSSIP_ALIVE || !r->n_endpoints || c->checked >= MTU_CHECK_MAX)
+		return;
+	c->checked++;
+	pmtu = path_mtu(&r->endpoint[0]);
+	need = (int)c->a->cfg->mtu +
+	       (r->endpoint[0].family == WIRE_AF_INET ? WG_OVERHEAD_V4 : WG_OVERHEAD_V6);
+	if (pmtu <= 0 || pmtu >= need)
+		return;
+	wire_addr_format(&r->endpoint[0], text, sizeof(text));
+	snprintf(msg, sizeof(msg), "path MTU to %s (%s) is %d but MTU %u needs %d: "
+		 "lower --mtu to %d", r->name, text, pmtu, c->a->cfg->mtu, need,
+		 pmtu - (need - (int)c->a->cfg->mtu));
+	ctl_w_begin(c->w, "warn");
+	ctl_w_str(c->w, "text", msg);
+	put_line(c->out, c->w);
+	c->n++;
+}
+
+static void warn(struct evbuffer *out, struct ctl_writer *w, size_t *n, const char *msg)
+{
+	ctl_w_begin(w, "warn");
+	ctl_w_str(w, "text", msg);
+	put_line(out, w);
+	(*n)++;
+}
+
+size_t ctl_report_status(struct agent *a, struct evbuffer *out)
+{
+	const struct gossip_member *self = gossip_self(a->g);
+	struct ctl_writer *w = malloc(sizeof(*w));
+	char text[WIRE_ADDR_STRLEN], key[KEY_B64_LEN];
+	size_t n = 0;
+
+	if (!w)
+		return 0;
+	ctl_w_begin(w, "status");
+	ctl_w_str(w, "name", self->rec->name);
+	ctl_w_str(w, "interface", a->cfg->interface);
+	key_to_base64(key, a->idn.wg_public);
+	ctl_w_str(w, "public_key", key);
+	text[0] = '\0';
+	if (self->rec->n_overlay)
+		wire_prefix_format(&self->rec->overlay[0], text, sizeof(text));
+	ctl_w_str(w, "overlay_ip", text);
+	text[0] = '\0';
+	if (self->rec->n_endpoints)
+		wire_addr_format(&self->rec->endpoint[0], text, sizeof(text));
+	ctl_w_str(w, "endpoint", text);
+	ctl_w_str(w, "backend", a->wg ? wgctl_kind_name(wgctl_kind(a->wg)) : "none");
+	ctl_w_u64(w, "listen_port", a->cfg->listen_port);
+	ctl_w_u64(w, "gossip_port", a->cfg->gossip_port);
+	ctl_w_u64(w, "mtu", a->cfg->mtu);
+	ctl_w_str(w, "joined", gossip_joined(a->g) || a->n_seeds == 0 ? "1" : "0");
+	ctl_w_u64(w, "alive", gossip_count(a->g, GOSSIP_ALIVE));
+	ctl_w_u64(w, "suspect", gossip_count(a->g, GOSSIP_SUSPECT));
+	ctl_w_u64(w, "failed", gossip_count(a->g, GOSSIP_FAILED));
+	ctl_w_u64(w, "left", gossip_count(a->g, GOSSIP_LEFT));
+	ctl_w_u64(w, "uptime", (agent_now_ms() - a->start_ms) / 1000);
+	ctl_w_u64(w, "version", self->rec->version);
+	ctl_w_u64(w, "pid", (uint64_t)getpid());
+	put_line(out, w);
+	n++;
+	if (a->n_seeds && !gossip_joined(a->g))
+		warn(out, w, &n, "not joined yet: no seed has answered (see the log)");
+	if (a->wg_last_error[0]) {
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "WireGuard: %s", a->wg_last_error);
+		warn(out, w, &n, msg);
+	}
+	if (self->conflict)
+		warn(out, w, &n, "our overlay address is held by another member");
+	if (a->wg) {
+		struct mtu_ctx c = { a, out, w, 0, 0 };
+
+		gossip_foreach(a->g, mtu_check, &c);
+		n += c.n;
+	}
+	free(w);
+	return n;
+}

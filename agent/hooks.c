@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Event hooks (like Serf's event handlers): on every membership change
+ * run --event-hook with the member in MESHD_* environment variables. The
+ * script is started with posix_spawn and never waited for in the loop:
+ * SIGCHLD (and the housekeeping timer) reap exactly the children started
+ * here, so a wireguard-go started by wgctl is never reaped by mistake.
+ * At most HOOKS_RUNNING run at once; more wait in a bounded queue; a
+ * script still running after HOOKS_TIMEOUT_S is killed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+extern char **environ;
+
+enum { HOOKS_RUNNING = 4, HOOKS_QUEUE = 32, HOOKS_TIMEOUT_S = 30, HOOK_VARS = 8,
+       HOOK_VAR_MAX = 128 };
+
+struct hook_job {
+	char var[HOOK_VARS][HOOK_VAR_MAX];
+};
+
+struct hooks {
+	pid_t pid[HOOKS_RUNNING];
+	uint64_t started_ms[HOOKS_RUNNING];
+	struct hook_job queue[HOOKS_QUEUE];
+	size_t head, len;
+};
+
+int hooks_start(struct agent *a, char *err, size_t errlen)
+{
+	if (!a->cfg->event_hook)
+		return 0;
+	if (access(a->cfg->event_hook, X_OK) != 0) {
+		int r = -errno;
+
+		snprintf(err, errlen, "event hook %s is not executable: %s", a->cfg->event_hook,
+			 strerror(-r));
+		return r;
+	}
+	a->hooks = calloc(1, sizeof(*a->hooks));
+	return a->hooks ? 0 : -ENOMEM;
+}
+
+static void spawn(struct agent *a, size_t slot, struct hook_job *job)
+{
+	struct hooks *h = a->hooks;
+	char *argv[] = { a->cfg->event_hook, NULL };
+	size_t n_env = 0, i = 0;
+	char **envp;
+	posix_spawn_file_actions_t fa;
+	int r;
+
+	while (environ[n_env])
+		n_env++;
+	envp = calloc(n_env + HOOK_VARS + 1, sizeof(*envp));
+	if (!envp)
+		return;
+	/* Our variables first: a stale MESHD_* in our own environment must not win. */
+	for (size_t k = 0; k < HOOK_VARS; k++)
+		if (job->var[k][0])
+			envp[i++] = job->var[k];
+	for (size_t k = 0; k < n_env; k++)
+		if (strncmp(environ[k], "MESHD_", 6) != 0)
+			envp[i++] = environ[k];
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	r = posix_spawn(&h->pid[slot], a->cfg->event_hook, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	if (r != 0) {
+		h->pid[slot] = 0;
+		a->c.hooks_failed++;
+		log_warn("event hook %s: %s", a->cfg->event_hook, strerror(r));
+		return;
+	}
+	h->started_ms[slot] = agent_now_ms();
+	a->c.hooks_run++;
+}
+
+static void run_queued(struct agent *a)
+{
+	struct hooks *h = a->hooks;
+
+	for (size_t s = 0; s < HOOKS_RUNNING && h->len > 0; s++) {
+		if (h->pid[s])
+			continue;
+		spawn(a, s, &h->queue[h->head]);
+		h->head = (h->head + 1) % HOOKS_QUEUE;
+		h->len--;
+	}
+}
+
+void hooks_event(struct agent *a, enum gossip_event ev, const struct gossip_member *m)
+{
+	struct hooks *h = a->hooks;
+	const struct wire_record *r = m->rec;
+	struct hook_job *job;
+	char text[WIRE_ADDR_STRLEN], key[KEY_B64_LEN];
+
+	if (!h)
+		return;
+	if (h->len == HOOKS_QUEUE) {
+		a->c.hooks_dropped++;
+		log_warn("event hook queue full: dropped the %s event of %s", ctl_event_name(ev),
+			 r->name);
+		return;
+	}
+	job = &h->queue[(h->head + h->len) % HOOKS_QUEUE];
+	memset(job, 0, sizeof(*job));
+	snprintf(job->var[0], HOOK_VAR_MAX, "MESHD_EVENT=%s", ctl_event_name(ev));
+	snprintf(job->var[1], HOOK_VAR_MAX, "MESHD_NAME=%s", r->name);
+	key_to_base64(key, m->wg_public);
+	snprintf(job->var[2], HOOK_VAR_MAX, "MESHD_PUBLIC_KEY=%s", key);
+	text[0] = '\0';
+	if (r->n_overlay)
+		wire_prefix_format(&r->overlay[0], text, sizeof(text));
+	text[strcspn(text, "/")] = '\0';
+	snprintf(job->var[3], HOOK_VAR_MAX, "MESHD_OVERLAY_IP=%s", text);
+	text[0] = '\0';
+	if (r->n_endpoints)
+		wire_addr_format(&r->endpoint[0], text, sizeof(text));
+	snprintf(job->var[4], HOOK_VAR_MAX, "MESHD_ENDPOINT=%s", text);
+	snprintf(job->var[5], HOOK_VAR_MAX, "MESHD_STATUS=%s", agent_state_name(m->state));
+	snprintf(job->var[6], HOOK_VAR_MAX, "MESHD_INTERFACE=%s", a->cfg->interface);
+	snprintf(job->var[7], HOOK_VAR_MAX, "MESHD_SELF=%d", m->self ? 1 : 0);
+	h->len++;
+	run_queued(a);
+}
+
+void hooks_reap(struct agent *a)
+{
+	struct hooks *h = a->hooks;
+	uint64_t now = agent_now_ms();
+
+	if (!h)
+		return;
+	for (size_t s = 0; s < HOOKS_RUNNING; s++) {
+		int status;
+		pid_t r;
+
+		if (!h->pid[s])
+			continue;
+		r = waitpid(h->pid[s], &status, WNOHANG);
+		if (r == h->pid[s] || (r < 0 && errno == ECHILD)) {
+			if (r > 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+				a->c.hooks_failed++;
+				log_warn("event hook %s exited with %s %d", a->cfg->event_hook,
+					 WIFEXITED(status) ? "status" : "signal",
+					 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			}
+			h->pid[s] = 0;
+		} else if (now - h->started_ms[s] > HOOKS_TIMEOUT_S * 1000ULL) {
+			log_warn("event hook %s ran over %d s: killed", a->cfg->event_hook,
+				 HOOKS_TIMEOUT_S);
+			kill(h->pid[s], SIGKILL);
+			h->started_ms[s] = now;   /* reaped on the next round */
+		}
+	}
+	run_queued(a);
+}
+
+void hooks_stop(struct agent *a)
+{
+	/* Running scripts finish on their own; they are not our data plane. */
+	free(a->hooks);
+	a->hooks = NULL;
+}

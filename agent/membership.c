@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine's side effects: randomness, sending, and what a membership
+ * change sets off (WireGuard diff, state save, control-socket events,
+ * hooks, a log line). Nothing here calls back into the engine: work that
+ * needs the engine again (WireGuard apply, re-signing our record) is
+ * deferred to wg.c's event, because callbacks run inside gossip_input.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../proto/msg.h"
+#include "agent.h"
+
+static uint64_t io_rand64(void *ctx)
+{
+	uint64_t v;
+
+	(void)ctx;
+	randombytes_buf(&v, sizeof(v));
+	return v;
+}
+
+static void io_send(void *ctx, const struct wire_addr *to, const uint8_t *buf, size_t len)
+{
+	net_send(ctx, to, buf, len);
+}
+
+static void log_change(enum gossip_event ev, const struct gossip_member *m)
+{
+	char ep[WIRE_ADDR_STRLEN] = "-", ov[WIRE_ADDR_STRLEN] = "-";
+	const struct wire_record *r = m->rec;
+	enum log_level lvl = LOG_LVL_INFO;
+
+	if (r->n_endpoints)
+		wire_addr_format(&r->endpoint[0], ep, sizeof(ep));
+	if (r->n_overlay)
+		wire_prefix_format(&r->overlay[0], ov, sizeof(ov));
+	if (ev == GOSSIP_EV_UPDATED || ev == GOSSIP_EV_REMOVED)
+		lvl = LOG_LVL_DEBUG;
+	if (ev == GOSSIP_EV_CONFLICT)
+		lvl = LOG_LVL_WARN;
+	log_msg(lvl, "member %s %s%s (overlay %s, endpoint %s)", r->name, ctl_event_name(ev),
+		m->self ? " (self)" : "", ov, ep);
+}
+
+static void io_changed(void *ctx, enum gossip_event ev, const struct gossip_member *m)
+{
+	struct agent *a = ctx;
+
+	log_change(ev, m);
+	if (m->self) {
+		/* Our own address changed (conflict lost): the interface must follow. */
+		if (m->rec->n_overlay && a->overlay.family &&
+		    !wire_prefix_same_ip(&m->rec->overlay[0], &a->overlay))
+			a->readdress = true;
+	}
+	a->state_dirty = true;
+	if (!a->state_dirty_ms)
+		a->state_dirty_ms = agent_now_ms();
+	wg_mark_dirty(a);
+	ctl_server_event(a, ev, m);
+	hooks_event(a, ev, m);
+}
+
+static void io_observed(void *ctx, const struct wire_addr *addr)
+{
+	struct agent *a = ctx;
+
+	if (a->endpoint_pinned)
+		return;
+	if (a->endpoint.family == addr->family &&
+	    memcmp(a->endpoint.ip, addr->ip, sizeof(addr->ip)) == 0)
+		return;
+	/* The seed saw us from another address (NAT): advertise that one. */
+	a->observed = *addr;
+	a->observed.port = a->cfg->listen_port;
+	a->have_observed = true;
+	wg_mark_dirty(a);
+}
+
+void membership_io(struct agent *a, struct gossip_io *io)
+{
+	memset(io, 0, sizeof(*io));
+	io->ctx = a;
+	io->rand64 = io_rand64;
+	io->send = io_send;
+	io->changed = io_changed;
+	io->observed = io_observed;
+}
+
+/* The type of a plaintext message: [type, ...] is a msgpack array whose first element is a fixint. */
+static int peek_type(const uint8_t *plain, size_t len)
+{
+	size_t off;
+
+	if (len < 3)
+		return -1;
+	if ((plain[0] & 0xf0) == 0x90)
+		off = 1;
+	else if (plain[0] == 0xdc)
+		off = 3;
+	else
+		return -1;
+	return off < len && plain[off] < 0x80 ? plain[off] : -1;
+}
+
+void membership_note_sent(struct agent *a, const uint8_t *plain, size_t len)
+{
+	struct wire_msg *m;
+
+	if (peek_type(plain, len) != WIRE_PING)
+		return;
+	m = malloc(sizeof(*m));
+	if (m && msg_decode(m, plain, len) == 0) {
+		a->pings[a->ping_next].seq = m->seq;
+		a->pings[a->ping_next].sent_ms = agent_now_ms();
+		a->ping_next = (a->ping_next + 1) % (sizeof(a->pings) / sizeof(a->pings[0]));
+	}
+	free(m);
+}
+
+void membership_note_received(struct agent *a, const uint8_t *plain, size_t len)
+{
+	struct wire_msg *m;
+
+	if (peek_type(plain, len) != WIRE_ACK)
+		return;
+	m = malloc(sizeof(*m));
+	if (m && msg_decode(m, plain, len) == 0) {
+		for (size_t i = 0; i < sizeof(a->pings) / sizeof(a->pings[0]); i++) {
+			if (a->pings[i].sent_ms && a->pings[i].seq == m->seq) {
+				a->c.rtt_count++;
+				a->c.rtt_sum_s += (double)(agent_now_ms() - a->pings[i].sent_ms) / 1000.0;
+				a->pings[i].sent_ms = 0;
+				break;
+			}
+		}
+	}
+	free(m);
+}

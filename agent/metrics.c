@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Prometheus text exposition on --metrics (off by default; a bare port
+ * binds loopback only). Built on each scrape from the agent's counters
+ * and the engine's statistics; nothing is kept just for metrics.
+ */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+
+struct metrics {
+	struct evhttp *http;
+};
+
+static const char *const type_names[GOSSIP_NTYPES] = {
+	"unknown", "join", "join_ack", "ping", "ping_req", "ack", "nack", "sync_digest",
+	"sync_entries", "records", "leave",
+};
+
+static void family(struct evbuffer *b, const char *name, const char *type, const char *help)
+{
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void by_type(struct evbuffer *b, const char *name, const char *dir,
+		    const uint64_t v[GOSSIP_NTYPES])
+{
+	for (int t = 1; t < GOSSIP_NTYPES; t++)
+		evbuffer_add_printf(b, "%s{direction=\"%s\",type=\"%s\"} %" PRIu64 "\n", name, dir,
+				    type_names[t], v[t]);
+}
+
+static void render(struct agent *a, struct evbuffer *b)
+{
+	const struct gossip_stats *st = gossip_stats(a->g);
+	static const enum gossip_state states[] = { GOSSIP_ALIVE, GOSSIP_SUSPECT, GOSSIP_FAILED,
+						    GOSSIP_LEFT };
+	uint64_t now = agent_now_ms();
+
+	family(b, "meshd_members", "gauge", "Members known, by status (including this node).");
+	for (size_t i = 0; i < 4; i++)
+		evbuffer_add_printf(b, "meshd_members{status=\"%s\"} %zu\n",
+				    agent_state_name(states[i]), gossip_count(a->g, states[i]));
+
+	family(b, "meshd_datagrams_total", "counter", "Gossip messages by direction and type.");
+	by_type(b, "meshd_datagrams_total", "in", st->recv_msgs);
+	by_type(b, "meshd_datagrams_total", "out", st->sent_msgs);
+	family(b, "meshd_bytes_total", "counter", "Gossip plaintext bytes by direction and type.");
+	by_type(b, "meshd_bytes_total", "in", st->recv_bytes);
+	by_type(b, "meshd_bytes_total", "out", st->sent_bytes);
+
+	family(b, "meshd_udp_datagrams_total", "counter", "UDP datagrams on the gossip sockets.");
+	evbuffer_add_printf(b, "meshd_udp_datagrams_total{direction=\"in\"} %" PRIu64 "\n"
+			    "meshd_udp_datagrams_total{direction=\"out\"} %" PRIu64 "\n",
+			    a->c.rx_datagrams, a->c.tx_datagrams);
+	family(b, "meshd_udp_send_errors_total", "counter", "Datagrams the kernel refused to send.");
+	evbuffer_add_printf(b, "meshd_udp_send_errors_total %" PRIu64 "\n", a->c.tx_errors);
+
+	family(b, "meshd_refused_datagrams_total", "counter",
+	       "Datagrams dropped unprocessed, by reason.");
+	for (int r = 0; r < REFUSE_NREASONS; r++)
+		evbuffer_add_printf(b, "meshd_refused_datagrams_total{reason=\"%s\"} %" PRIu64 "\n",
+				    refuse_reason_names[r], a->c.refused[r]);
+
+	family(b, "meshd_probe_rtt_seconds", "summary", "Round trip of direct probes (ping to ack).");
+	evbuffer_add_printf(b, "meshd_probe_rtt_seconds_sum %.6f\nmeshd_probe_rtt_seconds_count %"
+			    PRIu64 "\n", a->c.rtt_sum_s, a->c.rtt_count);
+	family(b, "meshd_probes_total", "counter", "Probes sent and probes that failed.");
+	evbuffer_add_printf(b, "meshd_probes_total{result=\"sent\"} %" PRIu64 "\n"
+			    "meshd_probes_total{result=\"failed\"} %" PRIu64 "\n",
+			    st->probes, st->probe_failures);
+
+	family(b, "meshd_netlink_operations_total", "counter",
+	       "WireGuard programming operations, by operation.");
+	for (int o = 0; o < WG_NOPS; o++)
+		evbuffer_add_printf(b, "meshd_netlink_operations_total{op=\"%s\"} %" PRIu64 "\n",
+				    wg_op_names[o], a->c.wg_ops[o]);
+	family(b, "meshd_netlink_errors_total", "counter",
+	       "Failed WireGuard programming operations, by operation.");
+	for (int o = 0; o < WG_NOPS; o++)
+		evbuffer_add_printf(b, "meshd_netlink_errors_total{op=\"%s\"} %" PRIu64 "\n",
+				    wg_op_names[o], a->c.wg_errors[o]);
+
+	family(b, "meshd_seconds_since_convergence", "gauge",
+	       "Seconds since every member was last alive and programmed (0 = converged now).");
+	evbuffer_add_printf(b, "meshd_seconds_since_convergence %.3f\n",
+			    a->converged_ms ? (double)(now - a->converged_ms) / 1000.0
+					    : (double)(now - a->start_ms) / 1000.0);
+
+	family(b, "meshd_hooks_total", "counter", "Event hook runs by result.");
+	evbuffer_add_printf(b, "meshd_hooks_total{result=\"started\"} %" PRIu64 "\n"
+			    "meshd_hooks_total{result=\"failed\"} %" PRIu64 "\n"
+			    "meshd_hooks_total{result=\"dropped\"} %" PRIu64 "\n",
+			    a->c.hooks_run, a->c.hooks_failed, a->c.hooks_dropped);
+	family(b, "meshd_uptime_seconds", "gauge", "Seconds since meshd started.");
+	evbuffer_add_printf(b, "meshd_uptime_seconds %" PRIu64 "\n", (now - a->start_ms) / 1000);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct agent *a = arg;
+	struct evbuffer *b;
+	const char *uri = evhttp_request_get_uri(req);
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET ||
+	    (strcmp(uri, "/metrics") != 0 && strcmp(uri, "/") != 0)) {
+		evhttp_send_error(req, HTTP_NOTFOUND, "try /metrics");
+		return;
+	}
+	b = evbuffer_new();
+	if (!b) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	render(a, b);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, HTTP_OK, "OK", b);
+	evbuffer_free(b);
+}
+
+int metrics_start(struct agent *a, char *err, size_t errlen)
+{
+	char host[64] = "127.0.0.1";
+	const char *spec = a->cfg->metrics, *colon;
+	unsigned long port;
+
+	if (!spec)
+		return 0;
+	colon = strrchr(spec, ':');
+	if (colon) {
+		const char *h = spec, *e = colon;
+
+		if (*h == '[' && e > h && e[-1] == ']')
+			h++, e--;
+		if ((size_t)(e - h) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, h, (size_t)(e - h));
+		host[e - h] = '\0';
+		port = strtoul(colon + 1, NULL, 10);
+	} else {
+		port = strtoul(spec, NULL, 10);
+	}
+	a->metrics = calloc(1, sizeof(*a->metrics));
+	if (!a->metrics || !(a->metrics->http = evhttp_new(a->base)))
+		return -ENOMEM;
+	evhttp_set_allowed_methods(a->metrics->http, EVHTTP_REQ_GET);
+	evhttp_set_max_headers_size(a->metrics->http, 8192);
+	evhttp_set_max_body_size(a->metrics->http, 0);
+	evhttp_set_timeout(a->metrics->http, 10);
+	evhttp_set_gencb(a->metrics->http, on_request, a);
+	if (evhttp_bind_socket(a->metrics->http, host, (uint16_t)port) != 0) {
+		snprintf(err, errlen, "cannot serve metrics on %s:%lu: %s", host, port,
+			 strerror(errno));
+		return -EADDRINUSE;
+	}
+	log_info("metrics on http://%s:%lu/metrics", host, port);
+	return 0;
+}
+
+void metrics_stop(struct agent *a)
+{
+	if (!a->metrics)
+		return;
+	if (a->metrics->http)
+		evhttp_free(a->metrics->http);
+	free(a->metrics);
+	a->metrics = NULL;
+}

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../proto/record.h"
+#include "atomic_file.h"
+#include "keyfile.h"
+#include "state.h"
+
+#define STATE_MAGIC "meshd-state 1"
+/* base64 of the largest record, with the line's prefix and newline. */
+enum { STATE_LINE_MAX = 16 + (RECORD_MAX_ENCODED + 2) / 3 * 4 };
+
+int state_dir_prepare(const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	struct stat st;
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(path)) {
+		snprintf(err, errlen, "state directory path is empty or too long");
+		return -EINVAL;
+	}
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+
+			*p = '\0';
+			if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+				int r = -errno;
+
+				snprintf(err, errlen, "cannot create state directory %s: %s", path,
+					 strerror(-r));
+				return r;
+			}
+			*p = saved;
+			if (saved == '\0')
+				break;
+		}
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "state directory %s is not a directory", dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+int state_identity(const char *dir, struct identity *idn, bool *created, char *err, size_t errlen)
+{
+	char path[4096];
+	uint8_t seed[32];
+	int r;
+
+	*created = false;
+	if (snprintf(path, sizeof(path), "%s/identity.key", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	r = keyfile_read(path, seed, err, errlen);
+	if (r == -ENOENT) {
+		/* First start: a fresh Ed25519 seed, written before it is ever used. */
+		randombytes_buf(seed, sizeof(seed));
+		if ((r = keyfile_write(path, seed, err, errlen)) != 0)
+			goto out;
+		*created = true;
+	} else if (r != 0) {
+		goto out;
+	}
+	if ((r = identity_from_seed(idn, seed)) != 0)
+		snprintf(err, errlen, "identity key %s: cannot derive keys: %s", path,
+			 wire_strerror(r));
+out:
+	sodium_memzero(seed, sizeof(seed));
+	return r;
+}
+
+void state_members_free(struct state_members *m)
+{
+	free(m->rec);
+	memset(m, 0, sizeof(*m));
+}
+
+static int parse_record_line(const char *b64, size_t len, struct wire_record *rec)
+{
+	uint8_t bin[RECORD_MAX_ENCODED];
+	size_t bin_len;
+	const char *end;
+
+	if (sodium_base642bin(bin, sizeof(bin), b64, len, NULL, &bin_len, &end,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 || end != b64 + len)
+		return -EINVAL;
+	return record_decode(rec, bin, bin_len) == 0 ? 0 : -EINVAL;
+}
+
+int state_load(const char *path, struct state_members *out, char *err, size_t errlen)
+{
+	char line[STATE_LINE_MAX + 2];
+	unsigned lineno = 0;
+	size_t cap = 0;
+	FILE *f;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		r = -errno;
+		snprintf(err, errlen, "cannot read state file %s: %s", path, strerror(-r));
+		return r;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strlen(line);
+
+		lineno++;
+		if (len == 0 || line[len - 1] != '\n') {
+			out->n_bad++;   /* too long or cut short by a crash of an old writer */
+			if (len == sizeof(line) - 1) {
+				int c;
+
+				while ((c = fgetc(f)) != EOF && c != '\n')
+					;
+			}
+			continue;
+		}
+		line[--len] = '\0';
+		if (lineno == 1) {
+			if (strcmp(line, STATE_MAGIC) != 0) {
+				snprintf(err, errlen, "state file %s: not a meshd state file "
+					 "(first line is not '%s')", path, STATE_MAGIC);
+				r = -EINVAL;
+				goto out;
+			}
+		} else if (strncmp(line, "self-version ", 13) == 0) {
+			char *end;
+
+			errno = 0;
+			out->self_version = strtoull(line + 13, &end, 10);
+			if (errno || *end)
+				out->self_version = 0, out->n_bad++;
+		} else if (strncmp(line, "record ", 7) == 0) {
+			if (out->n == STATE_MAX_RECORDS) {
+				out->n_bad++;
+				continue;
+			}
+			if (out->n == cap) {
+				size_t ncap = cap ? cap * 2 : 16;
+				struct wire_record *n = realloc(out->rec, ncap * sizeof(*n));
+
+				if (!n) {
+					r = -ENOMEM;
+					goto out;
+				}
+				out->rec = n;
+				cap = ncap;
+			}
+			if (parse_record_line(line + 7, len - 7, &out->rec[out->n]) == 0)
+				out->n++;
+			else
+				out->n_bad++;
+		} else {
+			out->n_bad++;
+		}
+	}
+	if (ferror(f)) {
+		r = -EIO;
+		snprintf(err, errlen, "state file %s: read error", path);
+	}
+out:
+	fclose(f);
+	if (r != 0)
+		state_members_free(out);
+	return r;
+}
+
+int state_save(const char *path, uint64_t self_version, const struct wire_record *const *recs,
+	       size_t n, char *err, size_t errlen)
+{
+	size_t cap = 64 + n * (STATE_LINE_MAX + 1), len;
+	char *buf = malloc(cap);
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	len = (size_t)snprintf(buf, cap, STATE_MAGIC "\nself-version %" PRIu64 "\n", self_version);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t bin[RECORD_MAX_ENCODED];
+		int k = record_encode(recs[i], bin, sizeof(bin));
+
+		if (k <= 0)
+			continue;
+		memcpy(buf + len, "record ", 7);
+		len += 7;
+		sodium_bin2base64(buf + len, cap - len, bin, (size_t)k,
+				  sodium_base64_VARIANT_ORIGINAL);
+		len += strlen(buf + len);
+		buf[len++] = '\n';
+	}
+	r = atomic_write_file(path, buf, len, 0600);
+	free(buf);
+	if (r != 0)
+		snprintf(err, errlen, "cannot write state file %s: %s", path, strerror(-r));
+	return r;
+}

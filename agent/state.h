@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The state directory: the identity key (created once, never regenerated)
+ * and the last known members, so a restarted agent keeps its key,
+ * address and version floor and can rejoin through any remembered member
+ * when its seeds are gone. Every file is replaced atomically.
+ *
+ * members file:   meshd-state 1
+ *                 self-version <u64>
+ *                 record <base64 of the signed record's canonical encoding>
+ *                 ...
+ * Records are stored as received (signed by their owners) and verified
+ * again on load by gossip_restore, so a tampered file cannot inject a
+ * member.
+ */
+#ifndef MESHD_AGENT_STATE_H
+#define MESHD_AGENT_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../proto/identity.h"
+#include "../proto/wire.h"
+
+enum { STATE_MAX_RECORDS = 4096 };
+
+struct state_members {
+	uint64_t self_version;      /* 0 = none stored */
+	size_t n;
+	struct wire_record *rec;    /* malloc'd */
+	size_t n_bad;               /* lines skipped as malformed */
+};
+
+/* mkdir -p with mode 0700 for the parts it creates. 0 or -errno. */
+int state_dir_prepare(const char *dir, char *err, size_t errlen);
+
+/* Load <dir>/identity.key or create it (0600) on first start. */
+int state_identity(const char *dir, struct identity *idn, bool *created, char *err, size_t errlen);
+
+/* A missing file is an empty state (first start), not an error. */
+int state_load(const char *path, struct state_members *out, char *err, size_t errlen);
+void state_members_free(struct state_members *m);
+
+/* Write atomically (0600). */
+int state_save(const char *path, uint64_t self_version, const struct wire_record *const *recs,
+	       size_t n, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * From the member table to the WireGuard device. The desired peer set is
+ * rebuilt from the engine after every change and handed to wgctl_apply,
+ * which pushes only the difference. Rules:
+ *  - conflicted members (address held by another) are never programmed;
+ *  - failed members stay programmed for --failed-grace seconds (the data
+ *    plane outlives a dead agent) and while their handshakes are fresh;
+ *  - peers already on the device at start that the agent does not know
+ *    yet are kept for a start-up grace, so a restart never drops working
+ *    tunnels before gossip has caught up.
+ * The same deferred event also re-signs our record when a seed reports a
+ * different public address (NAT) and re-addresses the interface.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "agent.h"
+
+enum {
+	WG_REFRESH_MS = 10000,
+	WG_RETRY_MS = 5000,
+	WG_ADOPT_MS = 60000,
+	WG_FRESH_HANDSHAKE_S = 180,   /* WireGuard rekeys every 120 s while traffic flows */
+};
+
+static void wg_deferred(evutil_socket_t fd, short what, void *arg);
+
+static int cmp_key(const void *x, const void *y)
+{
+	return memcmp(x, y, WGCTL_KEY_LEN);
+}
+
+const struct wg_peer_stat *wg_stat(const struct agent *a, const uint8_t key[static WGCTL_KEY_LEN])
+{
+	if (!a->stats)
+		return NULL;
+	return bsearch(key, a->stats, a->n_stats, sizeof(a->stats[0]), cmp_key);
+}
+
+/* Keep a compact copy of the dump: wgctl_peer is large (64 allowed IPs each). */
+static void take_stats(struct agent *a, const struct wgctl_device *dev)
+{
+	struct wg_peer_stat *st = calloc(dev->n_peers ? dev->n_peers : 1, sizeof(*st));
+
+	if (!st)
+		return;
+	for (size_t i = 0; i < dev->n_peers; i++) {
+		memcpy(st[i].key, dev->peers[i].public_key, WGCTL_KEY_LEN);
+		st[i].last_handshake = dev->peers[i].last_handshake;
+		st[i].rx_bytes = dev->peers[i].rx_bytes;
+		st[i].tx_bytes = dev->peers[i].tx_bytes;
+		addr_from_wg_endpoint(&st[i].endpoint, &dev->peers[i].endpoint);
+	}
+	qsort(st, dev->n_peers, sizeof(*st), cmp_key);
+	free(a->stats);
+	a->stats = st;
+	a->n_stats = dev->n_peers;
+}
+
+void wg_refresh(struct agent *a)
+{
+	struct wgctl_device dev;
+	char err[256];
+	int r;
+
+	if (!a->wg)
+		return;
+	a->last_wg_get_ms = agent_now_ms();
+	a->c.wg_ops[WG_OP_GET]++;
+	memset(&dev, 0, sizeof(dev));
+	r = wgctl_get(a->wg, &dev, err, sizeof(err));
+	if (r != 0) {
+		uint32_t dropped;
+
+		a->c.wg_errors[WG_OP_GET]++;
+		snprintf(a->wg_last_error, sizeof(a->wg_last_error), "%s", err);
+		if (log_ratelimit_ok(&a->rl_wg, agent_now_ms(), &dropped))
+			log_warn("reading interface %s: %s", a->cfg->interface, err);
+		return;
+	}
+	take_stats(a, &dev);
+	wgctl_device_free(&dev);
+}
+
+struct want_ctx {
+	struct agent *a;
+	struct wgctl_peer *peers;
+	size_t n, cap;
+	uint64_t now_ms;
+};
+
+static bool keep_failed(struct want_ctx *w, const struct gossip_member *m)
+{
+	const struct wg_peer_stat *st = wg_stat(w->a, m->wg_public);
+
+	if (w->now_ms - m->state_since_ms < (uint64_t)w->a->cfg->failed_grace * 1000)
+		return true;
+	/* Still carrying traffic: the agent died, the tunnel did not. */
+	return st && st->last_handshake > 0 &&
+	       agent_wall_s() - st->last_handshake < WG_FRESH_HANDSHAKE_S;
+}
+
+static void add_member(void *arg, const struct gossip_member *m)
+{
+	struct want_ctx *w = arg;
+	struct wgctl_peer *p;
+
+	if (m->self || m->conflict || m->rec->n_overlay == 0 || w->n == w->cap)
+		return;
+	if (m->state == GOSSIP_LEFT || (m->state == GOSSIP_FAILED && !keep_failed(w, m)))
+		return;
+	if (m->rec->flags & WIRE_REC_LEAVING)
+		return;
+	p = &w->peers[w->n++];
+	memset(p, 0, sizeof(*p));
+	memcpy(p->public_key, m->wg_public, WGCTL_KEY_LEN);
+	if (m->rec->n_endpoints)
+		addr_to_wg_endpoint(&m->rec->endpoint[0], &p->endpoint);
+	p->keepalive = w->a->cfg->keepalive;
+	for (size_t i = 0; i < m->rec->n_overlay && i < WGCTL_MAX_ALLOWED; i++)
+		addr_prefix_to_allowed(&m->rec->overlay[i], &p->allowed[p->n_allowed++]);
+}
+
+static bool have_key(const struct wgctl_peer *peers, size_t n, const uint8_t *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(peers[i].public_key, key, WGCTL_KEY_LEN) == 0)
+			return true;
+	return false;
+}
+
+static void apply(struct agent *a)
+{
+	struct want_ctx w = { .a = a, .now_ms = agent_now_ms() };
+	size_t changed = 0, known;
+	char err[256];
+	int r;
+
+	w.cap = gossip_size(a->g) + a->n_adopted;
+	w.peers = calloc(w.cap ? w.cap : 1, sizeof(*w.peers));
+	if (!w.peers) {
+		a->wg_retry_ms = w.now_ms + WG_RETRY_MS;
+		return;
+	}
+	gossip_foreach(a->g, add_member, &w);
+	known = w.n;
+	if (w.now_ms < a->wg_adopt_until_ms)
+		for (size_t i = 0; i < a->n_adopted; i++)
+			if (!have_key(w.peers, known, a->adopted[i].public_key) && w.n < w.cap)
+				w.peers[w.n++] = a->adopted[i];
+	a->c.wg_ops[WG_OP_APPLY]++;
+	r = wgctl_apply(a->wg, w.peers, w.n, &changed, err, sizeof(err));
+	free(w.peers);
+	if (r != 0) {
+		uint32_t dropped;
+
+		a->c.wg_errors[WG_OP_APPLY]++;
+		a->wg_dirty = true;
+		a->wg_retry_ms = w.now_ms + WG_RETRY_MS;
+		snprintf(a->wg_last_error, sizeof(a->wg_last_error), "%s", err);
+		if (log_ratelimit_ok(&a->rl_wg, w.now_ms, &dropped))
+			log_warn("programming peers on %s failed (retrying): %s", a->cfg->interface, err);
+		return;
+	}
+	a->wg_last_error[0] = '\0';
+	if (changed)
+		log_debug("WireGuard: %zu peer(s) changed, %zu programmed", changed, known);
+}
+
+static void update_endpoint(struct agent *a)
+{
+	struct wire_record self = a->self_tmpl;
+	char text[WIRE_ADDR_STRLEN];
+	int r;
+
+	a->have_observed = false;
+	self.n_endpoints = 1;
+	self.endpoint[0] = a->observed;
+	self.version = 0;
+	r = gossip_update_self(a->g, &self, agent_now_ms());
+	wire_addr_format(&a->observed, text, sizeof(text));
+	if (r != 0) {
+		log_warn("cannot advertise new endpoint %s: %s", text, wire_strerror(r));
+		return;
+	}
+	a->self_tmpl = self;
+	a->endpoint = a->observed;
+	log_info("advertising endpoint %s", text);
+	timers_kick(a);
+}
+
+static void wg_deferred(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+
+	(void)fd;
+	(void)what;
+	if (a->have_observed)
+		update_endpoint(a);
+	if (a->readdress)
+		wg_readdress(a);
+	if (a->wg && a->wg_dirty && agent_now_ms() >= a->wg_retry_ms) {
+		a->wg_dirty = false;
+		apply(a);
+	}
+}
+
+void wg_mark_dirty(struct agent *a)
+{
+	a->wg_dirty = true;
+	if (a->wg_ev)
+		event_active(a->wg_ev, EV_TIMEOUT, 0);
+}
+
+int wg_readdress(struct agent *a)
+{
+	const struct gossip_member *self = gossip_self(a->g);
+	struct wgctl_device_conf conf;
+	char err[256], text[WIRE_ADDR_STRLEN];
+	int r;
+
+	a->readdress = false;
+	if (!self || self->rec->n_overlay == 0)
+		return 0;
+	a->overlay = self->rec->overlay[0];
+	wire_prefix_format(&a->overlay, text, sizeof(text));
+	if (!a->wg)
+		return 0;
+	memset(&conf, 0, sizeof(conf));
+	snprintf(conf.ifname, sizeof(conf.ifname), "%s", a->cfg->interface);
+	memcpy(conf.private_key, a->idn.wg_private, WGCTL_KEY_LEN);
+	conf.listen_port = a->cfg->listen_port;
+	conf.mtu = a->cfg->mtu;
+	conf.addr_family = a->overlay.family == WIRE_AF_INET ? AF_INET : AF_INET6;
+	conf.addr_cidr = a->overlay.len;
+	memcpy(&conf.addr, a->overlay.ip, a->overlay.family == WIRE_AF_INET ? 4 : 16);
+	a->c.wg_ops[WG_OP_SETUP]++;
+	r = wgctl_setup(a->wg, &conf, err, sizeof(err));
+	sodium_memzero(conf.private_key, sizeof(conf.private_key));
+	if (r != 0) {
+		a->c.wg_errors[WG_OP_SETUP]++;
+		snprintf(a->wg_last_error, sizeof(a->wg_last_error), "%s", err);
+		log_err("setting up %s with %s: %s", a->cfg->interface, text, err);
+		return r;
+	}
+	log_info("interface %s up with %s", a->cfg->interface, text);
+	return 0;
+}
+
+/* Remember the device's peers at start: they survive until gossip knows them or the grace ends. */
+static void adopt_existing(struct agent *a)
+{
+	struct wgctl_device dev;
+	char err[256];
+
+	memset(&dev, 0, sizeof(dev));
+	a->c.wg_ops[WG_OP_GET]++;
+	if (wgctl_get(a->wg, &dev, err, sizeof(err)) != 0) {
+		a->c.wg_errors[WG_OP_GET]++;
+		return;
+	}
+	take_stats(a, &dev);
+	if (dev.n_peers) {
+		a->adopted = calloc(dev.n_peers, sizeof(*a->adopted));
+		if (a->adopted) {
+			memcpy(a->adopted, dev.peers, dev.n_peers * sizeof(*a->adopted));
+			a->n_adopted = dev.n_peers;
+			a->wg_adopt_until_ms = agent_now_ms() + WG_ADOPT_MS;
+			log_info("%s already has %zu peer(s): kept while the mesh is rejoined",
+				 a->cfg->interface, dev.n_peers);
+		}
+	}
+	wgctl_device_free(&dev);
+}
+
+int wg_start(struct agent *a, char *err, size_t errlen)
+{
+	static const enum wgctl_backend_kind kinds[] = { WGCTL_AUTO, WGCTL_KERNEL,
+							 WGCTL_USERSPACE, WGCTL_NONE };
+	int r;
+
+	a->wg_ev = event_new(a->base, -1, 0, wg_deferred, a);
+	if (!a->wg_ev)
+		return -ENOMEM;
+	if (a->cfg->backend == CONFIG_BACKEND_NONE) {
+		wg_readdress(a);
+		return 0;
+	}
+	r = wgctl_open(&a->wg, kinds[a->cfg->backend], a->cfg->interface, err, errlen);
+	if (r != 0)
+		return r;
+	wgctl_set_keep_endpoint(a->wg, true);
+	if (a->cfg->backend != CONFIG_BACKEND_KERNEL)
+		wgctl_set_spawn(a->wg, "wireguard-go");
+	if ((r = wg_readdress(a)) != 0) {
+		snprintf(err, errlen, "%s", a->wg_last_error);
+		return r;
+	}
+	log_info("WireGuard backend: %s", wgctl_kind_name(wgctl_kind(a->wg)));
+	adopt_existing(a);
+	wg_mark_dirty(a);
+	return 0;
+}
+
+void wg_housekeeping(struct agent *a, uint64_t now_ms)
+{
+	if (!a->wg)
+		return;
+	if (now_ms - a->last_wg_get_ms >= WG_REFRESH_MS) {
+		wg_refresh(a);
+		/* Failed members' grace may have ended; adopted peers may expire. */
+		wg_mark_dirty(a);
+	}
+	if (a->n_adopted && now_ms >= a->wg_adopt_until_ms) {
+		free(a->adopted);
+		a->adopted = NULL;
+		a->n_adopted = 0;
+		wg_mark_dirty(a);
+	}
+	if (a->wg_dirty && now_ms >= a->wg_retry_ms)
+		event_active(a->wg_ev, EV_TIMEOUT, 0);
+}
+
+void wg_stop(struct agent *a)
+{
+	/* The interface and its peers stay: the data plane outlives the agent. */
+	if (a->wg_ev)
+		event_free(a->wg_ev);
+	a->wg_ev = NULL;
+	if (a->wg)
+		wgctl_close(a->wg);
+	a->wg = NULL;
+	free(a->adopted);
+	free(a->stats);
+	a->adopted = NULL;
+	a->stats = NULL;
+	a->n_adopted = a->n_stats = 0;
+}

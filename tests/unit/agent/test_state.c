@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * State directory: the identity key is created once and reloaded the same;
+ * the members file round-trips signed records byte for byte, is written
+ * 0600 by atomic rename, and a damaged file never yields a forged member.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../../proto/record.h"
+#include "state.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/meshd-state.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	return identity_init_crypto();
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void make_record(struct wire_record *r, struct identity *idn, int i)
+{
+	assert_int_equal(identity_generate(idn), 0);
+	memset(r, 0, sizeof(*r));
+	memcpy(r->id, idn->id, WIRE_ID_LEN);
+	r->version = 1000 + (uint64_t)i;
+	snprintf(r->name, sizeof(r->name), "node%d", i);
+	assert_int_equal(wire_prefix_parse(&r->overlay[0], i == 1 ? "fd00::7/64" : "10.42.0.7/16"), 0);
+	r->overlay[0].ip[r->overlay[0].family == WIRE_AF_INET ? 3 : 15] = (uint8_t)i;
+	r->n_overlay = 1;
+	assert_int_equal(wire_addr_parse(&r->endpoint[0], "192.0.2.1:51820"), 0);
+	r->endpoint[0].ip[3] = (uint8_t)i;
+	r->n_endpoints = 1;
+	r->gossip_port = 51821;
+	if (i == 2) {
+		strcpy(r->tag[0].key, "role");
+		strcpy(r->tag[0].val, "db");
+		r->n_tags = 1;
+	}
+	assert_int_equal(record_sign(r, idn), 0);
+}
+
+static void identity_created_once(void **state)
+{
+	struct identity a, b;
+	bool created;
+	char err[256], path[128];
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(state_identity(dir, &a, &created, err, sizeof(err)), 0);
+	assert_true(created);
+	snprintf(path, sizeof(path), "%s/identity.key", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(state_identity(dir, &b, &created, err, sizeof(err)), 0);
+	assert_false(created);
+	assert_memory_equal(a.id, b.id, WIRE_ID_LEN);
+	assert_memory_equal(a.wg_public, b.wg_public, WIRE_KEY_LEN);
+
+	/* Made world-readable: refused, never silently replaced by a new key. */
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(state_identity(dir, &b, &created, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, path));
+	assert_int_equal(chmod(path, 0600), 0);
+	identity_wipe(&a);
+	identity_wipe(&b);
+}
+
+static void members_round_trip(void **state)
+{
+	struct wire_record recs[3];
+	const struct wire_record *ptrs[3];
+	struct identity idn;
+	struct state_members sm;
+	char path[128], err[256];
+	struct stat st;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		make_record(&recs[i], &idn, i);
+		ptrs[i] = &recs[i];
+	}
+	identity_wipe(&idn);
+	snprintf(path, sizeof(path), "%s/members", dir);
+	assert_int_equal(state_save(path, 123456789012ULL, ptrs, 3, err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(state_load(path, &sm, err, sizeof(err)), 0);
+	assert_int_equal(sm.self_version, 123456789012ULL);
+	assert_int_equal(sm.n, 3);
+	assert_int_equal(sm.n_bad, 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(record_same(&sm.rec[i], &recs[i]), 1);
+		assert_int_equal(record_verify(&sm.rec[i]), 0);
+	}
+	state_members_free(&sm);
+}
+
+static void missing_is_empty_and_bad_magic_refused(void **state)
+{
+	struct state_members sm;
+	char path[128], err[256];
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/absent", dir);
+	assert_int_equal(state_load(path, &sm, err, sizeof(err)), 0);
+	assert_int_equal(sm.n, 0);
+	assert_int_equal(sm.self_version, 0);
+	snprintf(path, sizeof(path), "%s/notstate", dir);
+	f = fopen(path, "w");
+	fputs("hello\nrecord AAAA\n", f);
+	fclose(f);
+	assert_int_equal(state_load(path, &sm, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, path));
+}
+
+static void damaged_lines_skipped(void **state)
+{
+	struct wire_record rec;
+	const struct wire_record *p = &rec;
+	struct identity idn;
+	struct state_members sm;
+	char path[128], err[256], *text;
+	long n;
+	FILE *f;
+
+	(void)state;
+	make_record(&rec, &idn, 5);
+	identity_wipe(&idn);
+	snprintf(path, sizeof(path), "%s/damaged", dir);
+	assert_int_equal(state_save(path, 7, &p, 1, err, sizeof(err)), 0);
+	/* Append junk, a truncated record and a record with one flipped character. */
+	f = fopen(path, "r");
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	f = fopen(path, "a");
+	fputs("garbage line\nrecord !!!notbase64\nrecord AAAA\n", f);
+	{
+		char *rl = strstr(text, "record ");
+		char *nl = strchr(rl, '\n');
+
+		*nl = '\0';
+		rl[20] = rl[20] == 'A' ? 'B' : 'A';
+		fprintf(f, "%s\n", rl);
+	}
+	fclose(f);
+	free(text);
+	assert_int_equal(state_load(path, &sm, err, sizeof(err)), 0);
+	assert_int_equal(sm.self_version, 7);
+	assert_int_equal(sm.n_bad >= 3, 1);
+	/* The flipped record may still decode; it must then fail its signature. */
+	for (size_t i = 0; i < sm.n; i++) {
+		if (record_same(&sm.rec[i], &rec) == 1)
+			continue;
+		assert_int_not_equal(record_verify(&sm.rec[i]), 0);
+	}
+	state_members_free(&sm);
+}
+
+static void atomic_write_leaves_old_file_on_failure(void **state)
+{
+	struct state_members sm;
+	char path[160], tmp[200], err[256];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%.60s/kept", dir);
+	assert_int_equal(state_save(path, 1, NULL, 0, err, sizeof(err)), 0);
+	/* Block the temp file's name (works even as root): the write fails, the old file stays. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	assert_int_not_equal(state_save(path, 2, NULL, 0, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, path));
+	assert_int_equal(rmdir(tmp), 0);
+	assert_int_equal(state_load(path, &sm, err, sizeof(err)), 0);
+	assert_int_equal(sm.self_version, 1);
+	state_members_free(&sm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(identity_created_once),
+		cmocka_unit_test(members_round_trip),
+		cmocka_unit_test(missing_is_empty_and_bad_magic_refused),
+		cmocka_unit_test(damaged_lines_skipped),
+		cmocka_unit_test(atomic_write_leaves_old_file_on_failure),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
