@@ -8,7 +8,7 @@ set -eu
 secs=${1:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$root/build-fuzz
-targets="fuzz_envelope_msg fuzz_record"
+targets="fuzz_envelope_msg fuzz_record fuzz_text"
 
 configure() {
 	CC=clang cmake -S "$1" -B "$build" -DMESHD_FUZZ=ON -DMESHD_WERROR=ON >"$build/cmake.log" 2>&1
