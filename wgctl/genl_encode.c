@@ -147,12 +147,13 @@ int wgctl_genl_encode_set(void *buf, size_t len, uint16_t family, uint32_t seq,
 			  const struct wgctl_set_req *req, struct wgctl_set_cursor *cur)
 {
 	bool has_device = req->private_key || req->listen_port >= 0;
-	struct wgctl_set_cursor at_start = *cur;
+	struct wgctl_set_cursor at_start;
 	struct nlmsghdr *nlh;
 	struct nlattr *peers;
 
 	if (!cur->device_done && !has_device)
 		cur->device_done = true;
+	at_start = *cur;
 	if (cur->device_done && cur->op >= req->n_ops)
 		return 0;
 	if (len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)))

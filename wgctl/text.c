@@ -42,8 +42,9 @@ int wgctl_endpoint_parse(const char *s, union wgctl_endpoint *ep)
 		colon = close + 1;
 		s++;
 	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
+		colon = strchr(s, ':');
+		/* IPv6 needs brackets: "::1:51820" is ambiguous. */
+		if (!colon || strchr(colon + 1, ':'))
 			return -EINVAL;
 		hl = (size_t)(colon - s);
 	}
