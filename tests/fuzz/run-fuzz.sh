@@ -10,7 +10,11 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$root/build-fuzz
 targets="fuzz_envelope_msg fuzz_record fuzz_text"
 
-configure() {
+configure() {  # configure SOURCE_DIR: a cache from the other source tree is dropped
+	if [ -f "$build/CMakeCache.txt" ] &&
+	   ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$1" "$build/CMakeCache.txt"; then
+		rm -rf "$build/CMakeCache.txt" "$build/CMakeFiles"
+	fi
 	CC=clang cmake -S "$1" -B "$build" -DMESHD_FUZZ=ON -DMESHD_WERROR=ON >"$build/cmake.log" 2>&1
 }
 mkdir -p "$build"
@@ -19,7 +23,7 @@ if ! configure "$root"; then
 	# broken, configure a tree holding just proto/ and tests/fuzz/.
 	echo "run-fuzz: full tree does not configure (see $build/cmake.log); using proto only" >&2
 	shim=$build/shim
-	rm -rf "$build/CMakeCache.txt" "$build/CMakeFiles" "$shim"
+	rm -rf "$shim"
 	mkdir -p "$shim/tests"
 	ln -s "$root/proto" "$shim/proto"
 	ln -s "$root/tests/fuzz" "$shim/tests/fuzz"
