@@ -114,12 +114,17 @@ static int ptr_key_cmp(const void *a, const void *b)
 
 int wgctl_diff_sort(const struct wgctl_peer *want, size_t n, const struct wgctl_peer **sorted)
 {
+	bool in_order = true;
+
 	for (size_t i = 0; i < n; i++) {
 		if (want[i].n_allowed > WGCTL_MAX_ALLOWED)
 			return -EINVAL;
 		sorted[i] = &want[i];
+		if (i > 0 && in_order && wgctl_key_cmp(want[i - 1].public_key, want[i].public_key) > 0)
+			in_order = false;
 	}
-	if (n > 1)
+	/* Callers that keep their set sorted skip the sort. */
+	if (!in_order)
 		qsort(sorted, n, sizeof(*sorted), ptr_key_cmp);
 	for (size_t i = 1; i < n; i++)
 		if (wgctl_key_cmp(sorted[i - 1]->public_key, sorted[i]->public_key) == 0)

@@ -24,6 +24,12 @@ struct wgctl_cache {
 	size_t n, cap;
 	struct wgctl_peer *peers;        /* sorted by key */
 	union wgctl_endpoint *asked;     /* parallel: endpoint last asked for */
+	/* The previous arrays, reused for the next rebuild: a thousand peers
+	 * are ~1.4 MB, and a fresh mmap'd block each apply costs more than
+	 * the diff itself. */
+	size_t spare_cap;
+	struct wgctl_peer *spare_peers;
+	union wgctl_endpoint *spare_asked;
 };
 
 struct wgctl {
