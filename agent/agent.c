@@ -304,7 +304,7 @@ void agent_save_state(struct agent *a)
 	if (state_save(a->state_path, self->rec->version, c.recs, c.n, err, sizeof(err)) != 0)
 		log_warn("%s", err);
 	else
-		a->state_dirty = false;
+		a->state_dirty = a->state_save_soon = false;
 	a->state_dirty_ms = 0;
 	free(c.recs);
 }

@@ -103,7 +103,7 @@ struct agent {
 	uint64_t next_tick_ms;
 	uint64_t start_ms;               /* monotonic */
 	int64_t start_wall_s;
-	bool state_dirty;
+	bool state_dirty, state_save_soon;
 	uint64_t state_dirty_ms;
 	uint64_t last_endpoint_check_ms, last_wg_get_ms, last_join_log_ms;
 	bool leaving, stopping;

@@ -16,7 +16,8 @@ enum { MTU_CHECK_MAX = 32, WG_OVERHEAD_V4 = 60, WG_OVERHEAD_V6 = 80 };
 
 const char *ctl_event_name(enum gossip_event ev)
 {
-	static const char *const names[] = { "added", "updated", "suspect", "failed", "left",
+	/* The names meshd(8) documents for hooks and `meshctl events`. */
+	static const char *const names[] = { "join", "update", "suspect", "failed", "left",
 					     "removed", "conflict" };
 
 	return (unsigned)ev < sizeof(names) / sizeof(names[0]) ? names[ev] : "unknown";
@@ -194,6 +195,8 @@ size_t ctl_report_status(struct agent *a, struct evbuffer *out)
 	text[0] = '\0';
 	if (self->rec->n_overlay)
 		wire_prefix_format(&self->rec->overlay[0], text, sizeof(text));
+	ctl_w_str(w, "overlay_prefix", text);
+	text[strcspn(text, "/")] = '\0';
 	ctl_w_str(w, "overlay_ip", text);
 	text[0] = '\0';
 	if (self->rec->n_endpoints)

@@ -56,9 +56,12 @@ static void io_changed(void *ctx, enum gossip_event ev, const struct gossip_memb
 		    !wire_prefix_same_ip(&m->rec->overlay[0], &a->overlay))
 			a->readdress = true;
 	}
+	/* A new or departed member is saved within a second; state flaps are batched. */
 	a->state_dirty = true;
 	if (!a->state_dirty_ms)
 		a->state_dirty_ms = agent_now_ms();
+	if (ev == GOSSIP_EV_ADDED || ev == GOSSIP_EV_LEFT || ev == GOSSIP_EV_REMOVED)
+		a->state_save_soon = true;
 	wg_mark_dirty(a);
 	ctl_server_event(a, ev, m);
 	hooks_event(a, ev, m);

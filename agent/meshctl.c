@@ -142,6 +142,7 @@ static int read_reply(struct meshctl *c, struct ctl_reply *r)
 	for (;;) {
 		struct ctl_line l;
 		const char *count;
+		bool ok;
 		char *raw;
 		size_t len;
 		int k = read_line(c, &raw, &len);
@@ -166,8 +167,9 @@ static int read_reply(struct meshctl *c, struct ctl_reply *r)
 		}
 		if (strcmp(l.kind, "END") == 0) {
 			count = ctl_line_get(&l, "count");
+			ok = count && strtoull(count, NULL, 10) == r->n;
 			free(raw);
-			if (!count || strtoull(count, NULL, 10) != r->n) {
+			if (!ok) {
 				fprintf(stderr, "meshctl: reply from %s is incomplete\n", c->socket);
 				goto fail;
 			}

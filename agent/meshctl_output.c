@@ -239,7 +239,7 @@ static void text_status(FILE *out, const struct ctl_reply *r)
 {
 	static const struct { const char *key, *label; } rows[] = {
 		{ "name", "name" }, { "interface", "interface" }, { "public_key", "public key" },
-		{ "overlay_ip", "overlay address" }, { "endpoint", "endpoint" },
+		{ "overlay_prefix", "overlay address" }, { "endpoint", "endpoint" },
 		{ "backend", "backend" }, { "mtu", "mtu" }, { "joined", "joined" },
 	};
 

@@ -23,6 +23,11 @@ static const char *const type_names[GOSSIP_NTYPES] = {
 	"sync_entries", "records", "leave",
 };
 
+/* Index = enum gossip_refusal. */
+static const char *const engine_reasons[] = {
+	"other", "decode", "auth", "stale", "unexpected", "self", "unknown_sender", "nomem",
+};
+
 static void family(struct evbuffer *b, const char *name, const char *type, const char *help)
 {
 	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -64,9 +69,13 @@ static void render(struct agent *a, struct evbuffer *b)
 
 	family(b, "meshd_refused_datagrams_total", "counter",
 	       "Datagrams dropped unprocessed, by reason.");
-	for (int r = 0; r < REFUSE_NREASONS; r++)
+	/* Ours (before the engine saw it), then the engine's own reasons. */
+	for (int r = 0; r < REFUSE_MESSAGE; r++)
 		evbuffer_add_printf(b, "meshd_refused_datagrams_total{reason=\"%s\"} %" PRIu64 "\n",
 				    refuse_reason_names[r], a->c.refused[r]);
+	for (size_t r = 0; r < sizeof(engine_reasons) / sizeof(engine_reasons[0]); r++)
+		evbuffer_add_printf(b, "meshd_refused_datagrams_total{reason=\"%s\"} %" PRIu64 "\n",
+				    engine_reasons[r], st->refused_by_reason[r]);
 
 	family(b, "meshd_probe_rtt_seconds", "summary", "Round trip of direct probes (ping to ack).");
 	evbuffer_add_printf(b, "meshd_probe_rtt_seconds_sum %.6f\nmeshd_probe_rtt_seconds_count %"

@@ -170,8 +170,10 @@ static void refuse(struct agent *a, enum refuse_reason why, const struct wire_ad
 		char text[WIRE_ADDR_STRLEN];
 
 		wire_addr_format(from, text, sizeof(text));
-		log_debug("dropped datagram from %s: %s (%s); %u similar before suppressed",
-			  text, refuse_reason_names[why], wire_strerror(err), dropped);
+		if (dropped)
+			log_debug("(%u more dropped datagrams not logged)", dropped);
+		log_debug("dropped datagram from %s: %s (%s)", text, refuse_reason_names[why],
+			  wire_strerror(err));
 	}
 }
 

@@ -14,7 +14,7 @@
 #include "agent.h"
 
 enum {
-	STATE_SAVE_DEBOUNCE_MS = 2000,
+	STATE_SAVE_DEBOUNCE_MS = 5000,
 	JOIN_LOG_MS = 10000,
 	ENDPOINT_CHECK_MS = 30000,
 };
@@ -33,20 +33,22 @@ static void arm(struct agent *a, uint64_t now, uint64_t next)
 	event_add(a->tick_ev, &tv);
 }
 
+/* After input or a local call: the engine may want to run sooner. */
 void timers_kick(struct agent *a)
 {
-	uint64_t now = agent_now_ms();
-
 	if (!a->g || !a->tick_ev)
 		return;
-	arm(a, now, gossip_tick(a->g, now));
+	arm(a, agent_now_ms(), gossip_next_deadline(a->g));
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
+	struct agent *a = arg;
+	uint64_t now = agent_now_ms();
+
 	(void)fd;
 	(void)what;
-	timers_kick(arg);
+	arm(a, now, gossip_tick(a->g, now));
 }
 
 static void log_join_progress(struct agent *a, uint64_t now)
@@ -110,7 +112,7 @@ static void on_house(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	wg_housekeeping(a, now);
-	if (a->state_dirty && now - a->state_dirty_ms >= STATE_SAVE_DEBOUNCE_MS)
+	if (a->state_dirty && (a->state_save_soon || now - a->state_dirty_ms >= STATE_SAVE_DEBOUNCE_MS))
 		agent_save_state(a);
 	log_join_progress(a, now);
 	check_endpoint(a, now);
@@ -118,7 +120,7 @@ static void on_house(evutil_socket_t fd, short what, void *arg)
 	hooks_reap(a);
 	/* Belt and braces: if the tick timer was lost, the engine still runs. */
 	if (now > a->next_tick_ms + 1000)
-		timers_kick(a);
+		arm(a, now, gossip_tick(a->g, now));
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -158,7 +160,7 @@ int timers_start(struct agent *a)
 		if (!a->sig_ev[i] || event_add(a->sig_ev[i], NULL) != 0)
 			return -1;
 	}
-	timers_kick(a);
+	arm(a, agent_now_ms(), gossip_tick(a->g, agent_now_ms()));
 	return 0;
 }
 
