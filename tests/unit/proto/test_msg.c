@@ -1,10 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fixture.h"
 #include "proto/envelope.h"
+
+/*
+ * Linked with --wrap=malloc/calloc/realloc: counts allocations made by
+ * proto code (static library), to prove the codec never allocates.
+ */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t k, size_t n);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t k, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+static unsigned allocations;
+void *__wrap_malloc(size_t n) { allocations++; return __real_malloc(n); }
+void *__wrap_calloc(size_t k, size_t n) { allocations++; return __real_calloc(k, n); }
+void *__wrap_realloc(void *p, size_t n) { allocations++; return __real_realloc(p, n); }
 
 static struct identity idn;
 static struct wire_msg m, back;  /* big: keep off the stack */
@@ -353,6 +369,28 @@ static void test_every_bit_flip(void **state)
 	}
 }
 
+static void test_no_allocation(void **state)
+{
+	static const uint8_t hostile[] = { 0xdd, 0xff, 0xff, 0xff, 0xff };
+	struct wire_record r;
+
+	(void)state;
+	fx_record_typical(&r, &idn);
+	fx_msg_max_body(&m, WIRE_JOIN_ACK);
+	fill_piggyback(&m, WIRE_MAX_RECORDS);
+	allocations = 0;
+	size_t n = fx_encode_msg(&m, buf, sizeof(buf));
+	assert_int_equal(msg_decode(&back, buf, n), 0);
+	assert_int_equal(record_verify(&back.record[0]), 0);
+	assert_true(msg_decode(&back, hostile, sizeof(hostile)) < 0);
+	assert_true(msg_encoded_size(&m) > 0 && msg_record_cost(&r) > 0);
+	assert_int_equal(allocations, 0);
+	/* the counter works (volatile: the compiler may drop a malloc/free pair) */
+	void *volatile p = malloc(1);
+	free(p);
+	assert_int_equal(allocations, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_every_bit_flip),
+		cmocka_unit_test(test_no_allocation),
 	};
 
 	fx_identity(&idn, 1);
