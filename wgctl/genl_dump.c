@@ -78,14 +78,16 @@ static int parse_allowed_list(const struct nlattr *nest, struct wgctl_peer *p)
 static int parse_endpoint(const struct nlattr *a, union wgctl_endpoint *ep)
 {
 	size_t len = mnl_attr_get_payload_len(a);
-	const struct sockaddr *sa = mnl_attr_get_payload(a);
+	const void *sa = mnl_attr_get_payload(a);
+	sa_family_t family;
 
-	if (len < sizeof(sa->sa_family))
+	if (len < sizeof(family))
 		return -EBADMSG;
+	memcpy(&family, sa, sizeof(family));
 	memset(ep, 0, sizeof(*ep));
-	if (sa->sa_family == AF_INET && len == sizeof(struct sockaddr_in))
+	if (family == AF_INET && len == sizeof(struct sockaddr_in))
 		memcpy(&ep->in, sa, len);
-	else if (sa->sa_family == AF_INET6 && len == sizeof(struct sockaddr_in6))
+	else if (family == AF_INET6 && len == sizeof(struct sockaddr_in6))
 		memcpy(&ep->in6, sa, len);
 	else
 		return -EBADMSG;
@@ -94,7 +96,7 @@ static int parse_endpoint(const struct nlattr *a, union wgctl_endpoint *ep)
 
 static int parse_peer_attr(const struct nlattr *a, struct wgctl_peer *p)
 {
-	const struct __kernel_timespec *ts;
+	struct __kernel_timespec ts;
 
 	switch (mnl_attr_get_type(a)) {
 	case WGPEER_A_ENDPOINT:
@@ -105,10 +107,11 @@ static int parse_peer_attr(const struct nlattr *a, struct wgctl_peer *p)
 		p->keepalive = mnl_attr_get_u16(a);
 		return 0;
 	case WGPEER_A_LAST_HANDSHAKE_TIME:
-		if (!is_len(a, sizeof(*ts)))
+		if (!is_len(a, sizeof(ts)))
 			return -EBADMSG;
-		ts = mnl_attr_get_payload(a);
-		p->last_handshake = ts->tv_sec;
+		/* Attributes are only 4-byte aligned: copy, don't cast. */
+		memcpy(&ts, mnl_attr_get_payload(a), sizeof(ts));
+		p->last_handshake = ts.tv_sec;
 		return 0;
 	case WGPEER_A_RX_BYTES:
 	case WGPEER_A_TX_BYTES:
