@@ -9,6 +9,9 @@
  *   gossip_tick()   time passed; returns the next deadline
  *   io->send()      please send these plaintext bytes (<= WIRE_MAX_PLAINTEXT)
  *   io->changed()   membership changed (drives WireGuard)
+ *
+ * Callbacks run inside gossip_* calls and must not call back into the
+ * engine that invoked them.
  */
 #ifndef MESHD_GOSSIP_H
 #define MESHD_GOSSIP_H
@@ -38,13 +41,19 @@ enum gossip_event {
 	GOSSIP_EV_CONFLICT,    /* record refused its overlay address (held by another) */
 };
 
+/*
+ * A member as the engine sees it. Stored compactly (the simulator keeps
+ * 10,000 engines of 10,000 members in one process), so the WireGuard key
+ * is a pointer into the engine's copy of the verified record rather than
+ * an inline array; it reads the same way (m->wg_public, 32 bytes).
+ */
 struct gossip_member {
 	const struct wire_record *rec;   /* verified; owned by the engine */
-	enum gossip_state state;
+	const uint8_t *wg_public;        /* WIRE_KEY_LEN bytes; owned by the engine */
 	uint64_t state_since_ms;
+	enum gossip_state state;
 	bool self;
 	bool conflict;                   /* overlay address held by another member */
-	uint8_t wg_public[WIRE_KEY_LEN];
 };
 
 struct gossip_io {
@@ -55,6 +64,19 @@ struct gossip_io {
 	/* Optional: the seed told us how it sees us (NAT). May be NULL. */
 	void (*observed)(void *ctx, const struct wire_addr *addr);
 };
+
+/*
+ * Verified records, reference counted. Every engine keeps its records in
+ * one; by default each engine makes its own. Engines in one process (the
+ * simulator) may share one so that a record is stored, hashed and
+ * verified once rather than once per engine. Records enter only after
+ * record_verify (or signing by their owner), and a lookup matches only a
+ * byte-identical record, so sharing never skips a check that would fail.
+ * Not thread-safe: share only between engines driven by one thread.
+ */
+struct gossip_recpool;
+int gossip_recpool_new(struct gossip_recpool **out);
+void gossip_recpool_free(struct gossip_recpool *p);  /* after every engine using it */
 
 struct gossip_config {
 	uint32_t probe_interval_ms;     /* 1000 */
@@ -71,6 +93,9 @@ struct gossip_config {
 	uint64_t join_retry_ms;         /* resend JOIN until a JOIN_ACK */
 	bool via_overlay;               /* send to overlay_ip:gossip_port after join (tunnel mode) */
 	struct wire_prefix overlay_prefix; /* for derived addresses; family 0 = none */
+	/* Optional (0 / NULL = defaults): */
+	uint32_t size_hint;             /* expected members: sizes the tables up front */
+	struct gossip_recpool *pool;    /* shared record store; NULL = private */
 };
 
 void gossip_config_defaults(struct gossip_config *cfg);
@@ -92,6 +117,8 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 		 const uint8_t *plain, size_t len, uint64_t now_ms);
 /* Run timers; returns the absolute time of the next deadline. */
 uint64_t gossip_tick(struct gossip *g, uint64_t now_ms);
+/* The next deadline without running anything (after gossip_input, say). */
+uint64_t gossip_next_deadline(const struct gossip *g);
 /* Sign and spread a leave record. */
 int gossip_leave(struct gossip *g, uint64_t now_ms);
 /* Re-sign our record with new endpoints/tags (e.g. underlay address changed). */
@@ -108,16 +135,31 @@ void gossip_foreach(const struct gossip *g,
 		    void (*fn)(void *arg, const struct gossip_member *m), void *arg);
 bool gossip_joined(const struct gossip *g);
 
+/* Why gossip_input refused a datagram: index into refused_by_reason. */
+enum gossip_refusal {
+	GOSSIP_REFUSE_OTHER = 0,
+	GOSSIP_REFUSE_DECODE,      /* malformed, truncated, over a cap (-WIRE_E*) */
+	GOSSIP_REFUSE_AUTH,        /* a record's signature did not verify */
+	GOSSIP_REFUSE_STALE,       /* only older records, or an answer nobody waits for */
+	GOSSIP_REFUSE_UNEXPECTED,  /* valid but wrong here (JOIN_ACK when joined, PING for another id) */
+	GOSSIP_REFUSE_SELF,        /* claims to come from us */
+	GOSSIP_REFUSE_UNKNOWN,     /* needs a sender we do not know */
+	GOSSIP_REFUSE_NOMEM,
+	GOSSIP_REFUSE_MAX = 16,
+};
+
 /* Counters for metrics and the simulator. */
 enum { GOSSIP_NTYPES = 11 }; /* WIRE_TYPE_MAX + 1 */
 struct gossip_stats {
 	uint64_t sent_msgs[GOSSIP_NTYPES];
-	uint64_t sent_bytes[GOSSIP_NTYPES];
+	uint64_t sent_bytes[GOSSIP_NTYPES];   /* plaintext bytes handed to send() */
 	uint64_t recv_msgs[GOSSIP_NTYPES];
 	uint64_t recv_bytes[GOSSIP_NTYPES];
 	uint64_t refused;            /* decode/verify failures */
-	uint64_t refused_by_reason[16];
+	uint64_t refused_by_reason[GOSSIP_REFUSE_MAX];
 	uint64_t probes, probe_failures, suspicions, refutations;
+	uint64_t verified;           /* record signatures checked */
+	uint32_t awareness;          /* Lifeguard local health score now */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);
 

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal to gossip/: the engine's state and the calls between its
+ * files. One file per concept:
+ *   recpool.c    verified records, shared and reference counted
+ *   hash.c       the hash functions of the indexes and of the digest
+ *   members.c    the member table: slots, id index, states, events
+ *   addr.c       overlay address derivation, address index, conflicts
+ *   merge.c      accepting records and rumours from the network
+ *   self.c       our own record: signing, refutation, leave
+ *   probe.c      SWIM probes (direct, indirect, relays), local health
+ *   suspicion.c  Lifeguard suspicion timeouts and confirmations
+ *   broadcast.c  the piggyback queue
+ *   sync.c       anti-entropy digests
+ *   join.c       JOIN / JOIN_ACK
+ *   tombstone.c  retiring and forgetting failed and left members
+ *   send.c       addressing, encoding and counting outgoing messages
+ *   gossip.c     life cycle, input dispatch, tick, queries
+ */
+#ifndef MESHD_GOSSIP_INTERNAL_H
+#define MESHD_GOSSIP_INTERNAL_H
+
+#include "gossip.h"
+#include "../proto/msg.h"
+#include "../proto/record.h"
+
+#define NO_DEADLINE UINT64_MAX
+
+enum {
+	GOSSIP_MAX_SEEDS = 8,
+	GOSSIP_MAX_RELAYS = 16,       /* PING_REQs we serve at once */
+	GOSSIP_MAX_URGENT = 4,        /* suspects waiting for a confirming probe */
+	GOSSIP_QUEUE_MAX = 1024,      /* piggyback entries */
+	GOSSIP_AWARENESS_MAX = 8,     /* Lifeguard: timeouts scale up to 9x */
+	SUSP_MAX_ORIGINS = 8,
+	SYNC_PUSH_MAX = 64,           /* records pushed for one incoming sync message */
+	SYNC_JOIN_PARTNERS = 4,       /* a joiner pulls from this many members at once */
+	ADDR_YOUNG_MS = 60000,        /* a claim younger than this yields to a lower id */
+	NOTIFY_SLOTS = 8,             /* "you are dead to me" notices, rate-limited */
+};
+
+/* A verified record and what is derived from it once. Immutable. */
+struct grec {
+	struct wire_record rec;       /* first: gossip_member.rec points here */
+	uint8_t wg_public[WIRE_KEY_LEN];
+	uint64_t dhash;               /* digest hash of (id, version) */
+	uint64_t key;                 /* pool index key */
+};
+
+static inline const struct grec *grec_of(const struct wire_record *r)
+{
+	return (const struct grec *)r;
+}
+
+const struct grec *recpool_find(const struct gossip_recpool *p, const struct wire_record *r);
+void recpool_ref(struct gossip_recpool *p, const struct grec *h);
+/* Store a record the caller verified (or signed); returns it with one reference. */
+const struct grec *recpool_add(struct gossip_recpool *p, const struct wire_record *r);
+void recpool_put(struct gossip_recpool *p, const struct grec *h);
+
+/* hash.c */
+uint64_t hash_mix(uint64_t x);
+uint64_t hash_id(const uint8_t *id, uint64_t salt);          /* first 8 bytes */
+uint64_t hash_digest(const uint8_t id[static WIRE_ID_LEN], uint64_t version);
+static inline unsigned id_nibble(const uint8_t *id, unsigned i)
+{
+	return (id[i / 2] >> ((i & 1) ? 0 : 4)) & 0x0f;
+}
+
+/* Member flags. */
+#define M_USED     (1U << 0)
+#define M_REPORTED (1U << 1)  /* the agent was told (ADDED) */
+#define M_DIGEST   (1U << 2)  /* counted in the anti-entropy sums */
+#define M_PULLED   (1U << 3)  /* first learned from JOIN_ACK, sync or restore */
+
+struct member {
+	struct gossip_member pub;
+	uint32_t claim_seq;       /* when we accepted its current address claim */
+	uint32_t seen_seq;        /* when we first learned of it */
+	uint32_t bnext;           /* slot+1 of the next member with the same id[0] */
+	uint8_t flags;
+};
+
+struct probe {
+	uint32_t slot;
+	uint8_t id[WIRE_ID_LEN];
+	uint64_t version;
+	uint32_t seq;
+	uint64_t timeout_at;
+	bool active, acked, indirect;
+	uint8_t nack_expect, nacks;
+};
+
+struct relay {
+	uint32_t our_seq, their_seq;
+	uint8_t target[WIRE_ID_LEN];
+	struct wire_addr to;
+	uint64_t deadline;
+	bool used;
+};
+
+struct suspicion {
+	uint32_t slot;
+	uint64_t version;
+	uint64_t start, deadline;
+	uint8_t n_origins;        /* origins[0] started it; the rest confirm */
+	uint8_t origins[SUSP_MAX_ORIGINS][WIRE_SHORT_ID_LEN];
+};
+
+enum { BC_RECORD = 0, BC_RUMOR = 1 };
+struct bcast {
+	const struct grec *h;     /* BC_RECORD: holds a reference */
+	struct wire_rumor rumor;  /* BC_RUMOR */
+	uint32_t seq;             /* enqueue order: newer wins ties */
+	uint16_t sent;
+	uint8_t kind;
+};
+
+struct tomb {
+	uint32_t slot;
+	uint64_t since;
+	uint8_t sid[WIRE_SHORT_ID_LEN];
+};
+
+struct notice {
+	uint8_t sid[WIRE_SHORT_ID_LEN];
+	uint64_t at;
+};
+
+struct gossip {
+	struct gossip_config cfg;
+	struct gossip_io io;
+	struct identity idn;
+	struct gossip_recpool *pool;
+	bool own_pool;
+
+	/* member table: slot 0 is self */
+	struct member *m;
+	uint32_t n_slots, cap_slots, free_head;
+	uint32_t *idx, idx_mask, idx_used;      /* id -> slot+1 */
+	uint32_t *aidx, aidx_mask, aidx_used;   /* overlay ip -> holder slot+1 */
+	uint64_t salt;
+	uint32_t counts[4];
+	uint32_t n_members, n_conflicted;
+	uint32_t accept_seq;
+
+	/* self */
+	struct wire_record tmpl;                /* our record as last signed */
+	struct wire_prefix prefix;              /* derivation prefix (config or JOIN_ACK) */
+	uint32_t self_claim_seq;
+	uint64_t self_claim_ms;
+	bool left;
+
+	/* anti-entropy sums by id prefix: one and two nibbles */
+	uint64_t dsum1[16], dsum2[256];
+	uint32_t dcnt1[16], dcnt2[256];
+	uint32_t dhead[256];                    /* every member, listed by id[0] */
+	uint64_t next_sync;
+
+	/* probing */
+	struct probe probe;
+	uint32_t *order, n_order, cap_order, order_pos;
+	uint32_t urgent[GOSSIP_MAX_URGENT], n_urgent;
+	uint32_t probe_round, awareness;
+	uint64_t next_probe;
+	struct relay relay[GOSSIP_MAX_RELAYS];
+	struct notice notice[NOTIFY_SLOTS];
+	uint32_t notice_pos;
+
+	struct suspicion *susp;
+	uint32_t n_susp, cap_susp;
+
+	struct bcast *q;
+	uint32_t n_q, cap_q, q_seq;
+	uint64_t gossip_phase, gossip_done, q_since;
+
+	/* joining */
+	struct wire_addr seeds[GOSSIP_MAX_SEEDS];
+	uint32_t n_seeds;
+	bool joining;
+	uint64_t next_join, join_backoff;
+
+	/* tombstones: [head, mid) retired from the digest, [mid, tail) not yet */
+	struct tomb *tq;
+	uint32_t tq_cap, tq_head, tq_mid, tq_tail;
+
+	uint64_t now;                           /* latest time we were given */
+	uint32_t seq;
+	struct gossip_stats stats;
+	uint8_t buf[WIRE_MAX_PLAINTEXT];
+};
+
+/* members.c */
+int members_init(struct gossip *g, uint32_t hint);
+void members_free(struct gossip *g);
+static inline uint32_t member_slot(const struct gossip *g, const struct member *m)
+{
+	return (uint32_t)(m - g->m);
+}
+static inline const struct grec *member_grec(const struct member *m)
+{
+	return grec_of(m->pub.rec);
+}
+static inline struct member *member_self(struct gossip *g)
+{
+	return &g->m[0];
+}
+struct member *member_find(const struct gossip *g, const uint8_t id[static WIRE_ID_LEN]);
+struct member *member_find_short(const struct gossip *g, const uint8_t sid[static WIRE_SHORT_ID_LEN]);
+/* Insert with a record reference the caller hands over; no events. */
+struct member *member_add(struct gossip *g, const struct grec *h, enum gossip_state st, uint64_t now);
+void member_remove(struct gossip *g, struct member *m);
+/* Swap in a newer record (reference handed over), keeping the digest in step. */
+void member_set_rec(struct gossip *g, struct member *m, const struct grec *h);
+void member_set_state(struct gossip *g, struct member *m, enum gossip_state st, uint64_t now);
+void member_digest(struct gossip *g, struct member *m, bool in);
+void member_event(struct gossip *g, struct member *m, enum gossip_event ev);
+/* Tell the agent about a member whose record or state changed. */
+void member_report(struct gossip *g, struct member *m, bool content_changed);
+bool member_probeable(const struct gossip *g, const struct member *m);
+uint32_t member_live(const struct gossip *g);            /* alive + suspect, self included */
+/* Up to k distinct random members passing `ok`, never self or `skip`. */
+uint32_t members_pick(struct gossip *g, uint32_t *out, uint32_t k, uint32_t skip,
+		      bool (*ok)(const struct gossip *, const struct member *));
+uint64_t gossip_rand(struct gossip *g);
+/* Lower id first: the tie rule of the conflict resolution. */
+int id_cmp(const uint8_t *a, const uint8_t *b);
+
+/* addr.c */
+int addr_init(struct gossip *g, uint32_t hint);
+void addr_claim(struct gossip *g, struct member *m, uint64_t now);
+void addr_release(struct gossip *g, struct member *m);
+/* Replace m's record (reference handed over), moving its claims along. */
+void addr_swap(struct gossip *g, struct member *m, const struct grec *h, uint64_t now);
+int addr_derive(const struct gossip *g, struct wire_prefix *out, uint8_t gen);
+/* Fill our template's overlay from the prefix if it has none. */
+int addr_derive_self(struct gossip *g, struct wire_record *tmpl);
+/* Move our derived address to the next generation nobody holds. */
+int addr_rederive(struct gossip *g, struct wire_record *tmpl);
+bool addr_same(const struct wire_prefix *a, const struct wire_prefix *b);
+
+/* self.c */
+int self_sign(struct gossip *g, uint64_t version, uint64_t now);
+void self_refute(struct gossip *g, uint64_t seen_version, uint64_t now);
+void self_yield_check(struct gossip *g, struct member *other, uint64_t now);
+void self_conflict_refresh(struct gossip *g);   /* addr.c */
+
+/* merge.c */
+enum { MERGE_SYNC = 1 << 0, MERGE_PULLED = 1 << 1 };
+/* Check every record of m before anything changes; fills held[] from the pool. */
+int merge_check(struct gossip *g, const struct wire_msg *m, const struct grec **held);
+bool merge_all_stale(const struct gossip *g, const struct wire_msg *m);
+void merge_apply(struct gossip *g, const struct wire_msg *m, const struct grec **held,
+		 unsigned flags, uint64_t now);
+/* One record (restore, tests): 1 changed, 0 not newer, <0 error. */
+int merge_record(struct gossip *g, const struct wire_record *r, const struct grec *held,
+		 unsigned flags, bool failed, uint64_t now);
+void mark_failed(struct gossip *g, struct member *m, const uint8_t origin[static WIRE_SHORT_ID_LEN],
+		 uint64_t now);
+
+/* suspicion.c */
+void susp_start(struct gossip *g, struct member *m, const uint8_t origin[static WIRE_SHORT_ID_LEN],
+		uint64_t now);
+void susp_confirm(struct gossip *g, struct member *m, const uint8_t origin[static WIRE_SHORT_ID_LEN],
+		  uint64_t now);
+void susp_cancel(struct gossip *g, struct member *m);
+void susp_tick(struct gossip *g, uint64_t now);
+uint64_t susp_next(const struct gossip *g);
+uint64_t susp_timeout(const struct gossip *g, uint32_t confirmations);
+void susp_free(struct gossip *g);
+
+/* probe.c */
+void probe_tick(struct gossip *g, uint64_t now);
+uint64_t probe_next(const struct gossip *g);
+int probe_precheck(const struct gossip *g, const struct wire_msg *m);
+void probe_input(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
+		 size_t len, uint64_t now);
+void probe_order_add(struct gossip *g, uint32_t slot);
+void probe_urgent(struct gossip *g, uint32_t slot);
+void probe_free(struct gossip *g);
+void awareness_add(struct gossip *g, int delta);
+
+/* broadcast.c */
+void bcast_record(struct gossip *g, const struct grec *h);
+void bcast_rumor(struct gossip *g, const uint8_t subject[static WIRE_ID_LEN], uint64_t version,
+		 uint8_t state, const uint8_t origin[static WIRE_SHORT_ID_LEN]);
+/* Add queued items to m while it stays within `limit` bytes. */
+void bcast_fill(struct gossip *g, struct wire_msg *m, size_t limit);
+void bcast_tick(struct gossip *g, uint64_t now);
+uint64_t bcast_next(const struct gossip *g);
+void bcast_free(struct gossip *g);
+
+/* sync.c */
+void sync_tick(struct gossip *g, uint64_t now);
+void sync_input(struct gossip *g, const struct wire_msg *m, struct member *from, uint64_t now);
+void sync_join_pull(struct gossip *g, const uint32_t *partners, uint32_t n);
+
+/* join.c */
+void join_tick(struct gossip *g, uint64_t now);
+int join_precheck(const struct gossip *g, const struct wire_msg *m);
+void join_input(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
+		size_t len, uint64_t now);
+
+/* tombstone.c */
+void tomb_push(struct gossip *g, struct member *m);
+void tomb_tick(struct gossip *g, uint64_t now);
+uint64_t tomb_next(const struct gossip *g);
+void tomb_free(struct gossip *g);
+
+/* send.c */
+bool member_addr(const struct gossip *g, const struct member *m, struct wire_addr *out);
+int send_msg(struct gossip *g, const struct wire_addr *to, const struct wire_msg *m);
+int send_member(struct gossip *g, struct member *to, const struct wire_msg *m);
+/* Attach "you are suspect/failed" for a member we are about to contact. */
+void add_buddy_rumor(struct gossip *g, struct wire_msg *m, const struct member *to);
+/* A member we think failed is talking to us: tell it, so it refutes. */
+void notify_dead_sender(struct gossip *g, struct member *s, uint64_t now);
+
+#endif

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * First contact. The joiner sends JOIN (its signed record, padded to the
+ * largest datagram) to each seed's given address, again every
+ * join_retry_ms with doubling backoff, until a JOIN_ACK arrives. A seed
+ * verifies and adds the joiner (which gossip then spreads) and answers
+ * the datagram's source with its own record, the source address it saw,
+ * the overlay prefix and a first batch of members, never more bytes than
+ * the JOIN had: a forged source cannot turn a seed into an amplifier.
+ * The joiner then pulls the whole membership at once (sync.c).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+static void join_send(struct gossip *g, uint64_t now)
+{
+	struct wire_msg m;
+	uint64_t cap = g->cfg.join_retry_ms * 32;
+
+	msg_init(&m, WIRE_JOIN, g->idn.id);
+	m.n_records = 1;
+	m.record[0] = *member_self(g)->pub.rec;
+	if (msg_pad_to(&m, WIRE_MAX_PLAINTEXT) < 0)
+		m.pad = 0;
+	for (uint32_t i = 0; i < g->n_seeds; i++)
+		send_msg(g, &g->seeds[i], &m);
+	g->next_join = now + g->join_backoff;
+	g->join_backoff = g->join_backoff * 2 < cap ? g->join_backoff * 2 : cap;
+}
+
+int gossip_join(struct gossip *g, const struct wire_addr *seeds, size_t n, uint64_t now_ms)
+{
+	if (!n || g->left)
+		return -EINVAL;
+	if (n > GOSSIP_MAX_SEEDS)
+		n = GOSSIP_MAX_SEEDS;
+	for (size_t i = 0; i < n; i++)
+		if (!wire_family_len(seeds[i].family) || !seeds[i].port)
+			return -EINVAL;
+	memcpy(g->seeds, seeds, n * sizeof(*seeds));
+	g->n_seeds = (uint32_t)n;
+	g->joining = true;
+	g->join_backoff = g->cfg.join_retry_ms ? g->cfg.join_retry_ms : 1000;
+	g->now = now_ms > g->now ? now_ms : g->now;
+	join_send(g, now_ms);
+	return 0;
+}
+
+void join_tick(struct gossip *g, uint64_t now)
+{
+	if (g->joining && now >= g->next_join)
+		join_send(g, now);
+}
+
+int join_precheck(const struct gossip *g, const struct wire_msg *m)
+{
+	if (m->type == WIRE_JOIN_ACK)
+		return g->joining ? 0 : -EPROTO;
+	/* JOIN: the record is the sender's own. */
+	if (memcmp(m->record[0].id, m->sender, WIRE_SHORT_ID_LEN) != 0 ||
+	    memcmp(m->record[0].id, g->idn.id, WIRE_ID_LEN) == 0 || g->left)
+		return -EPROTO;
+	return 0;
+}
+
+static bool batch_ok(const struct gossip *g, const struct member *m)
+{
+	return member_probeable(g, m) && !m->pub.conflict;
+}
+
+static void on_join(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
+		    size_t len)
+{
+	const struct member *joiner = member_find(g, m->record[0].id);
+	size_t limit = len < WIRE_MAX_PLAINTEXT ? len : WIRE_MAX_PLAINTEXT;
+	uint32_t pick[WIRE_MAX_RECORDS], n;
+	struct wire_msg ack;
+	int size;
+
+	msg_init(&ack, WIRE_JOIN_ACK, g->idn.id);
+	ack.seq = m->seq;
+	ack.observed = *from;
+	if (g->prefix.family)
+		ack.overlay_prefix = g->prefix;
+	ack.n_records = 1;
+	ack.record[0] = *member_self(g)->pub.rec;
+	size = msg_encoded_size(&ack);
+	if (size < 0 || (size_t)size > limit)
+		return;  /* an unpadded JOIN gets nothing: it would be an amplifier */
+	n = members_pick(g, pick, WIRE_MAX_RECORDS - 1,
+			 joiner ? member_slot(g, joiner) : 0, batch_ok);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct wire_record *r = g->m[pick[i]].pub.rec;
+		int cost = msg_record_cost(r);
+
+		if (cost < 0 || (size_t)(size + cost) > limit)
+			break;
+		ack.record[ack.n_records++] = *r;
+		size += cost;
+	}
+	send_msg(g, from, &ack);
+}
+
+static void on_join_ack(struct gossip *g, const struct wire_msg *m, uint64_t now)
+{
+	uint32_t partners[SYNC_JOIN_PARTNERS], n = 0;
+
+	g->joining = false;
+	if (g->io.observed)
+		g->io.observed(g->io.ctx, &m->observed);
+	/* The mesh's prefix, if we were not configured with one. */
+	if (!g->prefix.family && m->overlay_prefix.family &&
+	    !(g->tmpl.flags & WIRE_REC_ADDR_PINNED)) {
+		struct wire_record keep = g->tmpl;
+
+		g->prefix = m->overlay_prefix;
+		if (addr_derive_self(g, &g->tmpl) == 0 && keep.n_overlay != g->tmpl.n_overlay &&
+		    self_sign(g, g->tmpl.version + 1, now) == 0) {
+			g->self_claim_seq = ++g->accept_seq;
+			g->self_claim_ms = now;
+			member_event(g, member_self(g), GOSSIP_EV_UPDATED);
+		} else {
+			g->tmpl = keep;
+		}
+	}
+	for (int i = 0; i < m->n_records && n < SYNC_JOIN_PARTNERS; i++) {
+		struct member *x = member_find(g, m->record[i].id);
+
+		if (x && member_probeable(g, x))
+			partners[n++] = member_slot(g, x);
+	}
+	sync_join_pull(g, partners, n);
+}
+
+void join_input(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
+		size_t len, uint64_t now)
+{
+	if (m->type == WIRE_JOIN)
+		on_join(g, m, from, len);
+	else
+		on_join_ack(g, m, now);
+}

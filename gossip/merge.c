@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Accepting what the network says. Records: a newer signed version
+ * replaces an older one, never the reverse, so replays are harmless; a
+ * new version also refutes suspicion and resurrects a tombstone, which
+ * nothing else can. Rumours ("origin thinks X at version v is suspect /
+ * failed") apply only to the version we hold.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+static bool would_change(const struct gossip *g, const struct wire_record *r)
+{
+	const struct member *m;
+
+	if (memcmp(r->id, g->idn.id, WIRE_ID_LEN) == 0)
+		return r->version > g->tmpl.version;
+	m = member_find(g, r->id);
+	return !m || m->pub.rec->version < r->version;
+}
+
+/*
+ * Before anything changes: a record we would apply is verified unless the
+ * pool holds it byte for byte (then it was verified on the way in).
+ * Records that cannot change anything are never applied, so they need no
+ * check. One bad signature refuses the whole datagram.
+ */
+int merge_check(struct gossip *g, const struct wire_msg *m, const struct grec **held)
+{
+	for (int i = 0; i < m->n_records; i++) {
+		const struct wire_record *r = &m->record[i];
+
+		held[i] = recpool_find(g->pool, r);
+		if (held[i] || !would_change(g, r))
+			continue;
+		g->stats.verified++;
+		if (record_verify(r))
+			return -WIRE_EAUTH;
+	}
+	return 0;
+}
+
+bool merge_all_stale(const struct gossip *g, const struct wire_msg *m)
+{
+	if (!m->n_records || m->n_rumors)
+		return false;
+	for (int i = 0; i < m->n_records; i++) {
+		const struct wire_record *r = &m->record[i];
+		const struct member *o;
+
+		if (memcmp(r->id, g->idn.id, WIRE_ID_LEN) == 0) {
+			if (r->version >= g->tmpl.version)
+				return false;
+			continue;
+		}
+		o = member_find(g, r->id);
+		if (!o || o->pub.rec->version <= r->version)
+			return false;
+	}
+	return true;
+}
+
+/* Everything but version and signature. */
+static bool same_content(const struct wire_record *a, const struct wire_record *b)
+{
+	struct wire_record x = *a, y = *b;
+
+	y.version = x.version;
+	memcpy(y.sig, x.sig, WIRE_SIG_LEN);
+	return record_same(&x, &y);
+}
+
+void mark_failed(struct gossip *g, struct member *m, const uint8_t origin[static WIRE_SHORT_ID_LEN],
+		 uint64_t now)
+{
+	susp_cancel(g, m);
+	member_set_state(g, m, GOSSIP_FAILED, now);
+	addr_release(g, m);
+	tomb_push(g, m);
+	member_event(g, m, GOSSIP_EV_FAILED);
+	bcast_rumor(g, m->pub.rec->id, m->pub.rec->version, WIRE_LIVE_FAILED, origin);
+}
+
+static int add_new(struct gossip *g, const struct grec *h, unsigned flags, bool failed, uint64_t now)
+{
+	enum gossip_state st = (h->rec.flags & WIRE_REC_LEAVING) ? GOSSIP_LEFT :
+			       failed ? GOSSIP_FAILED : GOSSIP_ALIVE;
+	struct member *m = member_add(g, h, st, now);
+
+	if (!m) {
+		recpool_put(g->pool, h);
+		return -ENOMEM;
+	}
+	if (flags & (MERGE_PULLED | MERGE_SYNC))
+		m->flags |= M_PULLED;
+	if (st == GOSSIP_ALIVE) {
+		addr_claim(g, m, now);
+		/* addr_claim may already have reported it (an address handed over). */
+		if (!(m->flags & M_REPORTED) || m->pub.conflict)
+			member_report(g, m, false);
+	} else {
+		tomb_push(g, m);
+		member_event(g, m, st == GOSSIP_LEFT ? GOSSIP_EV_LEFT : GOSSIP_EV_FAILED);
+	}
+	/* Pulled state is old news to the mesh; a fresh record spreads on. */
+	if (!(flags & (MERGE_PULLED | MERGE_SYNC)))
+		bcast_record(g, h);
+	return 1;
+}
+
+static int update(struct gossip *g, struct member *m, const struct grec *h, uint64_t now)
+{
+	enum gossip_state prev = m->pub.state;
+	bool changed = !same_content(m->pub.rec, &h->rec);
+
+	susp_cancel(g, m);
+	if (h->rec.flags & WIRE_REC_LEAVING) {
+		if (prev <= GOSSIP_SUSPECT)
+			addr_release(g, m);
+		member_set_rec(g, m, h);
+		if (prev != GOSSIP_LEFT) {
+			member_set_state(g, m, GOSSIP_LEFT, now);
+			tomb_push(g, m);
+			member_event(g, m, GOSSIP_EV_LEFT);
+		}
+	} else {
+		if (prev != GOSSIP_ALIVE)
+			member_set_state(g, m, GOSSIP_ALIVE, now);
+		addr_swap(g, m, h, now);
+		member_report(g, m, changed || prev != GOSSIP_ALIVE);
+	}
+	/* An update spreads even when it came by sync: others hold the old one. */
+	bcast_record(g, h);
+	return 1;
+}
+
+int merge_record(struct gossip *g, const struct wire_record *r, const struct grec *held,
+		 unsigned flags, bool failed, uint64_t now)
+{
+	struct member *m;
+	const struct grec *h;
+
+	if (memcmp(r->id, g->idn.id, WIRE_ID_LEN) == 0) {
+		/* Our own newer record (from before a restart): sign above it. */
+		if (r->version > g->tmpl.version)
+			self_refute(g, r->version, now);
+		return 0;
+	}
+	m = member_find(g, r->id);
+	if (m && m->pub.rec->version >= r->version)
+		return 0;
+	if (held)
+		recpool_ref(g->pool, held);
+	h = held ? held : recpool_add(g->pool, r);
+	if (!h)
+		return -ENOMEM;
+	return m ? update(g, m, h, now) : add_new(g, h, flags, failed, now);
+}
+
+static void merge_rumor(struct gossip *g, const struct wire_rumor *r, uint64_t now)
+{
+	struct member *m;
+
+	if (r->state == WIRE_LIVE_ALIVE)
+		return;
+	if (memcmp(r->subject, g->idn.id, WIRE_ID_LEN) == 0) {
+		self_refute(g, r->version, now);
+		return;
+	}
+	m = member_find(g, r->subject);
+	if (!m || m->pub.rec->version != r->version || m->pub.state > GOSSIP_SUSPECT)
+		return;
+	if (r->state == WIRE_LIVE_FAILED)
+		mark_failed(g, m, r->origin, now);
+	else if (m->pub.state == GOSSIP_ALIVE)
+		susp_start(g, m, r->origin, now);
+	else
+		susp_confirm(g, m, r->origin, now);
+}
+
+/* A tombstone pushed by sync travels as its record plus a FAILED rumour. */
+static bool failed_with(const struct wire_msg *m, const struct wire_record *r)
+{
+	for (int i = 0; i < m->n_rumors; i++)
+		if (m->rumor[i].state == WIRE_LIVE_FAILED && m->rumor[i].version == r->version &&
+		    memcmp(m->rumor[i].subject, r->id, WIRE_ID_LEN) == 0)
+			return true;
+	return false;
+}
+
+void merge_apply(struct gossip *g, const struct wire_msg *m, const struct grec **held,
+		 unsigned flags, uint64_t now)
+{
+	uint8_t order[WIRE_MAX_RECORDS];
+
+	/* Claims arriving together are taken lower id first (addr.c). */
+	for (int i = 0; i < m->n_records; i++) {
+		int j = i;
+
+		while (j > 0 && id_cmp(m->record[order[j - 1]].id, m->record[i].id) > 0) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = (uint8_t)i;
+	}
+	for (int i = 0; i < m->n_records; i++) {
+		const struct wire_record *r = &m->record[order[i]];
+
+		merge_record(g, r, held[order[i]], flags, failed_with(m, r), now);
+	}
+	for (int i = 0; i < m->n_rumors; i++)
+		merge_rumor(g, &m->rumor[i], now);
+}

@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SWIM failure detection with Lifeguard's refinements. Each probe period
+ * we PING one member; without an ACK by probe_timeout we ask
+ * indirect_probes others to PING it for us (PING_REQ; they relay the ACK,
+ * or a NACK when they could not reach it either) and PING it once more
+ * ourselves; with no ACK by the end of the period it becomes suspect.
+ *
+ * Target order: alternately our successor on the id ring and the next
+ * member of a shuffled round-robin list. The shuffled list alone gives
+ * SWIM's guarantee that everyone is probed within N periods, but the
+ * first probe of a member that just crashed then comes after an
+ * exponentially distributed wait (about 4.6 periods at the 99th
+ * percentile). Every member is also its predecessor's ring successor, so
+ * each one is probed at least every second period while views agree,
+ * for the same message count.
+ *
+ * Local health (Lifeguard): a score 0..8 that rises when our probes fail
+ * without the NACKs that would show our side is fine, and when we must
+ * refute a suspicion; it falls with each ACK. Probe interval and timeout
+ * are scaled by 1 + score, so a node that is itself slow or lossy
+ * suspects others less eagerly.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void awareness_add(struct gossip *g, int delta)
+{
+	int64_t a = (int64_t)g->awareness + delta;
+
+	g->awareness = a < 0 ? 0 : a > GOSSIP_AWARENESS_MAX ? GOSSIP_AWARENESS_MAX : (uint32_t)a;
+	g->stats.awareness = g->awareness;
+}
+
+static uint64_t scaled(const struct gossip *g, uint32_t ms)
+{
+	return (uint64_t)ms * (1 + g->awareness);
+}
+
+void probe_order_add(struct gossip *g, uint32_t slot)
+{
+	uint32_t j;
+
+	if (g->n_order == g->cap_order) {
+		uint32_t ncap = g->cap_order ? g->cap_order * 2 : 16;
+		uint32_t *n = realloc(g->order, ncap * sizeof(*n));
+
+		if (!n)
+			return;  /* found at the next rebuild */
+		g->order = n;
+		g->cap_order = ncap;
+	}
+	/* Somewhere in the rest of this pass, as memberlist does. */
+	j = g->order_pos + (uint32_t)(gossip_rand(g) % (g->n_order - g->order_pos + 1));
+	g->order[g->n_order++] = g->order[j];
+	g->order[j] = slot;
+}
+
+static void order_rebuild(struct gossip *g)
+{
+	uint32_t n = 0;
+
+	if (g->cap_order < g->n_slots) {
+		uint32_t *o = realloc(g->order, g->n_slots * sizeof(*o));
+
+		if (!o)
+			return;
+		g->order = o;
+		g->cap_order = g->n_slots;
+	}
+	for (uint32_t s = 1; s < g->n_slots; s++)
+		if (member_probeable(g, &g->m[s]))
+			g->order[n++] = s;
+	for (uint32_t i = n; i > 1; i--) {
+		uint32_t j = (uint32_t)(gossip_rand(g) % i), t = g->order[i - 1];
+
+		g->order[i - 1] = g->order[j];
+		g->order[j] = t;
+	}
+	g->n_order = n;
+	g->order_pos = 0;
+}
+
+void probe_urgent(struct gossip *g, uint32_t slot)
+{
+	for (uint32_t i = 0; i < g->n_urgent; i++)
+		if (g->urgent[i] == slot)
+			return;
+	if (g->n_urgent < GOSSIP_MAX_URGENT)
+		g->urgent[g->n_urgent++] = slot;
+}
+
+/* The probeable member with the next higher id, wrapping around. */
+static struct member *ring_successor(struct gossip *g)
+{
+	const uint8_t *self = g->idn.id;
+
+	for (unsigned k = 0; k <= 256; k++) {
+		unsigned b = (self[0] + k) & 0xff;
+		struct member *best = NULL;
+
+		for (uint32_t v = g->dhead[b]; v; v = g->m[v - 1].bnext) {
+			struct member *c = &g->m[v - 1];
+			int rel = id_cmp(c->pub.rec->id, self);
+
+			if (!member_probeable(g, c) || (k == 0 && rel < 0) || (k == 256 && rel > 0))
+				continue;
+			if (!best || id_cmp(c->pub.rec->id, best->pub.rec->id) < 0)
+				best = c;
+		}
+		if (best)
+			return best;
+	}
+	return NULL;
+}
+
+static struct member *pick_target(struct gossip *g)
+{
+	while (g->n_urgent) {
+		struct member *m = &g->m[g->urgent[0]];
+
+		memmove(g->urgent, g->urgent + 1, --g->n_urgent * sizeof(*g->urgent));
+		if (member_probeable(g, m))
+			return m;
+	}
+	if ((g->probe_round++ & 1) == 0) {
+		struct member *m = ring_successor(g);
+
+		if (m)
+			return m;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		while (g->order_pos < g->n_order) {
+			uint32_t s = g->order[g->order_pos++];
+
+			if (s < g->n_slots && member_probeable(g, &g->m[s]))
+				return &g->m[s];
+		}
+		order_rebuild(g);
+	}
+	return NULL;
+}
+
+static void send_ping(struct gossip *g, struct member *m, uint32_t seq, bool piggyback)
+{
+	struct wire_msg msg;
+
+	msg_init(&msg, WIRE_PING, g->idn.id);
+	msg.seq = seq;
+	memcpy(msg.target, m->pub.rec->id, WIRE_ID_LEN);
+	add_buddy_rumor(g, &msg, m);
+	if (piggyback)
+		bcast_fill(g, &msg, WIRE_MAX_PLAINTEXT);
+	send_member(g, m, &msg);
+}
+
+/* The member we are probing, if its slot still holds the same record. */
+static struct member *target(struct gossip *g)
+{
+	struct member *m = &g->m[g->probe.slot];
+
+	if (g->probe.slot >= g->n_slots || !(m->flags & M_USED) ||
+	    memcmp(m->pub.rec->id, g->probe.id, WIRE_ID_LEN) || m->pub.rec->version != g->probe.version)
+		return NULL;
+	return m;
+}
+
+static void probe_start(struct gossip *g, uint64_t now)
+{
+	struct member *m = pick_target(g);
+	struct probe *p = &g->probe;
+
+	if (!m) {
+		p->active = false;
+		return;
+	}
+	memset(p, 0, sizeof(*p));
+	p->slot = member_slot(g, m);
+	memcpy(p->id, m->pub.rec->id, WIRE_ID_LEN);
+	p->version = m->pub.rec->version;
+	p->seq = ++g->seq;
+	p->timeout_at = now + scaled(g, g->cfg.probe_timeout_ms);
+	p->active = true;
+	g->stats.probes++;
+	send_ping(g, m, p->seq, true);
+}
+
+static bool relay_ok(const struct gossip *g, const struct member *m)
+{
+	return member_probeable(g, m) && m->pub.state == GOSSIP_ALIVE;
+}
+
+static void probe_indirect(struct gossip *g)
+{
+	struct probe *p = &g->probe;
+	struct member *t = target(g);
+	uint32_t via[16], n, k = g->cfg.indirect_probes < 16 ? g->cfg.indirect_probes : 16;
+	struct wire_msg m;
+
+	p->indirect = true;
+	if (!t)
+		return;
+	msg_init(&m, WIRE_PING_REQ, g->idn.id);
+	m.seq = p->seq;
+	memcpy(m.target, p->id, WIRE_ID_LEN);
+	if (!member_addr(g, t, &m.target_addr))
+		return;
+	n = members_pick(g, via, k, p->slot, relay_ok);
+	for (uint32_t i = 0; i < n; i++)
+		if (send_member(g, &g->m[via[i]], &m) >= 0)
+			p->nack_expect++;
+	/* One more direct try: a lost PING or ACK should not take 3 relays to mend. */
+	send_ping(g, t, p->seq, false);
+}
+
+static void probe_end(struct gossip *g, uint64_t now)
+{
+	struct probe *p = &g->probe;
+	struct member *m;
+
+	if (!p->active)
+		return;
+	p->active = false;
+	if (p->acked)
+		return;
+	/* NACKs prove our own links work; missing ones point at us. */
+	awareness_add(g, p->nack_expect ? p->nack_expect - p->nacks : 1);
+	g->stats.probe_failures++;
+	m = target(g);
+	if (!m)
+		return;
+	if (m->pub.state == GOSSIP_ALIVE)
+		susp_start(g, m, g->idn.id, now);
+	else if (m->pub.state == GOSSIP_SUSPECT)
+		susp_confirm(g, m, g->idn.id, now);
+}
+
+static void relay_tick(struct gossip *g, uint64_t now)
+{
+	for (int i = 0; i < GOSSIP_MAX_RELAYS; i++) {
+		struct relay *r = &g->relay[i];
+		struct wire_msg m;
+
+		if (!r->used || r->deadline > now)
+			continue;
+		r->used = false;
+		msg_init(&m, WIRE_NACK, g->idn.id);
+		m.seq = r->their_seq;
+		memcpy(m.target, r->target, WIRE_ID_LEN);
+		send_msg(g, &r->to, &m);
+	}
+}
+
+void probe_tick(struct gossip *g, uint64_t now)
+{
+	struct probe *p = &g->probe;
+
+	relay_tick(g, now);
+	if (g->left || g->joining)
+		return;
+	if (p->active && !p->acked && !p->indirect && now >= p->timeout_at)
+		probe_indirect(g);
+	if (now >= g->next_probe) {
+		probe_end(g, now);
+		probe_start(g, now);
+		g->next_probe = now + scaled(g, g->cfg.probe_interval_ms);
+	}
+}
+
+uint64_t probe_next(const struct gossip *g)
+{
+	const struct probe *p = &g->probe;
+	uint64_t t = (g->left || g->joining) ? NO_DEADLINE : g->next_probe;
+
+	if (t != NO_DEADLINE && p->active && !p->acked && !p->indirect && p->timeout_at < t)
+		t = p->timeout_at;
+	for (int i = 0; i < GOSSIP_MAX_RELAYS; i++)
+		if (g->relay[i].used && g->relay[i].deadline < t)
+			t = g->relay[i].deadline;
+	return t;
+}
+
+static struct relay *relay_find(struct gossip *g, uint32_t seq)
+{
+	for (int i = 0; i < GOSSIP_MAX_RELAYS; i++)
+		if (g->relay[i].used && g->relay[i].our_seq == seq)
+			return &g->relay[i];
+	return NULL;
+}
+
+int probe_precheck(const struct gossip *g, const struct wire_msg *m)
+{
+	const struct probe *p = &g->probe;
+	bool ours = p->active && m->seq == p->seq && memcmp(m->target, p->id, WIRE_ID_LEN) == 0;
+
+	switch (m->type) {
+	case WIRE_PING:
+		return memcmp(m->target, g->idn.id, WIRE_ID_LEN) ? -EADDRNOTAVAIL : 0;
+	case WIRE_PING_REQ:
+		return memcmp(m->target, g->idn.id, WIRE_ID_LEN) ? 0 : -EADDRNOTAVAIL;
+	case WIRE_ACK:
+		if (ours && !p->acked)
+			return 0;
+		for (int i = 0; i < GOSSIP_MAX_RELAYS; i++)
+			if (g->relay[i].used && g->relay[i].our_seq == m->seq &&
+			    memcmp(g->relay[i].target, m->target, WIRE_ID_LEN) == 0)
+				return 0;
+		return -ESTALE;
+	case WIRE_NACK:
+		return ours && !p->acked ? 0 : -ESTALE;
+	}
+	return 0;
+}
+
+static void on_ping(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
+		    size_t len)
+{
+	struct member *s = member_find_short(g, m->sender);
+	struct wire_msg ack;
+
+	msg_init(&ack, WIRE_ACK, g->idn.id);
+	ack.seq = m->seq;
+	memcpy(ack.target, g->idn.id, WIRE_ID_LEN);
+	if (s)
+		add_buddy_rumor(g, &ack, s);
+	/* No larger than the PING: a forged source gains nothing by it. */
+	bcast_fill(g, &ack, len < WIRE_MAX_PLAINTEXT ? len : WIRE_MAX_PLAINTEXT);
+	send_msg(g, from, &ack);
+}
+
+static void on_ping_req(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
+			uint64_t now)
+{
+	struct relay *r = NULL;
+	struct wire_msg ping;
+
+	for (int i = 0; i < GOSSIP_MAX_RELAYS && !r; i++)
+		if (!g->relay[i].used)
+			r = &g->relay[i];
+	if (!r)
+		return;  /* busy: the asker counts the missing NACK against us, fairly */
+	r->used = true;
+	r->our_seq = ++g->seq;
+	r->their_seq = m->seq;
+	memcpy(r->target, m->target, WIRE_ID_LEN);
+	r->to = *from;
+	r->deadline = now + scaled(g, g->cfg.probe_timeout_ms);
+	msg_init(&ping, WIRE_PING, g->idn.id);
+	ping.seq = r->our_seq;
+	memcpy(ping.target, m->target, WIRE_ID_LEN);
+	send_msg(g, &m->target_addr, &ping);
+}
+
+static void on_ack(struct gossip *g, const struct wire_msg *m)
+{
+	struct probe *p = &g->probe;
+	struct relay *r;
+
+	if (p->active && !p->acked && m->seq == p->seq && memcmp(m->target, p->id, WIRE_ID_LEN) == 0) {
+		p->acked = true;
+		awareness_add(g, -1);
+		return;
+	}
+	r = relay_find(g, m->seq);
+	if (r) {
+		struct wire_msg ack;
+
+		r->used = false;
+		msg_init(&ack, WIRE_ACK, g->idn.id);
+		ack.seq = r->their_seq;
+		memcpy(ack.target, r->target, WIRE_ID_LEN);
+		send_msg(g, &r->to, &ack);
+	}
+}
+
+void probe_input(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
+		 size_t len, uint64_t now)
+{
+	switch (m->type) {
+	case WIRE_PING:
+		on_ping(g, m, from, len);
+		break;
+	case WIRE_PING_REQ:
+		on_ping_req(g, m, from, now);
+		break;
+	case WIRE_ACK:
+		on_ack(g, m);
+		break;
+	case WIRE_NACK:
+		if (g->probe.active && m->seq == g->probe.seq)
+			g->probe.nacks++;
+		break;
+	}
+}
+
+void probe_free(struct gossip *g)
+{
+	free(g->order);
+	g->order = NULL;
+}

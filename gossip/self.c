@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Our own record: signing new versions, refuting suspicion, moving off a
+ * contested derived address, updating and leaving.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Sign the template at `version`, make it our record and spread it. */
+int self_sign(struct gossip *g, uint64_t version, uint64_t now)
+{
+	const struct grec *h;
+	int ret;
+
+	g->tmpl.version = version;
+	ret = record_sign(&g->tmpl, &g->idn);
+	if (ret)
+		return ret;
+	h = recpool_add(g->pool, &g->tmpl);
+	if (!h)
+		return -ENOMEM;
+	addr_swap(g, member_self(g), h, now);
+	bcast_record(g, h);
+	return 0;
+}
+
+/*
+ * Someone says we are suspect or failed at the version we hold: only we
+ * can answer, by signing a newer version. Lifeguard: being suspected is
+ * also a hint that our own links or timers are slow.
+ */
+void self_refute(struct gossip *g, uint64_t seen_version, uint64_t now)
+{
+	uint64_t v = g->tmpl.version;
+
+	if (g->left || seen_version < v)
+		return;
+	if (self_sign(g, (seen_version > v ? seen_version : v) + 1, now))
+		return;
+	g->stats.refutations++;
+	awareness_add(g, 1);
+}
+
+static void rederive(struct gossip *g, uint64_t now)
+{
+	struct wire_record keep = g->tmpl;
+
+	if (addr_rederive(g, &g->tmpl) || self_sign(g, g->tmpl.version + 1, now)) {
+		g->tmpl = keep;
+		self_conflict_refresh(g);
+		return;
+	}
+	g->self_claim_seq = ++g->accept_seq;
+	g->self_claim_ms = now;
+	self_conflict_refresh(g);
+	member_event(g, member_self(g), GOSSIP_EV_UPDATED);
+}
+
+/*
+ * `other` claims an address we hold. We move (re-derive, re-sign) when its
+ * claim is older than ours: we knew it before we claimed (even as a
+ * tombstone that has come back), or, while our claim is young, we pulled
+ * it from the mesh's existing state (JOIN_ACK, sync, restore: it was
+ * there before we asked) or it has the lower id (equally new: the tie
+ * rule). An old claim of ours stands against a newcomer whatever its id,
+ * which is what stops a ground key from taking a live node's address.
+ * A pinned address never moves; it stays flagged.
+ */
+void self_yield_check(struct gossip *g, struct member *other, uint64_t now)
+{
+	bool young = now < g->self_claim_ms + ADDR_YOUNG_MS;
+
+	if ((g->tmpl.flags & WIRE_REC_ADDR_PINNED) || !g->prefix.family || g->left) {
+		self_conflict_refresh(g);
+		return;
+	}
+	if (other->seen_seq < g->self_claim_seq ||
+	    (young && ((other->flags & M_PULLED) || id_cmp(other->pub.rec->id, g->idn.id) < 0)))
+		rederive(g, now);
+	else
+		self_conflict_refresh(g);
+}
+
+int gossip_leave(struct gossip *g, uint64_t now_ms)
+{
+	struct member *self = member_self(g);
+	uint32_t to[8];
+	struct wire_msg m;
+	uint32_t n;
+	int ret;
+
+	if (g->left)
+		return -EALREADY;
+	g->tmpl.flags |= WIRE_REC_LEAVING;
+	ret = self_sign(g, g->tmpl.version + 1, now_ms);
+	if (ret) {
+		g->tmpl.flags &= ~(uint32_t)WIRE_REC_LEAVING;
+		return ret;
+	}
+	g->left = true;
+	member_set_state(g, self, GOSSIP_LEFT, now_ms);
+	member_event(g, self, GOSSIP_EV_LEFT);
+	/* Straight to a few members too: the queue alone waits for the next round. */
+	msg_init(&m, WIRE_LEAVE, g->idn.id);
+	m.n_records = 1;
+	m.record[0] = self->pub.rec[0];
+	n = members_pick(g, to, g->cfg.gossip_fanout < 8 ? g->cfg.gossip_fanout : 8, 0,
+			 member_probeable);
+	for (uint32_t i = 0; i < n; i++)
+		send_member(g, &g->m[to[i]], &m);
+	return 0;
+}
+
+int gossip_update_self(struct gossip *g, const struct wire_record *self, uint64_t now_ms)
+{
+	struct wire_record keep = g->tmpl, t = *self;
+	uint64_t v = g->tmpl.version + 1;
+	bool moved;
+	int ret;
+
+	memcpy(t.id, g->idn.id, WIRE_ID_LEN);
+	t.flags |= g->tmpl.flags & WIRE_REC_LEAVING;
+	if (!t.n_overlay && !(t.flags & WIRE_REC_ADDR_PINNED)) {
+		/* Keep the address we derived (and the generation that got it). */
+		t.n_overlay = g->tmpl.n_overlay;
+		memcpy(t.overlay, g->tmpl.overlay, sizeof(t.overlay));
+		t.addr_gen = g->tmpl.addr_gen;
+	}
+	g->tmpl = t;
+	if (g->prefix.family && !(t.flags & WIRE_REC_ADDR_PINNED))
+		addr_derive_self(g, &g->tmpl);
+	ret = record_validate(&g->tmpl);
+	if (!ret)
+		ret = self_sign(g, t.version > v ? t.version : v, now_ms);
+	if (ret) {
+		g->tmpl = keep;
+		return ret;
+	}
+	moved = keep.n_overlay != g->tmpl.n_overlay ||
+		(keep.n_overlay && !addr_same(&keep.overlay[0], &g->tmpl.overlay[0]));
+	if (moved) {
+		g->self_claim_seq = ++g->accept_seq;
+		g->self_claim_ms = now_ms;
+	}
+	self_conflict_refresh(g);
+	member_event(g, member_self(g), GOSSIP_EV_UPDATED);
+	return 0;
+}
