@@ -316,7 +316,11 @@ void agent_shutdown(struct agent *a, const char *why)
 	if (a->stopping)
 		return;
 	a->stopping = true;
-	log_info("shutting down (%s); interface %s and its peers stay up", why, a->cfg->interface);
+	if (a->wg)
+		log_info("shutting down (%s); interface %s and its peers stay up", why,
+			 a->cfg->interface);
+	else
+		log_info("shutting down (%s)", why);
 	ctl_server_shutdown(a);
 	event_base_loopexit(a->base, &flush);
 }

@@ -91,6 +91,8 @@ struct want_ctx {
 	struct agent *a;
 	struct wgctl_peer *peers;
 	size_t n, cap;
+	uint8_t (*known)[WGCTL_KEY_LEN];   /* every member's key, programmed or not */
+	size_t n_known;
 	uint64_t now_ms;
 };
 
@@ -110,6 +112,8 @@ static void add_member(void *arg, const struct gossip_member *m)
 	struct want_ctx *w = arg;
 	struct wgctl_peer *p;
 
+	if (w->known && w->n_known < w->cap)
+		memcpy(w->known[w->n_known++], m->wg_public, WGCTL_KEY_LEN);
 	if (m->self || m->conflict || m->rec->n_overlay == 0 || w->n == w->cap)
 		return;
 	if (m->state == GOSSIP_LEFT || (m->state == GOSSIP_FAILED && !keep_failed(w, m)))
@@ -126,13 +130,6 @@ static void add_member(void *arg, const struct gossip_member *m)
 		addr_prefix_to_allowed(&m->rec->overlay[i], &p->allowed[p->n_allowed++]);
 }
 
-static bool have_key(const struct wgctl_peer *peers, size_t n, const uint8_t *key)
-{
-	for (size_t i = 0; i < n; i++)
-		if (memcmp(peers[i].public_key, key, WGCTL_KEY_LEN) == 0)
-			return true;
-	return false;
-}
 
 static void apply(struct agent *a)
 {
@@ -143,16 +140,26 @@ static void apply(struct agent *a)
 
 	w.cap = gossip_size(a->g) + a->n_adopted;
 	w.peers = calloc(w.cap ? w.cap : 1, sizeof(*w.peers));
-	if (!w.peers) {
+	if (a->n_adopted)
+		w.known = calloc(w.cap ? w.cap : 1, sizeof(*w.known));
+	if (!w.peers || (a->n_adopted && !w.known)) {
+		free(w.peers);
+		free(w.known);
+		a->wg_dirty = true;
 		a->wg_retry_ms = w.now_ms + WG_RETRY_MS;
 		return;
 	}
 	gossip_foreach(a->g, add_member, &w);
 	known = w.n;
-	if (w.now_ms < a->wg_adopt_until_ms)
-		for (size_t i = 0; i < a->n_adopted; i++)
-			if (!have_key(w.peers, known, a->adopted[i].public_key) && w.n < w.cap)
+	/* Device peers from before the restart that gossip has not heard of (yet). */
+	if (w.now_ms < a->wg_adopt_until_ms) {
+		qsort(w.known, w.n_known, sizeof(*w.known), cmp_key);
+		for (size_t i = 0; i < a->n_adopted && w.n < w.cap; i++)
+			if (!bsearch(a->adopted[i].public_key, w.known, w.n_known, sizeof(*w.known),
+				     cmp_key))
 				w.peers[w.n++] = a->adopted[i];
+	}
+	free(w.known);
 	a->c.wg_ops[WG_OP_APPLY]++;
 	r = wgctl_apply(a->wg, w.peers, w.n, &changed, err, sizeof(err));
 	free(w.peers);
