@@ -853,7 +853,10 @@ def main(argv):
         if own_wd and not args.keep:
             shutil.rmtree(base_wd, ignore_errors=True)
 
-    # Output: one file per N, a combined summary, raw JSON.
+    # Output: one file per N, a combined summary, raw JSON. An interrupted
+    # run must not overwrite a complete one of the same day.
+    if interrupted:
+        tag += "-interrupted"
     os.makedirs(args.results_dir, exist_ok=True)
     summary = list(header)
     if interrupted:
