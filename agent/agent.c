@@ -193,6 +193,7 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 	a->cfg = cfg;
 	a->start_ms = agent_now_ms();
 	a->start_wall_s = agent_wall_s();
+	a->last_join_log_ms = a->start_ms;   /* first "still joining" after JOIN_LOG_MS */
 	a->rl_refused = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 10);
 	a->rl_send = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 5);
 	a->rl_wg = (struct log_ratelimit)LOG_RATELIMIT_INIT(60000, 3);
