@@ -116,7 +116,7 @@ struct agent {
 	struct log_ratelimit rl_refused, rl_send, rl_wg;
 
 	/* outstanding probes for round-trip times (small ring) */
-	struct { uint32_t seq; uint64_t sent_ms; } pings[16];
+	struct { uint32_t seq; uint64_t sent_us; } pings[16];
 	unsigned ping_next;
 };
 

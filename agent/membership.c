@@ -9,9 +9,19 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../proto/msg.h"
 #include "agent.h"
+
+/* Probe round trips on loopback are well under a millisecond. */
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 static uint64_t io_rand64(void *ctx)
 {
@@ -118,7 +128,7 @@ void membership_note_sent(struct agent *a, const uint8_t *plain, size_t len)
 	m = malloc(sizeof(*m));
 	if (m && msg_decode(m, plain, len) == 0) {
 		a->pings[a->ping_next].seq = m->seq;
-		a->pings[a->ping_next].sent_ms = agent_now_ms();
+		a->pings[a->ping_next].sent_us = now_us();
 		a->ping_next = (a->ping_next + 1) % (sizeof(a->pings) / sizeof(a->pings[0]));
 	}
 	free(m);
@@ -133,10 +143,10 @@ void membership_note_received(struct agent *a, const uint8_t *plain, size_t len)
 	m = malloc(sizeof(*m));
 	if (m && msg_decode(m, plain, len) == 0) {
 		for (size_t i = 0; i < sizeof(a->pings) / sizeof(a->pings[0]); i++) {
-			if (a->pings[i].sent_ms && a->pings[i].seq == m->seq) {
+			if (a->pings[i].sent_us && a->pings[i].seq == m->seq) {
 				a->c.rtt_count++;
-				a->c.rtt_sum_s += (double)(agent_now_ms() - a->pings[i].sent_ms) / 1000.0;
-				a->pings[i].sent_ms = 0;
+				a->c.rtt_sum_s += (double)(now_us() - a->pings[i].sent_us) / 1e6;
+				a->pings[i].sent_us = 0;
 				break;
 			}
 		}

@@ -211,6 +211,8 @@ static void wg_deferred(evutil_socket_t fd, short what, void *arg)
 		update_endpoint(a);
 	if (a->readdress)
 		wg_readdress(a);
+	if (!a->wg)
+		a->wg_dirty = false;   /* discovery only: nothing to program */
 	if (a->wg && a->wg_dirty && agent_now_ms() >= a->wg_retry_ms) {
 		a->wg_dirty = false;
 		apply(a);
