@@ -202,7 +202,8 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 		snprintf(err, errlen, "libsodium failed to initialise");
 		return r;
 	}
-	if ((r = keyfile_read(cfg->network_key, a->netkey, err, errlen)) != 0)
+	if ((r = keyfile_read(cfg->network_key, a->netkey, err, errlen)) != 0 ||
+	    (r = wg_open(a, err, errlen)) != 0)
 		return r;
 	if ((r = state_dir_prepare(cfg->state_dir, err, errlen)) != 0 ||
 	    (r = state_identity(cfg->state_dir, &a->idn, &created, err, errlen)) != 0)
@@ -272,6 +273,7 @@ out:
 
 int agent_run(struct agent *a)
 {
+	a->running = true;
 	return event_base_dispatch(a->base) < 0 ? -EIO : 0;
 }
 
@@ -328,7 +330,8 @@ void agent_shutdown(struct agent *a, const char *why)
 
 void agent_stop(struct agent *a)
 {
-	if (a->g)
+	/* A start that failed half-way leaves the state file as it was. */
+	if (a->g && a->running)
 		agent_save_state(a);
 	timers_stop(a);
 	ctl_server_stop(a);

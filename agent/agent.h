@@ -106,7 +106,7 @@ struct agent {
 	bool state_dirty, state_save_soon;
 	uint64_t state_dirty_ms;
 	uint64_t last_endpoint_check_ms, last_wg_get_ms, last_join_log_ms;
-	bool leaving, stopping;
+	bool running, leaving, stopping;
 	uint64_t converged_ms;           /* last time all members were alive and programmed */
 
 	struct ctl_server *ctl;
@@ -148,6 +148,7 @@ void timers_stop(struct agent *a);
 void timers_kick(struct agent *a);    /* after any engine call: re-arm the tick */
 
 /* wg.c */
+int wg_open(struct agent *a, char *err, size_t errlen);
 int wg_start(struct agent *a, char *err, size_t errlen);
 void wg_stop(struct agent *a);
 void wg_mark_dirty(struct agent *a);

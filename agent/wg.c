@@ -287,25 +287,35 @@ static void adopt_existing(struct agent *a)
 	wgctl_device_free(&dev);
 }
 
-int wg_start(struct agent *a, char *err, size_t errlen)
+/* Before any state is touched: a missing WireGuard must not leave traces. */
+int wg_open(struct agent *a, char *err, size_t errlen)
 {
 	static const enum wgctl_backend_kind kinds[] = { WGCTL_AUTO, WGCTL_KERNEL,
 							 WGCTL_USERSPACE, WGCTL_NONE };
 	int r;
 
-	a->wg_ev = event_new(a->base, -1, 0, wg_deferred, a);
-	if (!a->wg_ev)
-		return -ENOMEM;
-	if (a->cfg->backend == CONFIG_BACKEND_NONE) {
-		wg_readdress(a);
+	if (a->cfg->backend == CONFIG_BACKEND_NONE)
 		return 0;
-	}
 	r = wgctl_open(&a->wg, kinds[a->cfg->backend], a->cfg->interface, err, errlen);
 	if (r != 0)
 		return r;
 	wgctl_set_keep_endpoint(a->wg, true);
 	if (a->cfg->backend != CONFIG_BACKEND_KERNEL)
 		wgctl_set_spawn(a->wg, "wireguard-go");
+	return 0;
+}
+
+int wg_start(struct agent *a, char *err, size_t errlen)
+{
+	int r;
+
+	a->wg_ev = event_new(a->base, -1, 0, wg_deferred, a);
+	if (!a->wg_ev)
+		return -ENOMEM;
+	if (!a->wg) {
+		wg_readdress(a);
+		return 0;
+	}
 	if ((r = wg_readdress(a)) != 0) {
 		snprintf(err, errlen, "%s", a->wg_last_error);
 		return r;
