@@ -31,11 +31,12 @@ trap 'exit 130' INT TERM
 LIVE=()
 
 mesh_ok() {  # every live node sees every live node alive, has the peers, pings all
-	local a b want=${#LIVE[@]}
+	local a want=${#LIVE[@]} names
+	names=$(printf '"node%s",' "${LIVE[@]}")
 	for a in "${LIVE[@]}"; do
-		for b in "${LIVE[@]}"; do
-			[ "$(e2e_status_of "$a" "node$b")" = alive ] || return 1
-		done
+		e2e_members_json "$a" | jq -e --argjson want "[${names%,}]" \
+			'[.members[] | select(.status == "alive") | .name] as $alive
+			 | all($want[]; . as $n | ($alive | any(. == $n)))' >/dev/null || return 1
 		[ "$(e2e_wg_peers "$a")" -ge $((want - 1)) ] || return 1
 	done
 	all_ping

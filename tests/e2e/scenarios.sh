@@ -42,7 +42,7 @@ scenario2() {
 	e2e_start 9 --join "$(under_of 5):51821"
 	LIVE+=(9)
 	wait_until 30 "node 9 in the mesh" mesh_ok
-	kill -9 "${MESHD_PID[1]}"; unset 'MESHD_PID[1]'
+	kill -9 "${MESHD_PID[1]}"; wait "${MESHD_PID[1]}" 2>/dev/null || true; unset 'MESHD_PID[1]'
 	kill "${WG_PID[1]}" 2>/dev/null || true; unset 'WG_PID[1]'
 	ip netns del "$(ns_of 1)"
 	drop_live 1
@@ -56,7 +56,7 @@ scenario2() {
 scenario3() {
 	local key_before; key_before=$(pubkey_of 3 node3)
 	local t0; t0=$(now_ms)
-	kill -9 "${MESHD_PID[3]}"; unset 'MESHD_PID[3]'
+	kill -9 "${MESHD_PID[3]}"; wait "${MESHD_PID[3]}" 2>/dev/null || true; unset 'MESHD_PID[3]'
 	drop_live 3
 	# The data plane outlives the control plane.
 	e2e_ping 3 5 || die "node 3's tunnel stopped carrying traffic after its agent died"
