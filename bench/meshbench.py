@@ -19,6 +19,7 @@ Traffic goes only to 127.0.0.0/8. Python stdlib only. Use bench/run.sh.
 
 import argparse
 import json
+import math
 import os
 import random
 import re
@@ -30,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(BENCH_DIR)
@@ -142,6 +144,21 @@ def proc_sample(pid):
     return cpu, int(m.group(1)) if m else 0
 
 
+def scrape_metrics(addr, port):
+    """meshd's Prometheus counters as {(name, labels): value}, {} on error."""
+    try:
+        with urllib.request.urlopen(f"http://{addr}:{port}/metrics", timeout=5) as r:
+            text = r.read().decode()
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^(\w+)(\{[^}]*\})?\s+([0-9.eE+-]+)$", line)
+        if m:
+            out[(m.group(1), m.group(2) or "")] = float(m.group(3))
+    return out
+
+
 def udp_bound(addr, port):
     """True if some socket is bound to addr:port in /proc/net/udp."""
     a = addr.split(".")
@@ -195,7 +212,11 @@ class Agent:
             except ValueError:
                 continue
             kind = kinds.get(parts[1], parts[1])
-            self.events.setdefault(kind, {}).setdefault(parts[2], ts)
+            # Hooks run concurrently, so lines may land out of order: keep
+            # the earliest time per member.
+            seen = self.events.setdefault(kind, {})
+            if parts[2] not in seen or ts < seen[parts[2]]:
+                seen[parts[2]] = ts
 
     def has(self, kind, name):
         return name in self.events.get(kind, {})
@@ -302,7 +323,8 @@ class MeshdSystem(System):
     raw_kinds = {"join": "join", "added": "join", "failed": "failed", "left": "left"}
     records_self = False
 
-    def __init__(self, meshd, meshctl, log_level, extra_args):
+    def __init__(self, meshd, meshctl, log_level, extra_args, metrics_port=0):
+        self.metrics_port = metrics_port
         self.meshd = meshd
         self.meshctl = meshctl
         self.log_level = log_level
@@ -342,6 +364,8 @@ class MeshdSystem(System):
                 "--event-hook", os.path.join(wd, "hooks", agent.name)]
         if self.log_level:
             argv += ["--log-level", self.log_level]
+        if self.metrics_port:
+            argv += ["--metrics", f"{agent.addr}:{self.metrics_port}"]
         if seed is not None:
             argv += ["--join", f"{seed.addr}:{self.port}"]
         return argv + self.extra
@@ -501,10 +525,6 @@ class Run:
         last = max(self.first_seen(o, "join", a.name, True) or 0
                    for o in members for a in members
                    if a is not o or self.sys.records_self)
-        hook_miss = self.missing(members, "join", [a.name for a in members])
-        if hook_miss:
-            self.result["notes"].append(f"bootstrap: {hook_miss} joins seen in agent "
-                                        "logs but not by the hook")
         self.result["bootstrap_s"] = last - t1
         log(f"  {self.sys.name} N={self.n}: {self.n} agents converged "
             f"{last - t1:.2f} s after the seed was up (seed start {t1 - t0:.2f} s)")
@@ -513,7 +533,14 @@ class Run:
         members = self.agents[:self.n]
         time.sleep(self.args.settle)
         self.check_alive(members, "settle")
+        hook_miss = self.missing(members, "join", [a.name for a in members])
+        if hook_miss:
+            self.result["notes"].append(f"bootstrap: {hook_miss} joins in agent logs "
+                                        "never reached the hook")
         before_ev = self.event_count(members)
+        mport = getattr(self.sys, "metrics_port", 0)
+        # Scraped outside the window: the HTTP replies must not be counted.
+        m0 = {a.name: scrape_metrics(a.addr, mport) for a in members} if mport else None
         c0 = self.nft.read()
         p0 = {a.name: proc_sample(a.proc.pid) for a in members}
         t0 = time.monotonic()
@@ -524,6 +551,9 @@ class Run:
         c1 = self.nft.read()
         p1 = {a.name: proc_sample(a.proc.pid) for a in members}
         dt = time.monotonic() - t0
+        if mport:
+            m1 = {a.name: scrape_metrics(a.addr, mport) for a in members}
+            self.own_counters(members, m0, m1, c0, c1, dt)
         after_ev = self.event_count(members)
         if after_ev != before_ev:
             self.result["notes"].append(
@@ -553,6 +583,34 @@ class Run:
             f"{r['dgrams_s']:.2f} dgram/agent/s, RSS {r['rss_mib']:.1f} MiB, "
             f"CPU {r['cpu_s']:.3f} s/60 s")
 
+    def own_counters(self, members, m0, m1, c0, c1, dt):
+        """meshd's own counters over (about) the window vs nft's."""
+        n = len(members)
+        by_type = {}
+        own_dgrams = 0.0
+        for a in members:
+            for (name, labels), v in m1[a.name].items():
+                d = v - m0[a.name].get((name, labels), 0.0)
+                if 'direction="out"' not in labels:
+                    continue
+                if name == "meshd_udp_datagrams_total":
+                    own_dgrams += d
+                t = re.search(r'type="(\w+)"', labels)
+                if t and name in ("meshd_datagrams_total", "meshd_bytes_total"):
+                    k = "msgs" if name == "meshd_datagrams_total" else "plain_bytes"
+                    by_type.setdefault(t.group(1), {"msgs": 0.0, "plain_bytes": 0.0})[k] += d
+        nft_dgrams = sum(c1[a.addr]["udp_pkts"] - c0[a.addr]["udp_pkts"] for a in members)
+        r = self.result
+        r["own_dgrams_s"] = own_dgrams / n / dt
+        r["own_vs_nft_dgrams"] = own_dgrams / nft_dgrams if nft_dgrams else None
+        r["by_type"] = {t: {k: v / n / dt for k, v in d.items()}
+                        for t, d in by_type.items() if d["msgs"]}
+        log(f"  {self.sys.name} N={self.n}: own counters {r['own_dgrams_s']:.2f} "
+            f"dgram/agent/s (nft/own {1 / r['own_vs_nft_dgrams'] if r['own_vs_nft_dgrams'] else 0:.3f}); "
+            "per type msgs/s, plaintext B/s: "
+            + ", ".join(f"{t} {d['msgs']:.2f} {d['plain_bytes']:.0f}"
+                        for t, d in sorted(r["by_type"].items())))
+
     def event_count(self, agents):
         self.poll(agents)
         return sum(len(v) for a in agents for v in a.events.values())
@@ -570,6 +628,9 @@ class Run:
         if ok:
             self.result["join_s"] = max(got)
             self.result["join_p50_s"] = statistics.median(got)
+        else:
+            # Counts as slower than anything measured (median stays honest).
+            self.result["join_s"] = math.inf
         raw = [o.raw_ts("join", joiner.name) for o in members]
         if self.sys.raw_re is not None and all(t is not None for t in raw):
             self.result["join_raw_s"] = max(raw) - t0
@@ -598,6 +659,8 @@ class Run:
         if ok:
             self.result["failure_s"] = max(got)
             self.result["failure_p50_s"] = statistics.median(got)
+        else:
+            self.result["failure_s"] = math.inf
         raw = [o.raw_ts("failed", victim.name) for o in survivors]
         if self.sys.raw_re is not None and all(t is not None for t in raw):
             self.result["failure_raw_s"] = max(raw) - t0
@@ -662,7 +725,11 @@ def median_of(results, key):
 
 
 def fmt(v, f):
-    return "-" if v is None else f.format(v)
+    if v is None:
+        return "-"
+    if math.isinf(v):
+        return "timeout"
+    return f.format(v)
 
 
 def table_for(n, by_sys, runs_wanted):
@@ -677,7 +744,7 @@ def table_for(n, by_sys, runs_wanted):
     for key, label, f, bar in METRICS:
         mv, mc = median_of(m, key)
         sv, sc = median_of(s, key)
-        ratio = mv / sv if mv is not None and sv else None
+        ratio = mv / sv if mv is not None and sv and not math.isinf(sv) else None
         barv = BARS.get(bar) if bar else None
         met = "-"
         if barv is not None and ratio is not None:
@@ -710,6 +777,12 @@ def table_for(n, by_sys, runs_wanted):
                 extra += "  notes: " + "; ".join(r["notes"])
             out.append(f"  {name} run {i + 1}: {vals}  load {r.get('loadavg_start', 0):.2f}"
                        f"  victim {r.get('victim', '-')}{extra}")
+            if r.get("by_type"):
+                out.append("    own counters, per agent per s (msgs, plaintext bytes): "
+                           + ", ".join(f"{t} {d['msgs']:.2f} {d['plain_bytes']:.0f}"
+                                       for t, d in sorted(r["by_type"].items()))
+                           + f"; UDP datagrams own/nft "
+                           f"{fmt(r.get('own_vs_nft_dgrams'), '{:.3f}')}")
     return "\n".join(out), verdict
 
 
@@ -744,7 +817,7 @@ def parse_args(argv):
     p.add_argument("--converge-timeout", type=float, default=0.0,
                    help="bootstrap convergence timeout (default max(60, N) s)")
     p.add_argument("--join-timeout", type=float, default=60.0)
-    p.add_argument("--failure-timeout", type=float, default=120.0)
+    p.add_argument("--failure-timeout", type=float, default=180.0)
     p.add_argument("--seed", type=int, default=1, help="random seed (victims)")
     p.add_argument("--serf", default=shutil.which("serf") or "/usr/bin/serf")
     p.add_argument("--serf-log-level", default="info",
@@ -756,6 +829,10 @@ def parse_args(argv):
     p.add_argument("--meshctl", help="meshctl binary (default: build-bench/...)")
     p.add_argument("--meshd-log-level", default="",
                    help="passed as --log-level if set")
+    p.add_argument("--meshd-metrics", action="store_true",
+                   help="run meshd with --metrics ADDR:9821 and cross-check the "
+                        "nft counters against meshd's own, with a per-type "
+                        "breakdown (scraped outside the window)")
     p.add_argument("--meshd-arg", action="append", default=[],
                    help="extra meshd argument (repeatable)")
     p.add_argument("--subnet-meshd", type=int, default=110,
@@ -804,7 +881,8 @@ def main(argv):
                   "-DCMAKE_BUILD_TYPE=Release && cmake --build build-bench --target "
                   "meshd meshctl -j2\nor pass --only serf", file=sys.stderr)
             return 2
-        systems.append(MeshdSystem(meshd, meshctl, args.meshd_log_level, args.meshd_arg))
+        systems.append(MeshdSystem(meshd, meshctl, args.meshd_log_level, args.meshd_arg,
+                                   9821 if args.meshd_metrics else 0))
     if args.only != "meshd":
         if not os.access(args.serf, os.X_OK):
             print(f"meshbench: no serf at {args.serf}", file=sys.stderr)
