@@ -73,16 +73,45 @@ int wgctl_cache_load(struct wgctl_cache *c, const struct wgctl_device *dev)
 		return -ENOMEM;
 	peers = c->spare_peers;
 	asked = c->spare_asked;
-	if (dev->n_peers)
-		memcpy(peers, dev->peers, dev->n_peers * sizeof(*peers));
-	/* What the caller asked for survives a re-read of the device. */
-	for (size_t i = 0; i < dev->n_peers && c->valid; i++) {
+	for (size_t i = 0; i < dev->n_peers; i++)
+		wgctl_peer_copy(&peers[i], &dev->peers[i]);
+	/* What the caller asked for survives a re-read of the device, even
+	 * one forced by an error or a setup (valid = false). */
+	for (size_t i = 0; i < dev->n_peers && c->peers; i++) {
 		while (j < c->n && wgctl_key_cmp(c->peers[j].public_key, peers[i].public_key) < 0)
 			j++;
 		if (j < c->n && wgctl_key_cmp(c->peers[j].public_key, peers[i].public_key) == 0)
 			asked[i] = c->asked[j];
 	}
 	cache_swap(c, dev->n_peers);
+	return 0;
+}
+
+int wgctl_cache_adopt(struct wgctl_cache *c, struct wgctl_device *dev)
+{
+	size_t n = dev->n_peers, j = 0;
+	union wgctl_endpoint *asked = calloc(n ? n : 1, sizeof(*asked));
+
+	if (!asked)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && c->peers; i++) {
+		while (j < c->n && wgctl_key_cmp(c->peers[j].public_key, dev->peers[i].public_key) < 0)
+			j++;
+		if (j < c->n && wgctl_key_cmp(c->peers[j].public_key, dev->peers[i].public_key) == 0)
+			asked[i] = c->asked[j];
+	}
+	/* The old arrays become the spare ones, the dump the current ones. */
+	free(c->spare_peers);
+	free(c->spare_asked);
+	c->spare_peers = c->peers;
+	c->spare_asked = c->asked;
+	c->spare_cap = c->cap;
+	c->peers = dev->peers;
+	c->asked = asked;
+	c->n = c->cap = n;
+	c->valid = true;
+	dev->peers = NULL;
+	dev->n_peers = 0;
 	return 0;
 }
 
@@ -150,11 +179,11 @@ int wgctl_cache_commit(struct wgctl_cache *c, const struct wgctl_peer *const *wa
 			op = &ops[k];
 		if (j < c->n && wgctl_key_cmp(c->peers[j].public_key, w->public_key) == 0) {
 			/* Known peer: stats and anything not pushed stay as they are. */
-			*p = c->peers[j];
+			wgctl_peer_copy(p, &c->peers[j]);
 			c->spare_asked[i] = c->asked[j];
 			apply_op(p, w, op);
 		} else {
-			*p = *w;
+			wgctl_peer_copy(p, w);
 			p->last_handshake = 0;
 			p->rx_bytes = p->tx_bytes = 0;
 		}

@@ -5,6 +5,7 @@
  * no operation at all, which is what keeps a one-peer change cheap.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,6 +17,26 @@ struct norm_ip {
 	uint8_t family, cidr;
 	uint8_t addr[16];
 };
+
+void wgctl_peer_copy(struct wgctl_peer *dst, const struct wgctl_peer *src)
+{
+	size_t n = src->n_allowed > WGCTL_MAX_ALLOWED ? WGCTL_MAX_ALLOWED : src->n_allowed;
+
+	if (dst == src)
+		return;
+	memcpy(dst, src, offsetof(struct wgctl_peer, allowed));
+	memcpy(dst->allowed, src->allowed, n * sizeof(src->allowed[0]));
+	dst->last_handshake = src->last_handshake;
+	dst->rx_bytes = src->rx_bytes;
+	dst->tx_bytes = src->tx_bytes;
+}
+
+void wgctl_peer_clear(struct wgctl_peer *p)
+{
+	memset(p, 0, offsetof(struct wgctl_peer, allowed));
+	p->last_handshake = 0;
+	p->rx_bytes = p->tx_bytes = 0;
+}
 
 int wgctl_key_cmp(const uint8_t a[static WGCTL_KEY_LEN], const uint8_t b[static WGCTL_KEY_LEN])
 {

@@ -60,7 +60,7 @@ int wgctl_genl_parse_dump(const struct nlmsghdr *nlh, struct wgctl_dump *d);
  * continues), else a new zeroed peer. NULL when out of memory. */
 struct wgctl_peer *wgctl_dump_peer(struct wgctl_dump *d, const uint8_t key[static WGCTL_KEY_LEN]);
 
-/* Sort the accumulated peers by key and hand them over in d->dev. */
-void wgctl_dump_finish(struct wgctl_dump *d);
+/* Sort the accumulated peers by key. 0 or -ENOMEM. */
+int wgctl_dump_finish(struct wgctl_dump *d);
 
 #endif

@@ -69,6 +69,9 @@ int wgctl_link_finish(struct wgctl *w, const struct wgctl_device_conf *conf, cha
 void wgctl_cache_clear(struct wgctl_cache *c);
 /* Take over a freshly read device's peers as the cache (copies). */
 int wgctl_cache_load(struct wgctl_cache *c, const struct wgctl_device *dev);
+/* Same, taking over dev's peer array instead of copying it (apply's
+ * first read: the caller has no use for the device). */
+int wgctl_cache_adopt(struct wgctl_cache *c, struct wgctl_device *dev);
 /* After ops went through: the device now holds want (sorted). */
 int wgctl_cache_commit(struct wgctl_cache *c, const struct wgctl_peer *const *want, size_t n,
 		       const struct wgctl_op *ops, size_t n_ops);

@@ -101,7 +101,10 @@ static int kernel_get(struct wgctl *w, struct wgctl_device *dev, char *err, size
 				  w->ifname, WGCTL_MAX_ALLOWED);
 	if (ret < 0)
 		return wgctl_fail_dev(err, errlen, ret, w->ifname, "reading the device", why);
-	wgctl_dump_finish(&d);
+	if (wgctl_dump_finish(&d) < 0) {
+		wgctl_device_free(&d.dev);
+		return wgctl_fail(err, errlen, -ENOMEM, "out of memory");
+	}
 	*dev = d.dev;
 	return 0;
 }

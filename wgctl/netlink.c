@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <linux/netlink.h>
+#include <sodium.h>
 
 #include "wgctl/netlink.h"
 
@@ -167,6 +168,7 @@ int wgctl_nl_transact(struct wgctl_nl *nl, const struct nlmsghdr *nlh, mnl_cb_t 
 	};
 	struct reply_ctx ctx = { cb, data, 0, false, msg, msglen };
 	char buf[WGCTL_NL_RECV_SIZE] __attribute__((aligned(8)));
+	size_t used = 0;
 	ssize_t n;
 	int ret;
 
@@ -179,18 +181,26 @@ int wgctl_nl_transact(struct wgctl_nl *nl, const struct nlmsghdr *nlh, mnl_cb_t 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;   /* a signal, not an interrupted dump */
-			return -errno;
+			ret = -errno;
+			break;
 		}
+		used = (size_t)n > used ? (size_t)n : used;
 		errno = 0;
 		ret = mnl_cb_run2(buf, (size_t)n, nlh->nlmsg_seq, nl->portid, on_data, &ctx,
 				  ctl, NLMSG_MIN_TYPE);
-		if (ret == MNL_CB_STOP)
-			return 0;
+		if (ret == MNL_CB_STOP) {
+			ret = 0;
+			break;
+		}
 		if (ret == MNL_CB_ERROR) {
 			ret = ctx.error ? ctx.error : (errno ? -errno : -EPROTO);
 			if ((nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP && !ctx.ended)
 				drain_dump(nl, nlh->nlmsg_seq, buf, sizeof(buf), n);
-			return ret;
+			used = sizeof(buf);
+			break;
 		}
 	}
+	/* A GET_DEVICE dump carries the private key. */
+	sodium_memzero(buf, used);
+	return ret;
 }

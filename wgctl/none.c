@@ -43,7 +43,8 @@ static int none_get(struct wgctl *w, struct wgctl_device *dev, char *err, size_t
 	dev->peers = malloc(n * sizeof(*dev->peers));
 	if (!dev->peers)
 		return wgctl_fail(err, errlen, -ENOMEM, "out of memory");
-	memcpy(dev->peers, w->cache.peers, n * sizeof(*dev->peers));
+	for (size_t i = 0; i < n; i++)
+		wgctl_peer_copy(&dev->peers[i], &w->cache.peers[i]);
 	dev->n_peers = n;
 	return 0;
 }

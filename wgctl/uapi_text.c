@@ -275,11 +275,12 @@ int wgctl_uapi_parse_get(const char *s, size_t len, struct wgctl_device *dev)
 
 	memset(&g, 0, sizeof(g));
 	ret = walk_lines(s, len, get_line, &g);
+	if (ret == 0)
+		ret = wgctl_dump_finish(&g.d);
 	if (ret < 0) {
 		wgctl_device_free(&g.d.dev);
 		return ret;
 	}
-	wgctl_dump_finish(&g.d);
 	*dev = g.d.dev;
 	return 0;
 }

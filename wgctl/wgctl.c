@@ -167,8 +167,10 @@ int wgctl_setup(struct wgctl *w, const struct wgctl_device_conf *conf, char *err
 	return ret;
 }
 
-/* Read the device and make it the handle's view. */
-static int sync_device(struct wgctl *w, struct wgctl_device *dev, char *err, size_t errlen)
+/* Read the device and make it the handle's view; `adopt` hands the
+ * peers to the cache instead of copying them (dev->peers then empty). */
+static int sync_device(struct wgctl *w, struct wgctl_device *dev, bool adopt, char *err,
+		       size_t errlen)
 {
 	int ret = w->ops->get(w, dev, err, errlen);
 
@@ -176,7 +178,7 @@ static int sync_device(struct wgctl *w, struct wgctl_device *dev, char *err, siz
 		w->cache.valid = false;
 		return ret;
 	}
-	if (wgctl_cache_load(&w->cache, dev) < 0) {
+	if ((adopt ? wgctl_cache_adopt(&w->cache, dev) : wgctl_cache_load(&w->cache, dev)) < 0) {
 		wgctl_device_free(dev);
 		w->cache.valid = false;
 		return wgctl_fail(err, errlen, -ENOMEM, "out of memory");
@@ -189,7 +191,7 @@ static int sync_device(struct wgctl *w, struct wgctl_device *dev, char *err, siz
 int wgctl_get(struct wgctl *w, struct wgctl_device *dev, char *err, size_t errlen)
 {
 	memset(dev, 0, sizeof(*dev));
-	return sync_device(w, dev, err, errlen);
+	return sync_device(w, dev, false, err, errlen);
 }
 
 static int check_want(struct wgctl *w, const struct wgctl_peer *const *sorted, size_t n,
@@ -215,7 +217,7 @@ int wgctl_apply(struct wgctl *w, const struct wgctl_peer *want, size_t n,
 	if (changed)
 		*changed = 0;
 	if (!w->cache.valid) {
-		ret = sync_device(w, &dev, err, errlen);
+		ret = sync_device(w, &dev, true, err, errlen);
 		if (ret < 0)
 			return ret;
 		wgctl_device_free(&dev);

@@ -249,6 +249,13 @@ static void test_encoder_roundtrip(void **state)
 		th_peer_n(&p[i], i * 7 + 3, 1 + i % 12);
 	assert_int_equal(wgctl_diff_sort(p, N, sorted), 0);
 	assert_int_equal(wgctl_diff(sorted, N, NULL, NULL, 0, 0, ops), N);
+	/* Send them shuffled (367 is prime to 1000): the parser must sort
+	 * through many permutation cycles, as with the kernel's list order. */
+	struct wgctl_op *shuffled = calloc(N, sizeof(*shuffled));
+	for (size_t i = 0; i < N; i++)
+		shuffled[i] = ops[(i * 367) % N];
+	memcpy(ops, shuffled, N * sizeof(*ops));
+	free(shuffled);
 	struct wgctl_set_req req = { "wg0", NULL, -1, ops, N };
 
 	while ((len = wgctl_genl_encode_set(buf, buflen, FAMILY, 1, &req, &cur)) > 0) {
