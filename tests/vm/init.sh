@@ -29,9 +29,11 @@ done
 
 for t in $(cat /etc/vmtests); do
 	name=${t%.sh}
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	# A hung test is killed so later tests still run and report.
 	timeout -s KILL "$VM_TEST_TIMEOUT" sh "/tests/$t" </dev/null 2>&1
-	echo "VMSCRIPT $name rc=$?"
+	rc=$?
+	echo "VMSCRIPT $name rc=$rc secs=$(awk -v a="$t0" '{ printf "%.1f", $1 - a }' /proc/uptime)"
 done
 
 echo "VMDONE uptime=$(cut -d' ' -f1 /proc/uptime)"

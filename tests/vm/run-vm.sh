@@ -12,6 +12,9 @@
 # every test passed and the guest finished (no timeout, no panic).
 # Installs what it lacks (needs root then); the kernel package is cached
 # in $MESHD_VM_CACHE (default ${XDG_CACHE_HOME:-/var/cache}/meshd-vm).
+# Env: MESHD_VM_TIMEOUT (600 s, whole run), MESHD_VM_TEST_TIMEOUT (300 s,
+# each script), MESHD_VM_MEM (MiB), MESHD_VM_MODULES, MESHD_VM_EXTRA_BINS
+# (host tools to add, e.g. strace), MESHD_VM_RESULTS (measurements file).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,7 +44,10 @@ die() { log "$*"; exit 1; }
 
 . "$here/vm-lib.sh"
 
-mkdir -p "$out_dir" "$cache"
+mkdir -p "$out_dir"
+# Without root /var/cache is read-only; the build dir always works.
+mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ] || cache=$build_dir/vm-cache
+mkdir -p "$cache"
 work=$(mktemp -d "${TMPDIR:-/tmp}/meshd-vm.XXXXXX")
 cleanup() {
 	if [ "$keep" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi

@@ -149,6 +149,9 @@ build_root() {
 	copy_bin "$(readlink -f "$(command -v ip)")" /sbin/ip
 	copy_bin "$(command -v wg)" /usr/bin/wg
 	install -m 0755 "$here/init.sh" "$root/init"
+	# nobody, for the permission-denied tests (su needs the entries).
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/tmp:/bin/sh\n' >"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 
 	if ! [ -x "$out_dir/vmtime" ] || [ "$here/vmtime.c" -nt "$out_dir/vmtime" ]; then
 		cc -static -O2 -Wall -Wextra -o "$out_dir/vmtime" "$here/vmtime.c"
@@ -158,6 +161,12 @@ build_root() {
 	for name in meshwg meshd meshctl; do
 		f=$(find "$build_dir" -type f -name "$name" -perm -u+x -not -path '*/CMakeFiles/*' 2>/dev/null | head -n 1)
 		if [ -n "$f" ]; then copy_bin "$f" "/usr/local/bin/$name"; log "guest gets $f"; fi
+	done
+
+	# MESHD_VM_EXTRA_BINS: more host tools for debugging (e.g. strace).
+	for name in ${MESHD_VM_EXTRA_BINS:-}; do
+		f=$(command -v "$name") || die "MESHD_VM_EXTRA_BINS: no $name on the host"
+		copy_bin "$f" "/usr/bin/$name"
 	done
 
 	find "$moddir" -name '*.ko*' >"$work/modules.idx"
@@ -184,9 +193,9 @@ build_root() {
 report() {
 	local con=$1 rc=$2 lines pass fail bad_scripts boot total ok=1 res
 	lines=$(sed -n 's/.*\(VM[A-Z]* .*\)/\1/p' "$con")
-	pass=$(grep -c '^VMTEST .* PASS' <<<"$lines" || true)
-	fail=$(grep -c '^VMTEST .* FAIL' <<<"$lines" || true)
-	bad_scripts=$(grep '^VMSCRIPT ' <<<"$lines" | grep -v ' rc=0$' || true)
+	pass=$(grep -c '^VMTEST [^ ]* PASS' <<<"$lines" || true)
+	fail=$(grep -c '^VMTEST [^ ]* FAIL' <<<"$lines" || true)
+	bad_scripts=$(grep '^VMSCRIPT ' <<<"$lines" | grep -v ' rc=0 ' || true)
 	boot=$(awk -v a="$4" -v b="$5" 'BEGIN { printf "%.1f", b - a }')
 	total=$(awk -v a="$3" -v b="$5" 'BEGIN { printf "%.1f", b - a }')
 	echo "==== VM results (console: $con)"

@@ -8,6 +8,7 @@ IP=/sbin/ip
 T=${0##*/}
 T=${T%.sh}
 FAILS=0
+umask 077    # wg genkey warns about world-readable key files otherwise
 
 pass() { echo "VMTEST $T/$1 PASS${2:+ $2}"; }
 fail() {
@@ -43,7 +44,7 @@ MW="meshwg --backend kernel"
 # keeps insertion order, meshwg may sort). The device line stays first.
 norm_dump() {
 	head -n 1 "$1"
-	tail -n +2 "$1" | awk '{
+	tail -n +2 "$1" | awk 'BEGIN { FS = OFS = "\t" } {
 		n = split($4, a, ",")
 		for (i = 2; i <= n; i++) {       # insertion sort, n is small
 			v = a[i]
