@@ -25,6 +25,7 @@ wg_prefix=wgdemo            # interfaces wgdemo1..N (unique: their UAPI
 net=10.99.0                 # underlay 10.99.0.0/24, node i = 10.99.0.i
 wg_port=51820
 gossip_port=51821
+metrics_port=9821           # on 127.0.0.1 of each node's namespace
 timeout=${MESHD_DEMO_TIMEOUT:-60}
 
 say() { printf 'demo: %s\n' "$*"; }
@@ -153,7 +154,8 @@ start_node() {   # start_node I [SEED]
 		--backend userspace --name "node$i"
 		--listen-port "$wg_port" --gossip-port "$gossip_port"
 		--endpoint "$net.$i:$wg_port"
-		--state-dir "$dir/state" --socket "$(node_sock "$i")")
+		--state-dir "$dir/state" --socket "$(node_sock "$i")"
+		--metrics "$metrics_port")
 	[ -z "$seed" ] || args+=(--join "$seed")
 	setsid ip netns exec "$ns" "$meshd" "${args[@]}" \
 		</dev/null >"$dir/meshd.log" 2>&1 &
@@ -252,6 +254,7 @@ logs and state in $run/node*/.
   show the members:     $0 status
   ask another node:     $meshctl --socket $(node_sock 2) members
   use the overlay:      ip netns exec ${ns_prefix}2 ping <overlay IP>
+  metrics of node 1:    ip netns exec ${ns_prefix}1 curl -s http://127.0.0.1:$metrics_port/metrics
   tear it all down:     $0 down
 EOF
 	[ "$fail" -eq 0 ] || die "$fail of $((ok + fail)) overlay pings got no reply"
