@@ -10,6 +10,7 @@
 #include <linux/netlink.h>
 
 #include "wgctl/diff.h"
+#include "wgctl/dump.h"
 
 /* What one SET_DEVICE batch carries. */
 struct wgctl_set_req {
@@ -42,12 +43,6 @@ int wgctl_genl_encode_set(void *buf, size_t len, uint16_t family, uint32_t seq,
 int wgctl_genl_encode_get(void *buf, size_t len, uint16_t family, uint32_t seq,
 			  const char *ifname);
 
-/* Accumulates a device across the messages of one dump. */
-struct wgctl_dump {
-	struct wgctl_device dev;
-	size_t cap;
-};
-
 /*
  * Parse one GET_DEVICE message into d: device attributes, then peers; a
  * peer repeating the previous peer's key is the continuation of a split
@@ -55,12 +50,5 @@ struct wgctl_dump {
  * malformed message, -E2BIG for a peer above WGCTL_MAX_ALLOWED).
  */
 int wgctl_genl_parse_dump(const struct nlmsghdr *nlh, struct wgctl_dump *d);
-
-/* The slot for key: the last peer if it has this key (a split peer
- * continues), else a new zeroed peer. NULL when out of memory. */
-struct wgctl_peer *wgctl_dump_peer(struct wgctl_dump *d, const uint8_t key[static WGCTL_KEY_LEN]);
-
-/* Sort the accumulated peers by key. 0 or -ENOMEM. */
-int wgctl_dump_finish(struct wgctl_dump *d);
 
 #endif

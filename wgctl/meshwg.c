@@ -202,10 +202,58 @@ static const char *maybe_key(const uint8_t *key, bool has, char buf[static 45])
 	return buf;
 }
 
-/* The format of `wg show IFNAME dump`, so the two can be diffed. */
+/* Append s to a line buffer of WGCTL_MAX_ALLOWED prefixes' worth. */
+struct line {
+	char b[96 + WGCTL_MAX_ALLOWED * WGCTL_ADDRSTRLEN + 128];
+	size_t n;
+};
+
+static void put(struct line *l, const char *s, char sep)
+{
+	size_t len = strlen(s);
+
+	if (l->n + len + 2 > sizeof(l->b))
+		return;
+	memcpy(l->b + l->n, s, len);
+	l->n += len;
+	if (sep)
+		l->b[l->n++] = sep;
+}
+
+/* The format of `wg show IFNAME dump`, so the two can be diffed. A line
+ * is built by hand: a thousand peers through printf cost more than the
+ * netlink dump itself under emulation. */
+static void print_peer(const struct wgctl_peer *p)
+{
+	static struct line l;
+	char buf[WGCTL_ADDRSTRLEN], num[3][24];
+
+	l.n = 0;
+	meshwg_key_to_base64(buf, p->public_key);
+	put(&l, buf, '\t');
+	put(&l, "(none)", '\t');
+	wgctl_endpoint_format(&p->endpoint, buf, sizeof(buf));
+	put(&l, buf, '\t');
+	for (size_t j = 0; j < p->n_allowed; j++) {
+		wgctl_allowed_format(&p->allowed[j], buf, sizeof(buf));
+		put(&l, buf, j + 1 < p->n_allowed ? ',' : '\t');
+	}
+	if (p->n_allowed == 0)
+		put(&l, "(none)", '\t');
+	snprintf(num[0], sizeof(num[0]), "%lld", (long long)p->last_handshake);
+	snprintf(num[1], sizeof(num[1]), "%llu", (unsigned long long)p->rx_bytes);
+	snprintf(num[2], sizeof(num[2]), "%llu", (unsigned long long)p->tx_bytes);
+	for (int i = 0; i < 3; i++)
+		put(&l, num[i], '\t');
+	if (p->keepalive)
+		snprintf(buf, sizeof(buf), "%u", p->keepalive);
+	put(&l, p->keepalive ? buf : "off", '\n');
+	fwrite(l.b, 1, l.n, stdout);
+}
+
 static void print_dump(const struct wgctl_device *d)
 {
-	char k1[45], k2[45], buf[64];
+	char k1[45], k2[45];
 
 	printf("%s\t", maybe_key(d->private_key, d->has_private_key, k1));
 	printf("%s\t", maybe_key(d->public_key, d->has_private_key, k2));
@@ -215,25 +263,8 @@ static void print_dump(const struct wgctl_device *d)
 	else
 		printf("off\n");
 	sodium_memzero(k1, sizeof(k1));
-	for (size_t i = 0; i < d->n_peers; i++) {
-		const struct wgctl_peer *p = &d->peers[i];
-
-		meshwg_key_to_base64(k1, p->public_key);
-		wgctl_endpoint_format(&p->endpoint, buf, sizeof(buf));
-		printf("%s\t(none)\t%s\t", k1, buf);
-		for (size_t j = 0; j < p->n_allowed; j++) {
-			wgctl_allowed_format(&p->allowed[j], buf, sizeof(buf));
-			printf("%s%c", buf, j + 1 < p->n_allowed ? ',' : '\t');
-		}
-		if (p->n_allowed == 0)
-			printf("(none)\t");
-		printf("%lld\t%llu\t%llu\t", (long long)p->last_handshake,
-		       (unsigned long long)p->rx_bytes, (unsigned long long)p->tx_bytes);
-		if (p->keepalive)
-			printf("%u\n", p->keepalive);
-		else
-			printf("off\n");
-	}
+	for (size_t i = 0; i < d->n_peers; i++)
+		print_peer(&d->peers[i]);
 }
 
 static int cmd_dump(const struct globals *g, int argc, char **argv)

@@ -74,7 +74,7 @@ static void gen_peer(const struct gen_opts *o, uint64_t i, struct wgctl_peer *p)
 
 static void print_line(const struct wgctl_peer *p)
 {
-	char key[45], buf[64];
+	char key[45], buf[WGCTL_ADDRSTRLEN];
 
 	meshwg_key_to_base64(key, p->public_key);
 	wgctl_endpoint_format(&p->endpoint, buf, sizeof(buf));
@@ -92,7 +92,7 @@ static void print_line(const struct wgctl_peer *p)
 
 static void print_conf(const struct wgctl_peer *p)
 {
-	char key[45], buf[64];
+	char key[45], buf[WGCTL_ADDRSTRLEN];
 
 	meshwg_key_to_base64(key, p->public_key);
 	wgctl_endpoint_format(&p->endpoint, buf, sizeof(buf));

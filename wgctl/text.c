@@ -71,20 +71,47 @@ int wgctl_endpoint_parse(const char *s, union wgctl_endpoint *ep)
 	return 0;
 }
 
+/* Append "sep" + decimal v at out[n] (len total); returns the new n. */
+static size_t put_uint(char *out, size_t len, size_t n, char sep, unsigned int v)
+{
+	char digits[12];
+	size_t d = 0;
+
+	do {
+		digits[d++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (n + 1 + d >= len)
+		return n;
+	out[n++] = sep;
+	while (d)
+		out[n++] = digits[--d];
+	out[n] = '\0';
+	return n;
+}
+
+/* Formatters run thousands of times per dump: no printf. */
 void wgctl_endpoint_format(const union wgctl_endpoint *ep, char *out, size_t len)
 {
-	char host[INET6_ADDRSTRLEN];
+	size_t n;
 
+	if (len < INET6_ADDRSTRLEN + 16) {
+		if (len)
+			out[0] = '\0';
+		return;
+	}
 	if (ep->addr.sa_family == AF_INET) {
-		inet_ntop(AF_INET, &ep->in.sin_addr, host, sizeof(host));
-		snprintf(out, len, "%s:%u", host, ntohs(ep->in.sin_port));
+		inet_ntop(AF_INET, &ep->in.sin_addr, out, (socklen_t)len);
+		put_uint(out, len, strlen(out), ':', ntohs(ep->in.sin_port));
 	} else if (ep->addr.sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &ep->in6.sin6_addr, host, sizeof(host));
+		out[0] = '[';
+		inet_ntop(AF_INET6, &ep->in6.sin6_addr, out + 1, (socklen_t)len - 1);
+		n = strlen(out);
 		if (ep->in6.sin6_scope_id)
-			snprintf(out, len, "[%s%%%u]:%u", host, ep->in6.sin6_scope_id,
-				 ntohs(ep->in6.sin6_port));
-		else
-			snprintf(out, len, "[%s]:%u", host, ntohs(ep->in6.sin6_port));
+			n = put_uint(out, len, n, '%', ep->in6.sin6_scope_id);
+		out[n++] = ']';
+		out[n] = '\0';
+		put_uint(out, len, n, ':', ntohs(ep->in6.sin6_port));
 	} else {
 		snprintf(out, len, "(none)");
 	}
@@ -126,9 +153,12 @@ int wgctl_allowed_parse(const char *s, struct wgctl_allowed *a)
 
 void wgctl_allowed_format(const struct wgctl_allowed *a, char *out, size_t len)
 {
-	char host[INET6_ADDRSTRLEN];
-
-	if (!inet_ntop(a->family, &a->addr, host, sizeof(host)))
-		snprintf(host, sizeof(host), "?");
-	snprintf(out, len, "%s/%u", host, a->cidr);
+	if (len < INET6_ADDRSTRLEN + 5) {
+		if (len)
+			out[0] = '\0';
+		return;
+	}
+	if (!inet_ntop(a->family, &a->addr, out, (socklen_t)len))
+		snprintf(out, len, "?");
+	put_uint(out, len, strlen(out), '/', a->cidr);
 }

@@ -91,17 +91,17 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Read until the blank line that ends every reply. */
-static int read_reply(int fd, struct wgctl_text *r)
+/* Feed the reply to r as it arrives, until its errno= line. */
+static int read_reply(int fd, struct wgctl_uapi_reply *r)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[16384];
+	int ret = 0;
 
-	for (;;) {
-		if (r->len >= 2 && r->p[r->len - 1] == '\n' && r->p[r->len - 2] == '\n')
-			return 0;
-		if (r->cap - r->len < 4096 && wgctl_text_reserve(r, 65536) < 0)
-			return -ENOMEM;
+	while (!r->done && ret == 0) {
 		int pr = poll(&pfd, 1, REPLY_TIMEOUT_MS);
+		ssize_t n;
+
 		if (pr == 0)
 			return -ETIMEDOUT;
 		if (pr < 0) {
@@ -109,7 +109,7 @@ static int read_reply(int fd, struct wgctl_text *r)
 				continue;
 			return -errno;
 		}
-		ssize_t n = read(fd, r->p + r->len, r->cap - r->len);
+		n = read(fd, buf, sizeof(buf));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -117,75 +117,75 @@ static int read_reply(int fd, struct wgctl_text *r)
 		}
 		if (n == 0)
 			return -ECONNRESET;
-		r->len += (size_t)n;
+		ret = wgctl_uapi_reply_feed(r, buf, (size_t)n);
+		sodium_memzero(buf, (size_t)n);   /* a get carries the private key */
 	}
+	return ret;
 }
 
-/* One request, one reply. */
-static int uapi_transact(const char *ifname, const char *req, size_t len, struct wgctl_text *reply,
-			 char *err, size_t errlen)
+/*
+ * One request, one reply. Returns the daemon's status; a get's device
+ * goes to dev. err names the cause: transport, malformed reply, or the
+ * daemon's errno.
+ */
+static int uapi_transact(const char *ifname, const char *req, size_t len, bool is_get,
+			 struct wgctl_device *dev, const char *what, char *err, size_t errlen)
 {
+	struct wgctl_uapi_reply r;
 	int fd = wgctl_uapi_connect(ifname), ret;
 
 	if (fd < 0)
 		return no_socket(ifname, fd, err, errlen);
+	wgctl_uapi_reply_init(&r, is_get);
 	ret = write_all(fd, req, len);
 	if (ret == 0)
-		ret = read_reply(fd, reply);
+		ret = read_reply(fd, &r);
 	close(fd);
-	if (ret < 0)
-		return wgctl_fail(err, errlen, ret, "%s: UAPI request failed: %s", ifname,
+	if (ret == -EBADMSG || ret == -E2BIG || ret == -ENOMEM) {
+		wgctl_uapi_reply_free(&r);
+		if (ret == -E2BIG)
+			return wgctl_fail(err, errlen, ret, "%s: a peer has more than %d allowed IPs",
+					  ifname, WGCTL_MAX_ALLOWED);
+		return wgctl_fail(err, errlen, ret, "%s: %s", ifname,
+				  ret == -ENOMEM ? "out of memory" : "malformed UAPI reply");
+	}
+	if (ret < 0) {
+		wgctl_uapi_reply_free(&r);
+		return wgctl_fail(err, errlen, ret, "%s: UAPI %s failed: %s", ifname, what,
 				  strerror(-ret));
+	}
+	ret = wgctl_uapi_reply_finish(&r, dev);
+	if (ret < 0)
+		return wgctl_fail_dev(err, errlen, ret, ifname, what, "");
 	return 0;
 }
 
 static int uapi_get(struct wgctl *w, struct wgctl_device *dev, char *err, size_t errlen)
 {
 	static const char req[] = "get=1\n\n";
-	struct wgctl_text reply = { 0 };
-	int ret = uapi_transact(w->ifname, req, sizeof(req) - 1, &reply, err, errlen);
+	int ret;
 
+	memset(dev, 0, sizeof(*dev));
+	ret = uapi_transact(w->ifname, req, sizeof(req) - 1, true, dev, "get", err, errlen);
 	if (ret < 0)
-		goto out;
-	ret = wgctl_uapi_parse_get(reply.p, reply.len, dev);
-	if (ret == -E2BIG)
-		wgctl_fail(err, errlen, ret, "%s: a peer has more than %d allowed IPs", w->ifname,
-			   WGCTL_MAX_ALLOWED);
-	else if (ret == -EBADMSG)
-		wgctl_fail(err, errlen, ret, "%s: malformed UAPI reply", w->ifname);
-	else if (ret < 0)
-		wgctl_fail_dev(err, errlen, ret, w->ifname, "UAPI get", "");
-	if (ret < 0)
-		goto out;
+		return ret;
 	snprintf(dev->ifname, sizeof(dev->ifname), "%s", w->ifname);
 	if (dev->has_private_key)
 		wgctl_public_from_private(dev->public_key, dev->private_key);
-out:
-	wgctl_text_free(&reply);
-	return ret;
+	return 0;
 }
 
 static int uapi_set(struct wgctl *w, const uint8_t *key, int port, const struct wgctl_op *ops,
 		    size_t n, char *err, size_t errlen)
 {
-	struct wgctl_text req = { 0 }, reply = { 0 };
+	struct wgctl_text req = { 0 };
 	int ret = wgctl_uapi_build_set(&req, key, port, ops, n);
 
-	if (ret < 0) {
-		wgctl_fail(err, errlen, ret, "out of memory");
-		goto out;
-	}
-	ret = uapi_transact(w->ifname, req.p, req.len, &reply, err, errlen);
 	if (ret < 0)
-		goto out;
-	ret = wgctl_uapi_parse_errno(reply.p, reply.len);
-	if (ret == -EBADMSG)
-		wgctl_fail(err, errlen, ret, "%s: malformed UAPI reply", w->ifname);
-	else if (ret < 0)
-		wgctl_fail_dev(err, errlen, ret, w->ifname, "UAPI set", "");
-out:
+		wgctl_fail(err, errlen, ret, "out of memory");
+	else
+		ret = uapi_transact(w->ifname, req.p, req.len, false, NULL, "set", err, errlen);
 	wgctl_text_free(&req);
-	wgctl_text_free(&reply);
 	return ret;
 }
 

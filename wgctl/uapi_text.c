@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "wgctl/genl.h"
 #include "wgctl/uapi_text.h"
 
 void wgctl_text_free(struct wgctl_text *t)
@@ -86,7 +85,7 @@ static void add_key(struct wgctl_text *t, const char *name, const uint8_t key[st
 static void add_peer(struct wgctl_text *t, const struct wgctl_op *op)
 {
 	const struct wgctl_peer *p = op->peer;
-	char buf[64];
+	char buf[WGCTL_ADDRSTRLEN];
 
 	add_key(t, "public_key", p->public_key);
 	if (op->kind == WGCTL_OP_REMOVE) {
@@ -208,84 +207,101 @@ static int peer_line(struct wgctl_peer *p, const char *k, const char *v)
 	return 0;   /* preshared_key, protocol_version, ...: not ours */
 }
 
-/*
- * Walk "key=value\n" lines up to the blank line. on_line gets each pair;
- * errno= ends the reply. Returns the reply's -errno, or a parse error.
- */
-static int walk_lines(const char *s, size_t len,
-		      int (*on_line)(void *ctx, const char *k, const char *v), void *ctx)
+/* One "key=value" line of a reply (NUL-terminated, no newline). */
+static int reply_line(struct wgctl_uapi_reply *r, char *line)
 {
-	char line[256];
-	size_t i = 0;
-
-	while (i < len) {
-		const char *nl = memchr(s + i, '\n', len - i);
-		size_t ll;
-		char *eq;
-		int ret;
-
-		if (!nl)
-			return -EBADMSG;
-		ll = (size_t)(nl - (s + i));
-		if (ll == 0)
-			return -EBADMSG;   /* blank line before errno= */
-		if (ll >= sizeof(line))
-			return -EBADMSG;
-		memcpy(line, s + i, ll);
-		line[ll] = '\0';
-		i += ll + 1;
-		eq = strchr(line, '=');
-		if (!eq)
-			return -EBADMSG;
-		*eq = '\0';
-		if (!strcmp(line, "errno"))
-			return parse_errno_value(eq + 1);
-		ret = on_line ? on_line(ctx, line, eq + 1) : 0;
-		sodium_memzero(line, sizeof(line));
-		if (ret < 0)
-			return ret;
-	}
-	return -EBADMSG;   /* no errno= line */
-}
-
-struct get_ctx {
-	struct wgctl_dump d;
-	struct wgctl_peer *peer;
-};
-
-static int get_line(void *c, const char *k, const char *v)
-{
-	struct get_ctx *g = c;
+	char *eq = strchr(line, '=');
 	uint8_t key[WGCTL_KEY_LEN];
+	const char *k = line, *v;
 
+	if (line[0] == '\0' || !eq)
+		return -EBADMSG;   /* a blank line before errno=, or junk */
+	*eq = '\0';
+	v = eq + 1;
+	if (!strcmp(k, "errno")) {
+		r->done = true;
+		r->status = parse_errno_value(v);
+		return r->status == -EBADMSG ? -EBADMSG : 0;
+	}
+	if (!r->is_get)
+		return 0;
 	if (!strcmp(k, "public_key")) {
 		if (parse_hex_key(v, key) < 0)
 			return -EBADMSG;
 		/* A key that repeats would be merged: the daemon never sends one. */
-		g->peer = wgctl_dump_peer(&g->d, key);
-		return g->peer ? 0 : -ENOMEM;
+		r->peer = wgctl_dump_peer(&r->d, key);
+		return r->peer ? 0 : -ENOMEM;
 	}
-	return g->peer ? peer_line(g->peer, k, v) : device_line(&g->d.dev, k, v);
+	return r->peer ? peer_line(r->peer, k, v) : device_line(&r->d.dev, k, v);
+}
+
+void wgctl_uapi_reply_init(struct wgctl_uapi_reply *r, bool is_get)
+{
+	memset(r, 0, sizeof(*r));
+	r->is_get = is_get;
+}
+
+int wgctl_uapi_reply_feed(struct wgctl_uapi_reply *r, const char *s, size_t len)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < len && !r->done && ret == 0; i++) {
+		if (s[i] != '\n') {
+			if (r->line_len + 1 >= sizeof(r->line))
+				return -EBADMSG;
+			r->line[r->line_len++] = s[i];
+			continue;
+		}
+		r->line[r->line_len] = '\0';
+		ret = reply_line(r, r->line);
+		/* The line may have been a private or preshared key. */
+		sodium_memzero(r->line, r->line_len);
+		r->line_len = 0;
+	}
+	return ret;
+}
+
+int wgctl_uapi_reply_finish(struct wgctl_uapi_reply *r, struct wgctl_device *dev)
+{
+	int ret = r->done ? r->status : -EBADMSG;
+
+	if (ret == 0 && r->is_get)
+		ret = wgctl_dump_finish(&r->d);
+	if (ret == 0 && r->is_get) {
+		*dev = r->d.dev;
+		memset(&r->d, 0, sizeof(r->d));
+	}
+	wgctl_uapi_reply_free(r);
+	return ret;
+}
+
+void wgctl_uapi_reply_free(struct wgctl_uapi_reply *r)
+{
+	wgctl_device_free(&r->d.dev);
+	sodium_memzero(r, sizeof(*r));
+}
+
+static int parse_all(const char *s, size_t len, bool is_get, struct wgctl_device *dev)
+{
+	struct wgctl_uapi_reply r;
+	int ret;
+
+	wgctl_uapi_reply_init(&r, is_get);
+	ret = wgctl_uapi_reply_feed(&r, s, len);
+	if (ret < 0) {
+		wgctl_uapi_reply_free(&r);
+		return ret;
+	}
+	return wgctl_uapi_reply_finish(&r, dev);
 }
 
 int wgctl_uapi_parse_get(const char *s, size_t len, struct wgctl_device *dev)
 {
-	struct get_ctx g;
-	int ret;
-
-	memset(&g, 0, sizeof(g));
-	ret = walk_lines(s, len, get_line, &g);
-	if (ret == 0)
-		ret = wgctl_dump_finish(&g.d);
-	if (ret < 0) {
-		wgctl_device_free(&g.d.dev);
-		return ret;
-	}
-	*dev = g.d.dev;
-	return 0;
+	memset(dev, 0, sizeof(*dev));
+	return parse_all(s, len, true, dev);
 }
 
 int wgctl_uapi_parse_errno(const char *s, size_t len)
 {
-	return walk_lines(s, len, NULL, NULL);
+	return parse_all(s, len, false, NULL);
 }

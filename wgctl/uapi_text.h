@@ -8,6 +8,7 @@
 #define MESHD_WGCTL_UAPI_TEXT_H
 
 #include "wgctl/diff.h"
+#include "wgctl/dump.h"
 
 /* A growing text buffer; err is sticky (-ENOMEM). */
 struct wgctl_text {
@@ -24,6 +25,27 @@ int wgctl_text_reserve(struct wgctl_text *t, size_t more);
 /* "set=1\n" + device and peer lines + "\n". Returns 0 or -ENOMEM. */
 int wgctl_uapi_build_set(struct wgctl_text *t, const uint8_t *private_key, int listen_port,
 			 const struct wgctl_op *ops, size_t n);
+
+/*
+ * A reply read as it arrives, so a thousand peers never sit in one big
+ * buffer: feed bytes in any chunks; `done` is set at the errno= line.
+ */
+struct wgctl_uapi_reply {
+	bool is_get, done;
+	int status;                      /* the daemon's -errno, once done */
+	struct wgctl_dump d;             /* get: the device so far */
+	struct wgctl_peer *peer;         /* get: the section being read */
+	size_t line_len;
+	char line[256];                  /* a line split across chunks */
+};
+
+void wgctl_uapi_reply_init(struct wgctl_uapi_reply *r, bool is_get);
+/* 0 (more wanted, or done), -EBADMSG, -E2BIG or -ENOMEM. */
+int wgctl_uapi_reply_feed(struct wgctl_uapi_reply *r, const char *s, size_t len);
+/* The daemon's status (-EBADMSG if the reply was cut short); a get's
+ * device (sorted) goes to dev. Frees r either way. */
+int wgctl_uapi_reply_finish(struct wgctl_uapi_reply *r, struct wgctl_device *dev);
+void wgctl_uapi_reply_free(struct wgctl_uapi_reply *r);
 
 /*
  * Parse a complete get reply into dev (peers sorted by key). Returns 0,

@@ -178,7 +178,13 @@ static int sync_device(struct wgctl *w, struct wgctl_device *dev, bool adopt, ch
 		w->cache.valid = false;
 		return ret;
 	}
-	if ((adopt ? wgctl_cache_adopt(&w->cache, dev) : wgctl_cache_load(&w->cache, dev)) < 0) {
+	/* A handle that has not applied yet (a reader) keeps no view; the
+	 * first apply reads the device itself. */
+	if (!adopt && !w->cache.valid)
+		ret = 0;
+	else
+		ret = adopt ? wgctl_cache_adopt(&w->cache, dev) : wgctl_cache_load(&w->cache, dev);
+	if (ret < 0) {
 		wgctl_device_free(dev);
 		w->cache.valid = false;
 		return wgctl_fail(err, errlen, -ENOMEM, "out of memory");

@@ -21,7 +21,8 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
-enum { WGCTL_KEY_LEN = 32, WGCTL_MAX_ALLOWED = 64, WGCTL_IFNAMSIZ = 16 };
+enum { WGCTL_KEY_LEN = 32, WGCTL_MAX_ALLOWED = 64, WGCTL_IFNAMSIZ = 16,
+       WGCTL_ADDRSTRLEN = 80 /* endpoint or prefix text, with NUL */ };
 
 enum wgctl_backend_kind { WGCTL_AUTO = 0, WGCTL_KERNEL, WGCTL_USERSPACE, WGCTL_NONE };
 
@@ -116,7 +117,8 @@ int wgctl_apply(struct wgctl *w, const struct wgctl_peer *want, size_t n,
 		size_t *changed, char *err, size_t errlen);
 
 /* Read back the device with all peers (dump merged across messages);
- * also refreshes the handle's view of the peers. */
+ * once the handle has applied, this also refreshes its view of the peers
+ * (stats and roamed endpoints for keep_endpoint). */
 int wgctl_get(struct wgctl *w, struct wgctl_device *dev, char *err, size_t errlen);
 void wgctl_device_free(struct wgctl_device *dev);
 
@@ -126,7 +128,7 @@ int wgctl_destroy(struct wgctl *w, char *err, size_t errlen);
 
 /* Text forms shared by the tool and the agent: "1.2.3.4:51820",
  * "[fd00::1]:51820", "10.0.0.1/32". Parsers return 0 or -EINVAL;
- * formatters write a NUL-terminated string (48 / 56 bytes suffice). */
+ * formatters write a NUL-terminated string into WGCTL_ADDRSTRLEN bytes. */
 int wgctl_endpoint_parse(const char *s, union wgctl_endpoint *ep);
 void wgctl_endpoint_format(const union wgctl_endpoint *ep, char *out, size_t len);
 int wgctl_allowed_parse(const char *s, struct wgctl_allowed *a);

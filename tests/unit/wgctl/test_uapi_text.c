@@ -145,6 +145,51 @@ static void test_parse_get(void **state)
 	wgctl_device_free(&dev);
 }
 
+/* The socket hands the reply over in arbitrary pieces. */
+static void test_reply_in_chunks(void **state)
+{
+	char text[8192];
+	size_t n = 0;
+	struct wgctl_device whole, dev;
+
+	(void)state;
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "private_key=%064d\nlisten_port=7\n", 5);
+	for (int i = 0; i < 20; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "public_key=%064d\nendpoint=192.0.2.%d:%d\n"
+				      "allowed_ip=10.0.%d.0/24\nallowed_ip=fd00::%x/128\n",
+				      100 - i, i, 1000 + i, i, i);
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "errno=0\n\n");
+	assert_int_equal(wgctl_uapi_parse_get(text, n, &whole), 0);
+	assert_int_equal(whole.n_peers, 20);
+	for (size_t chunk = 1; chunk <= 13; chunk += 3) {
+		struct wgctl_uapi_reply r;
+
+		wgctl_uapi_reply_init(&r, true);
+		for (size_t i = 0; i < n && !r.done; i += chunk)
+			assert_int_equal(wgctl_uapi_reply_feed(&r, text + i,
+							       i + chunk > n ? n - i : chunk), 0);
+		assert_true(r.done);
+		assert_int_equal(wgctl_uapi_reply_finish(&r, &dev), 0);
+		assert_int_equal(dev.n_peers, whole.n_peers);
+		assert_int_equal(dev.listen_port, 7);
+		for (size_t i = 0; i < dev.n_peers; i++) {
+			assert_memory_equal(dev.peers[i].public_key, whole.peers[i].public_key, 32);
+			assert_int_equal(dev.peers[i].n_allowed, 2);
+			assert_true(wgctl_endpoint_equal(&dev.peers[i].endpoint, &whole.peers[i].endpoint));
+		}
+		wgctl_device_free(&dev);
+	}
+	wgctl_device_free(&whole);
+
+	/* Cut short: no errno= line. */
+	struct wgctl_uapi_reply r;
+	wgctl_uapi_reply_init(&r, true);
+	assert_int_equal(wgctl_uapi_reply_feed(&r, text, n / 2), 0);
+	assert_false(r.done);
+	assert_int_equal(wgctl_uapi_reply_finish(&r, &dev), -EBADMSG);
+}
+
 static void test_errno_either_sign(void **state)
 {
 	struct wgctl_device dev;
@@ -188,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_build_set),
 		cmocka_unit_test(test_build_large),
 		cmocka_unit_test(test_parse_get),
+		cmocka_unit_test(test_reply_in_chunks),
 		cmocka_unit_test(test_errno_either_sign),
 		cmocka_unit_test(test_malformed),
 	};
