@@ -15,6 +15,7 @@ ensure_tools() {
 	command -v cpio >/dev/null || pkgs+=(cpio)
 	command -v xz >/dev/null || pkgs+=(xz-utils)
 	command -v wg >/dev/null || pkgs+=(wireguard-tools)
+	command -v strace >/dev/null || pkgs+=(strace)
 	{ command -v ip >/dev/null && ip -V 2>&1 | grep -q iproute2; } || pkgs+=(iproute2)
 	command -v modinfo >/dev/null || pkgs+=(kmod)
 	command -v flock >/dev/null || pkgs+=(util-linux)
@@ -148,6 +149,8 @@ build_root() {
 	done
 	copy_bin "$(readlink -f "$(command -v ip)")" /sbin/ip
 	copy_bin "$(command -v wg)" /usr/bin/wg
+	# strace lets the guest see how meshwg splits its netlink messages.
+	copy_bin "$(command -v strace)" /usr/bin/strace
 	install -m 0755 "$here/init.sh" "$root/init"
 	# nobody, for the permission-denied tests (su needs the entries).
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/tmp:/bin/sh\n' >"$root/etc/passwd"

@@ -67,11 +67,21 @@ check remove-all sh -c "grep -q 'changed=2 peers=0' out && [ -z \"\$(wg show wgk
 
 # 1,000 peers x 4 allowed IPs: ~150 KB of SET, dumped back in many parts.
 meshwg genpeers 1000 --allowed 4 --seed 1 >p1000
-$MW apply wgk p1000 >out 2>&1
+strace -o st -e trace=sendto,sendmsg $MW apply wgk p1000 >out 2>&1
 check apply-1000 grep -q 'changed=1000 peers=1000' out
+# Split into page-sized SETs (a netlink request must fit the kernel's
+# socket buffer; wg uses the same limit): many messages, none over 8 KiB.
+sed -n 's/.*nlmsg_len=\([0-9]*\).*/\1/p' st | sort -n >lens
+check apply-1000-split sh -c "[ \$(awk '\$1 > 1000' lens | wc -l) -ge 20 ] && [ \$(tail -n 1 lens) -le 8192 ]"
+echo "    apply-1000: $(wc -l <lens) netlink requests, largest $(tail -n 1 lens) bytes"
 check apply-1000-count test "$(wg show wgk peers | wc -l)" = 1000
 check apply-1000-allowed test "$(n_allowed wgk)" = 4000
 check apply-1000-readback same_dump wgk
+# The read back is a dump in several NLM_F_MULTI parts (the kernel sizes
+# them to the reader's buffer: ~11 with 32 KiB), merged by meshwg.
+strace -s 65536 -o sd -e trace=recvfrom,recvmsg $MW dump wgk >/dev/null 2>&1
+check readback-1000-multipart test "$(grep -o NLM_F_MULTI sd | wc -l)" -ge 2
+echo "    readback-1000: $(grep -o NLM_F_MULTI sd | wc -l) dump parts"
 # The kernel holds exactly the file's peers and allowed IPs.
 awk '{ print $1, $3 }' p1000 | tr ',' ' ' | awk '{ k = $1; $1 = ""; n = split($0, a, " ");
 	for (i = 1; i <= n; i++) print k, a[i] }' | sort >want
