@@ -132,7 +132,7 @@ static bool take(struct wire_msg *m, const struct bcast *e, int *size, size_t li
 
 void bcast_fill(struct gossip *g, struct wire_msg *m, size_t limit)
 {
-	uint32_t b = budget(g);
+	uint32_t b = budget(g), taken[WIRE_MAX_RECORDS + WIRE_MAX_RUMORS], n_taken = 0;
 	int size;
 
 	if (!g->n_q)
@@ -140,12 +140,13 @@ void bcast_fill(struct gossip *g, struct wire_msg *m, size_t limit)
 	size = msg_encoded_size(m);
 	if (size < 0)
 		return;
+	/* Least sent first; within a count, newest (highest index) first. */
 	for (uint32_t s = 0; s < b; s++) {
 		for (uint32_t i = g->n_q; i-- > 0;) {
 			struct bcast *e = &g->q[i];
 
 			if (e->sent == s && take(m, e, &size, limit))
-				e->sent++;
+				taken[n_taken++] = i;
 			/* Nothing more fits: not even a rumour. */
 			if ((size_t)size + MSG_RUMOR_COST > limit ||
 			    (m->n_records == WIRE_MAX_RECORDS && m->n_rumors == WIRE_MAX_RUMORS))
@@ -153,6 +154,9 @@ void bcast_fill(struct gossip *g, struct wire_msg *m, size_t limit)
 		}
 	}
 out:
+	/* Counted after the pass, so an entry goes into one message once. */
+	for (uint32_t i = 0; i < n_taken; i++)
+		g->q[taken[i]].sent++;
 	for (uint32_t i = g->n_q; i-- > 0;)
 		if (g->q[i].sent >= b)
 			drop(g, i);

@@ -178,7 +178,13 @@ static int precheck(const struct gossip *g, const struct wire_msg *m)
 	case WIRE_SYNC_ENTRIES: {
 		const struct member *s = member_find_short(g, m->sender);
 
-		return s && s->pub.state != GOSSIP_LEFT ? 0 : -ENOENT;
+		if (s)
+			return s->pub.state != GOSSIP_LEFT ? 0 : -ENOENT;
+		/* Unknown, but it brought its own record (a joiner's first pull). */
+		for (int i = 0; i < m->n_records; i++)
+			if (memcmp(m->record[i].id, m->sender, WIRE_SHORT_ID_LEN) == 0)
+				return 0;
+		return -ENOENT;
 	}
 	}
 	return merge_all_stale(g, m) ? -ESTALE : 0;
@@ -284,6 +290,32 @@ int gossip_restore(struct gossip *g, const struct wire_record *rec, uint64_t now
 	}
 	ret = merge_record(g, rec, h, MERGE_PULLED, false, now_ms);
 	return ret < 0 ? ret : 0;
+}
+
+int gossip_restore_from(struct gossip *g, const struct gossip *src, uint64_t now_ms)
+{
+	/* Only our own record can already be here: src holds each id once. */
+	bool fresh = g->n_members == 1;
+
+	for (uint32_t s = 0; s < src->n_slots; s++) {
+		const struct grec *h;
+		int ret;
+
+		if (!(src->m[s].flags & M_USED))
+			continue;
+		h = member_grec(&src->m[s]);
+		if (g->pool != src->pool) {
+			ret = gossip_restore(g, &h->rec, now_ms);
+		} else if (fresh && memcmp(h->rec.id, g->idn.id, WIRE_ID_LEN) != 0) {
+			recpool_ref(g->pool, h);
+			ret = merge_new(g, h, MERGE_PULLED, false, now_ms);
+		} else {
+			ret = merge_record(g, &h->rec, h, MERGE_PULLED, false, now_ms);
+		}
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }
 
 size_t gossip_size(const struct gossip *g)

@@ -137,7 +137,8 @@ struct gossip {
 	/* member table: slot 0 is self */
 	struct member *m;
 	uint32_t n_slots, cap_slots, free_head;
-	uint32_t *idx, idx_mask, idx_used;      /* id -> slot+1 */
+	uint64_t *idx;                          /* id -> slot+1 | fingerprint << 32 */
+	uint32_t idx_mask, idx_used;
 	uint32_t *aidx, aidx_mask, aidx_used;   /* overlay ip -> holder slot+1 */
 	uint64_t salt;
 	uint32_t counts[4];
@@ -255,6 +256,8 @@ void merge_apply(struct gossip *g, const struct wire_msg *m, const struct grec *
 /* One record (restore, tests): 1 changed, 0 not newer, <0 error. */
 int merge_record(struct gossip *g, const struct wire_record *r, const struct grec *held,
 		 unsigned flags, bool failed, uint64_t now);
+/* A member we know is not in the table yet; takes over the reference on h. */
+int merge_new(struct gossip *g, const struct grec *h, unsigned flags, bool failed, uint64_t now);
 void mark_failed(struct gossip *g, struct member *m, const uint8_t origin[static WIRE_SHORT_ID_LEN],
 		 uint64_t now);
 

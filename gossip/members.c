@@ -54,30 +54,40 @@ void members_free(struct gossip *g)
 	g->idx = NULL;
 }
 
+/*
+ * Index entries: slot+1 in the low half, the top of the id hash in the
+ * high half, so a probe rarely has to fetch a record to compare ids.
+ */
+#define ENT_SLOT(e) ((uint32_t)(e) - 1)
+#define ENT_FP(h) ((h) >> 32)
+
 static uint32_t home(const struct gossip *g, const uint8_t *id)
 {
 	return (uint32_t)hash_id(id, g->salt) & g->idx_mask;
 }
 
-static void idx_place(uint32_t *t, uint32_t mask, uint32_t h, uint32_t v)
+static void idx_place(uint64_t *t, uint32_t mask, uint64_t h, uint32_t v)
 {
-	while (t[h & mask])
-		h++;
-	t[h & mask] = v;
+	uint32_t i = (uint32_t)h & mask;
+
+	while (t[i])
+		i = (i + 1) & mask;
+	t[i] = v | (ENT_FP(h) << 32);
 }
 
 static int idx_grow(struct gossip *g)
 {
 	uint32_t nmask = g->idx_mask * 2 + 1;
-	uint32_t *nt = calloc((size_t)nmask + 1, sizeof(*nt));
+	uint64_t *nt = calloc((size_t)nmask + 1, sizeof(*nt));
 
 	if (!nt)
 		return -ENOMEM;
 	for (uint32_t i = 0; i <= g->idx_mask; i++) {
-		uint32_t v = g->idx[i];
+		uint64_t e = g->idx[i];
 
-		if (v)
-			idx_place(nt, nmask, (uint32_t)hash_id(g->m[v - 1].pub.rec->id, g->salt), v);
+		if (e)
+			idx_place(nt, nmask, hash_id(g->m[ENT_SLOT(e)].pub.rec->id, g->salt),
+				  ENT_SLOT(e) + 1);
 	}
 	free(g->idx);
 	g->idx = nt;
@@ -85,47 +95,48 @@ static int idx_grow(struct gossip *g)
 	return 0;
 }
 
+static struct member *lookup(const struct gossip *g, const uint8_t *id, size_t len)
+{
+	uint64_t h = hash_id(id, g->salt);
+
+	for (uint32_t i = (uint32_t)h & g->idx_mask;; i = (i + 1) & g->idx_mask) {
+		uint64_t e = g->idx[i];
+
+		if (!e)
+			return NULL;
+		if ((e >> 32) == ENT_FP(h) && memcmp(g->m[ENT_SLOT(e)].pub.rec->id, id, len) == 0)
+			return &g->m[ENT_SLOT(e)];
+	}
+}
+
 struct member *member_find(const struct gossip *g, const uint8_t id[static WIRE_ID_LEN])
 {
-	for (uint32_t i = home(g, id);; i = (i + 1) & g->idx_mask) {
-		uint32_t v = g->idx[i];
-
-		if (!v)
-			return NULL;
-		if (memcmp(g->m[v - 1].pub.rec->id, id, WIRE_ID_LEN) == 0)
-			return &g->m[v - 1];
-	}
+	return lookup(g, id, WIRE_ID_LEN);
 }
 
 struct member *member_find_short(const struct gossip *g, const uint8_t sid[static WIRE_SHORT_ID_LEN])
 {
-	for (uint32_t i = home(g, sid);; i = (i + 1) & g->idx_mask) {
-		uint32_t v = g->idx[i];
-
-		if (!v)
-			return NULL;
-		if (memcmp(g->m[v - 1].pub.rec->id, sid, WIRE_SHORT_ID_LEN) == 0)
-			return &g->m[v - 1];
-	}
+	return lookup(g, sid, WIRE_SHORT_ID_LEN);
 }
 
 static void idx_delete(struct gossip *g, uint32_t slot)
 {
 	uint32_t i = home(g, g->m[slot].pub.rec->id), j;
 
-	while (g->idx[i] != slot + 1)
+	while (ENT_SLOT(g->idx[i]) != slot)
 		i = (i + 1) & g->idx_mask;
 	g->idx[i] = 0;
 	for (j = i;;) {
-		uint32_t v, k;
+		uint64_t e;
+		uint32_t k;
 
 		j = (j + 1) & g->idx_mask;
-		v = g->idx[j];
-		if (!v)
+		e = g->idx[j];
+		if (!e)
 			break;
-		k = home(g, g->m[v - 1].pub.rec->id);
+		k = home(g, g->m[ENT_SLOT(e)].pub.rec->id);
 		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
-			g->idx[i] = v;
+			g->idx[i] = e;
 			g->idx[j] = 0;
 			i = j;
 		}
@@ -188,7 +199,7 @@ struct member *member_add(struct gossip *g, const struct grec *h, enum gossip_st
 	m->pub.self = slot == 0;
 	m->flags = M_USED;
 	m->seen_seq = ++g->accept_seq;
-	idx_place(g->idx, g->idx_mask, home(g, h->rec.id), slot + 1);
+	idx_place(g->idx, g->idx_mask, hash_id(h->rec.id, g->salt), slot + 1);
 	g->idx_used++;
 	m->bnext = g->dhead[h->rec.id[0]];
 	g->dhead[h->rec.id[0]] = slot + 1;

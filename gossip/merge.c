@@ -83,7 +83,7 @@ void mark_failed(struct gossip *g, struct member *m, const uint8_t origin[static
 	bcast_rumor(g, m->pub.rec->id, m->pub.rec->version, WIRE_LIVE_FAILED, origin);
 }
 
-static int add_new(struct gossip *g, const struct grec *h, unsigned flags, bool failed, uint64_t now)
+int merge_new(struct gossip *g, const struct grec *h, unsigned flags, bool failed, uint64_t now)
 {
 	enum gossip_state st = (h->rec.flags & WIRE_REC_LEAVING) ? GOSSIP_LEFT :
 			       failed ? GOSSIP_FAILED : GOSSIP_ALIVE;
@@ -156,7 +156,7 @@ int merge_record(struct gossip *g, const struct wire_record *r, const struct gre
 	h = held ? held : recpool_add(g->pool, r);
 	if (!h)
 		return -ENOMEM;
-	return m ? update(g, m, h, now) : add_new(g, h, flags, failed, now);
+	return m ? update(g, m, h, now) : merge_new(g, h, flags, failed, now);
 }
 
 static void merge_rumor(struct gossip *g, const struct wire_rumor *r, uint64_t now)

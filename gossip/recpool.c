@@ -6,20 +6,34 @@
  * signature checks of a record into one.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-struct pent {
-	struct grec *h;
+/* The pool's mutable wrapper around the immutable record the engines see. */
+struct item {
 	uint32_t refs;
+	uint32_t pos;     /* index in the table, kept up to date as entries move */
+	struct grec g;
+};
+
+struct pent {
+	struct item *it;
+	uint32_t key;     /* low half of it->g.key: compare before fetching it */
 };
 
 struct gossip_recpool {
 	struct pent *t;
 	uint32_t mask, used;
 };
+
+static struct item *item_of(const struct grec *h)
+{
+	/* Every grec handed out lives inside an item this pool allocated. */
+	return (struct item *)((uintptr_t)h - offsetof(struct item, g));
+}
 
 static uint64_t rec_key(const struct wire_record *r)
 {
@@ -47,29 +61,20 @@ void gossip_recpool_free(struct gossip_recpool *p)
 	if (!p)
 		return;
 	for (uint32_t i = 0; i <= p->mask; i++)
-		free(p->t[i].h);
+		free(p->t[i].it);
 	free(p->t);
 	free(p);
-}
-
-static uint32_t slot_of(const struct gossip_recpool *p, const struct grec *h)
-{
-	uint32_t i = (uint32_t)h->key & p->mask;
-
-	while (p->t[i].h != h)
-		i = (i + 1) & p->mask;
-	return i;
 }
 
 const struct grec *recpool_find(const struct gossip_recpool *p, const struct wire_record *r)
 {
 	uint64_t key = rec_key(r);
 
-	for (uint32_t i = (uint32_t)key & p->mask; p->t[i].h; i = (i + 1) & p->mask) {
-		const struct grec *h = p->t[i].h;
+	for (uint32_t i = (uint32_t)key & p->mask; p->t[i].it; i = (i + 1) & p->mask) {
+		const struct grec *h = &p->t[i].it->g;
 
 		/* Pointer first: restoring from another engine's table is common. */
-		if (h->key == key && (&h->rec == r || record_same(&h->rec, r)))
+		if (p->t[i].key == (uint32_t)key && (&h->rec == r || record_same(&h->rec, r)))
 			return h;
 	}
 	return NULL;
@@ -77,16 +82,18 @@ const struct grec *recpool_find(const struct gossip_recpool *p, const struct wir
 
 void recpool_ref(struct gossip_recpool *p, const struct grec *h)
 {
-	p->t[slot_of(p, h)].refs++;
+	(void)p;
+	item_of(h)->refs++;
 }
 
 static void place(struct pent *t, uint32_t mask, struct pent e)
 {
-	uint32_t i = (uint32_t)e.h->key & mask;
+	uint32_t i = (uint32_t)e.it->g.key & mask;
 
-	while (t[i].h)
+	while (t[i].it)
 		i = (i + 1) & mask;
 	t[i] = e;
+	e.it->pos = i;
 }
 
 static int grow(struct gossip_recpool *p)
@@ -97,7 +104,7 @@ static int grow(struct gossip_recpool *p)
 	if (!nt)
 		return -ENOMEM;
 	for (uint32_t i = 0; i <= p->mask; i++)
-		if (p->t[i].h)
+		if (p->t[i].it)
 			place(nt, nmask, p->t[i]);
 	free(p->t);
 	p->t = nt;
@@ -108,7 +115,7 @@ static int grow(struct gossip_recpool *p)
 const struct grec *recpool_add(struct gossip_recpool *p, const struct wire_record *r)
 {
 	const struct grec *old = recpool_find(p, r);
-	struct grec *h;
+	struct item *it;
 
 	if (old) {
 		recpool_ref(p, old);
@@ -116,19 +123,20 @@ const struct grec *recpool_add(struct gossip_recpool *p, const struct wire_recor
 	}
 	if ((p->used + 1) * 4 > (p->mask + 1) * 3 && grow(p))
 		return NULL;
-	h = malloc(sizeof(*h));
-	if (!h)
+	it = malloc(sizeof(*it));
+	if (!it)
 		return NULL;
-	h->rec = *r;
-	if (identity_wg_public(h->wg_public, r->id)) {
-		free(h);
+	it->g.rec = *r;
+	if (identity_wg_public(it->g.wg_public, r->id)) {
+		free(it);
 		return NULL;
 	}
-	h->dhash = hash_digest(r->id, r->version);
-	h->key = rec_key(r);
-	place(p->t, p->mask, (struct pent){ .h = h, .refs = 1 });
+	it->g.dhash = hash_digest(r->id, r->version);
+	it->g.key = rec_key(r);
+	it->refs = 1;
+	place(p->t, p->mask, (struct pent){ .it = it, .key = (uint32_t)it->g.key });
 	p->used++;
-	return h;
+	return &it->g;
 }
 
 /* Linear probing: close the hole so later entries stay reachable. */
@@ -136,18 +144,19 @@ static void delete_at(struct gossip_recpool *p, uint32_t i)
 {
 	uint32_t j = i;
 
-	p->t[i].h = NULL;
+	p->t[i].it = NULL;
 	for (;;) {
 		uint32_t home;
 
 		j = (j + 1) & p->mask;
-		if (!p->t[j].h)
+		if (!p->t[j].it)
 			break;
-		home = (uint32_t)p->t[j].h->key & p->mask;
+		home = (uint32_t)p->t[j].it->g.key & p->mask;
 		/* Move j back into the hole unless its home lies in (i, j]. */
 		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
 			p->t[i] = p->t[j];
-			p->t[j].h = NULL;
+			p->t[i].it->pos = i;
+			p->t[j].it = NULL;
 			i = j;
 		}
 	}
@@ -155,16 +164,14 @@ static void delete_at(struct gossip_recpool *p, uint32_t i)
 
 void recpool_put(struct gossip_recpool *p, const struct grec *h)
 {
-	uint32_t i;
-	struct grec *own;
+	struct item *it;
 
 	if (!h)
 		return;
-	i = slot_of(p, h);
-	if (--p->t[i].refs)
+	it = item_of(h);
+	if (--it->refs)
 		return;
-	own = p->t[i].h;
-	delete_at(p, i);
+	delete_at(p, it->pos);
 	p->used--;
-	free(own);
+	free(it);
 }

@@ -111,7 +111,7 @@ static void msg_span(struct wire_msg *m, const struct span *p)
 	m->prefix_len = (uint8_t)p->len;
 }
 
-static void send_digest(struct gossip *g, struct member *to, const struct span *p)
+static void send_digest(struct gossip *g, struct member *to, const struct span *p, bool introduce)
 {
 	struct wire_msg m;
 
@@ -119,6 +119,11 @@ static void send_digest(struct gossip *g, struct member *to, const struct span *
 	msg_span(&m, p);
 	m.n_buckets = WIRE_SYNC_FANOUT;
 	children(g, p, m.bucket);
+	/* Sync answers members only: a joiner brings its record to those who lack it. */
+	if (introduce) {
+		m.n_records = 1;
+		m.record[0] = *member_self(g)->pub.rec;
+	}
 	send_member(g, to, &m);
 }
 
@@ -251,7 +256,7 @@ static void on_digest(struct gossip *g, const struct wire_msg *m, struct member 
 		else if (mine[c].count <= WIRE_MAX_ENTRIES || cp.len >= WIRE_SYNC_MAX_DEPTH)
 			send_listing(g, from, &cp);
 		else
-			send_digest(g, from, &cp);
+			send_digest(g, from, &cp, false);
 	}
 	push_flush(&push);
 }
@@ -357,7 +362,10 @@ void sync_tick(struct gossip *g, uint64_t now)
 	}
 }
 
-/* A joiner pulls all 16 top buckets at once, spread over a few members. */
+/*
+ * A joiner pulls all 16 top buckets at once, spread over a few members
+ * (partners[0], the seed, knows us; the others learn us from the digest).
+ */
 void sync_join_pull(struct gossip *g, const uint32_t *partners, uint32_t n)
 {
 	if (!n)
@@ -366,6 +374,6 @@ void sync_join_pull(struct gossip *g, const uint32_t *partners, uint32_t n)
 		struct span root = { .len = 0 };
 		struct span p = child(&root, c);
 
-		send_digest(g, &g->m[partners[c % n]], &p);
+		send_digest(g, &g->m[partners[c % n]], &p, c % n != 0);
 	}
 }

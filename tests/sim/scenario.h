@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* One simulated run of a scenario, and what it measured. */
+#ifndef MESHSIM_SCENARIO_H
+#define MESHSIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gossip/gossip.h"
+
+struct sc_opts {
+	const char *scenario;
+	uint32_t nodes;
+	double loss;              /* 0..1 */
+	uint64_t seed;
+	uint64_t duration_ms;     /* loss, steady (window), partition (split) */
+	uint64_t warmup_ms;
+	uint64_t pause_ms;        /* pause scenario */
+	struct gossip_config cfg;
+	bool exiting;             /* last run: leave teardown to process exit */
+};
+
+#define SC_NA (-1.0)
+
+struct sc_result {
+	double reached;           /* fraction of the goal reached (0..1) */
+	double rounds;            /* join: gossip rounds until every member held it */
+	double converge_s;        /* join: same in seconds; partition: after heal */
+	double joiner_full_s;     /* join: until the joiner held everyone */
+	double detect_s;          /* kill: until every survivor marked it failed */
+	double bytes_per_node_s;
+	uint64_t false_failures;  /* live nodes marked failed, (observer, subject) pairs */
+	uint64_t still_failed;    /* partition: nodes failed in someone's view at the end */
+	uint64_t messages;
+	uint64_t suspicions, refutations, refused;  /* summed over engines */
+};
+
+int sc_run(const struct sc_opts *o, struct sc_result *r);
+
+#endif

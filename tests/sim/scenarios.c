@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scenarios. Each builds a converged mesh fast (every engine gets
+ * every record through gossip_restore, as from a state file), lets it
+ * settle, then does one thing and measures the engines' own events.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+#include "simnet.h"
+
+enum { ROUND_MS = 200 };
+
+struct watch {
+	const struct sc_opts *o;
+	uint8_t target[WIRE_ID_LEN];
+	uint32_t target_idx;
+	uint32_t count;           /* nodes that reached the goal */
+	uint32_t goal;
+	uint64_t done_at;         /* when count reached goal (0: not yet) */
+	uint64_t full_at;         /* join: when the joiner held everyone */
+	uint32_t n_full;          /* partition: nodes seeing everyone alive */
+	uint64_t false_failures;
+	bool any_failure_is_false;
+};
+
+static void settle(struct sim *s, uint64_t until)
+{
+	sim_run(s, until);
+}
+
+static int build(struct sim *s, const struct sc_opts *o, uint32_t total, uint32_t members)
+{
+	int ret = sim_init(s, total, o->seed, &o->cfg);
+
+	if (!ret)
+		ret = sim_prepopulate(s, members);
+	if (!ret)
+		sim_start(s);
+	return ret;
+}
+
+static void engine_totals(const struct sim *s, struct sc_result *r)
+{
+	r->messages = s->delivered;
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct gossip_stats *st = gossip_stats(s->nodes[i].g);
+
+		r->suspicions += st->suspicions;
+		r->refutations += st->refutations;
+		r->refused += st->refused;
+	}
+}
+
+static double bytes_rate(const struct sim *s, uint32_t nodes, uint64_t ms)
+{
+	uint64_t b = 0;
+
+	for (uint32_t i = 0; i < nodes; i++)
+		b += s->nodes[i].bytes;
+	return ms ? (double)b / nodes / ((double)ms / 1000.0) : 0;
+}
+
+static void count_false(struct sim *s, struct node *n, enum gossip_event ev,
+			const struct gossip_member *m)
+{
+	struct watch *w = s->sc;
+
+	(void)n;
+	if (ev == GOSSIP_EV_FAILED && !m->self &&
+	    (w->any_failure_is_false || memcmp(m->rec->id, w->target, WIRE_ID_LEN) != 0))
+		w->false_failures++;
+}
+
+/* ---- join: one new node through one seed ---- */
+
+static void join_event(struct sim *s, struct node *n, enum gossip_event ev,
+		       const struct gossip_member *m)
+{
+	struct watch *w = s->sc;
+
+	count_false(s, n, ev, m);
+	if (n->idx == w->target_idx || n->mark || memcmp(m->rec->id, w->target, WIRE_ID_LEN))
+		return;
+	n->mark = true;  /* holds the joiner's verified record */
+	if (++w->count == w->goal)
+		w->done_at = s->now;
+}
+
+static void join_after(struct sim *s, struct node *n)
+{
+	struct watch *w = s->sc;
+
+	if (n->idx == w->target_idx && !w->full_at && gossip_size(n->g) >= s->n)
+		w->full_at = s->now;
+	if (w->done_at && w->full_at)
+		s->stop = true;
+}
+
+static int run_join(const struct sc_opts *o, struct sc_result *r)
+{
+	struct watch w = { .o = o, .goal = o->nodes, .target_idx = o->nodes };
+	struct wire_addr seed;
+	struct sim s;
+	uint64_t t0;
+	int ret = build(&s, o, o->nodes + 1, o->nodes);
+
+	if (ret)
+		goto out;
+	s.nodes[o->nodes].dead = true;    /* not started yet */
+	s.loss = o->loss;
+	settle(&s, o->warmup_ms);
+	memcpy(w.target, gossip_self(s.nodes[o->nodes].g)->rec->id, WIRE_ID_LEN);
+	s.sc = &w;
+	s.on_event = join_event;
+	s.after = join_after;
+	s.track = true;
+	s.counting = true;
+	t0 = s.now + rng_below(&s.rng, ROUND_MS);
+	sim_run(&s, t0);
+	s.nodes[o->nodes].dead = false;
+	sim_addr(0, &seed);
+	ret = gossip_join(s.nodes[o->nodes].g, &seed, 1, s.now);
+	if (ret)
+		goto out;
+	sim_rearm(&s, &s.nodes[o->nodes]);
+	s.trace *= 2;  /* MESHSIM_TRACE traces from the join on */
+	sim_run(&s, t0 + 120000);
+	r->reached = (double)w.count / w.goal;
+	if (w.done_at) {
+		r->converge_s = (double)(w.done_at - t0) / 1000.0;
+		r->rounds = ceil((double)(w.done_at - t0) / ROUND_MS);
+	}
+	if (w.full_at)
+		r->joiner_full_s = (double)(w.full_at - t0) / 1000.0;
+	r->bytes_per_node_s = bytes_rate(&s, s.n, s.now - t0);
+	r->false_failures = w.false_failures;
+	engine_totals(&s, r);
+out:
+	sim_free(&s, o->exiting);
+	return ret;
+}
+
+/* ---- steady: a converged mesh doing nothing ---- */
+
+static int run_steady(const struct sc_opts *o, struct sc_result *r)
+{
+	struct watch w = { .o = o, .any_failure_is_false = true };
+	struct sim s;
+	int ret = build(&s, o, o->nodes, o->nodes);
+
+	if (ret)
+		goto out;
+	s.loss = o->loss;
+	s.sc = &w;
+	s.on_event = count_false;
+	s.track = true;
+	settle(&s, o->warmup_ms);
+	s.counting = true;
+	sim_run(&s, o->warmup_ms + o->duration_ms);
+	r->bytes_per_node_s = bytes_rate(&s, s.n, o->duration_ms);
+	r->false_failures = w.false_failures;
+	r->reached = 1.0;
+	engine_totals(&s, r);
+out:
+	sim_free(&s, o->exiting);
+	return ret;
+}
+
+/* ---- kill: one node dies; until every survivor marks it failed ---- */
+
+static void kill_event(struct sim *s, struct node *n, enum gossip_event ev,
+		       const struct gossip_member *m)
+{
+	struct watch *w = s->sc;
+
+	count_false(s, n, ev, m);
+	if (ev != GOSSIP_EV_FAILED || n->mark || memcmp(m->rec->id, w->target, WIRE_ID_LEN))
+		return;
+	n->mark = true;
+	if (++w->count == w->goal) {
+		w->done_at = s->now;
+		s->stop = true;
+	}
+}
+
+static int run_kill(const struct sc_opts *o, struct sc_result *r)
+{
+	struct watch w = { .o = o, .goal = o->nodes - 1 };
+	struct sim s;
+	uint64_t t0;
+	int ret = build(&s, o, o->nodes, o->nodes);
+
+	if (ret)
+		goto out;
+	s.loss = o->loss;
+	settle(&s, o->warmup_ms);
+	w.target_idx = (uint32_t)rng_below(&s.rng, o->nodes);
+	memcpy(w.target, gossip_self(s.nodes[w.target_idx].g)->rec->id, WIRE_ID_LEN);
+	s.sc = &w;
+	s.on_event = kill_event;
+	s.track = true;
+	t0 = s.now + rng_below(&s.rng, 1000);
+	sim_run(&s, t0);
+	sim_kill(&s, w.target_idx);
+	sim_run(&s, t0 + 120000);
+	r->reached = (double)w.count / w.goal;
+	if (w.done_at)
+		r->detect_s = (double)(w.done_at - t0) / 1000.0;
+	r->false_failures = w.false_failures;
+	engine_totals(&s, r);
+out:
+	sim_free(&s, o->exiting);
+	return ret;
+}
+
+/* ---- loss: every link loses packets; nobody live may be failed ---- */
+
+static uint32_t full_views(const struct sim *s, uint32_t want)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < s->n; i++)
+		n += gossip_count(s->nodes[i].g, GOSSIP_ALIVE) == want;
+	return n;
+}
+
+static int run_loss(const struct sc_opts *o, struct sc_result *r)
+{
+	struct watch w = { .o = o, .any_failure_is_false = true };
+	struct sim s;
+	int ret = build(&s, o, o->nodes, o->nodes);
+
+	if (ret)
+		goto out;
+	s.loss = o->loss;
+	s.sc = &w;
+	s.on_event = count_false;
+	s.track = true;
+	s.counting = true;
+	sim_run(&s, o->duration_ms);
+	r->false_failures = w.false_failures;
+	r->bytes_per_node_s = bytes_rate(&s, s.n, o->duration_ms);
+	/* Suspects of the moment are fine; a view short of members is not. */
+	r->reached = 0;
+	for (uint32_t i = 0; i < s.n; i++)
+		r->reached += gossip_count(s.nodes[i].g, GOSSIP_ALIVE) +
+			      gossip_count(s.nodes[i].g, GOSSIP_SUSPECT) == s.n;
+	r->reached /= s.n;
+	engine_totals(&s, r);
+out:
+	sim_free(&s, o->exiting);
+	return ret;
+}
+
+/* ---- partition: 50/50 split, then heal; until everyone sees everyone alive ---- */
+
+static void part_after(struct sim *s, struct node *n)
+{
+	struct watch *w = s->sc;
+	bool full = gossip_count(n->g, GOSSIP_ALIVE) == s->n;
+
+	if (full != n->full) {
+		n->full = full;
+		w->n_full += full ? 1 : (uint32_t)-1;
+	}
+	if (w->n_full == s->n && !w->done_at)
+		w->done_at = s->now;
+}
+
+struct failed_scan {
+	struct sim *s;
+	uint8_t *failed;
+};
+
+static void scan_failed(void *arg, const struct gossip_member *m)
+{
+	struct failed_scan *f = arg;
+
+	if (m->state == GOSSIP_FAILED && !m->self)
+		for (uint32_t i = 0; i < f->s->n; i++)
+			if (memcmp(gossip_self(f->s->nodes[i].g)->rec->id, m->rec->id, WIRE_ID_LEN) == 0)
+				f->failed[i] = 1;
+}
+
+static int run_partition(const struct sc_opts *o, struct sc_result *r)
+{
+	struct watch w = { .o = o };
+	struct sim s;
+	uint64_t heal;
+	int ret = build(&s, o, o->nodes, o->nodes);
+	struct failed_scan f = { &s, NULL };
+
+	if (ret)
+		goto out;
+	s.loss = o->loss;
+	settle(&s, o->warmup_ms);
+	for (uint32_t i = 0; i < s.n; i++)
+		s.nodes[i].group = i >= s.n / 2;
+	s.partitioned = true;
+	heal = s.now + o->duration_ms;
+	sim_run(&s, heal);
+	s.partitioned = false;
+	s.sc = &w;
+	s.after = part_after;
+	w.n_full = full_views(&s, s.n);
+	for (uint32_t i = 0; i < s.n; i++)
+		s.nodes[i].full = gossip_count(s.nodes[i].g, GOSSIP_ALIVE) == s.n;
+	for (uint64_t t = heal + 1000; t <= heal + 120000 && !w.done_at; t += 1000)
+		sim_run(&s, t);
+	if (w.done_at) {
+		r->converge_s = (double)(w.done_at - heal) / 1000.0;
+		sim_run(&s, s.now + 10000);  /* and it stays so */
+	}
+	r->reached = (double)full_views(&s, s.n) / s.n;
+	f.failed = calloc(s.n, 1);
+	if (!f.failed) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < s.n; i++)
+		gossip_foreach(s.nodes[i].g, scan_failed, &f);
+	for (uint32_t i = 0; i < s.n; i++)
+		r->still_failed += f.failed[i];
+	free(f.failed);
+	engine_totals(&s, r);
+out:
+	sim_free(&s, o->exiting);
+	return ret;
+}
+
+/* ---- pause: one node freezes (GC, VM steal) and comes back ---- */
+
+static int run_pause(const struct sc_opts *o, struct sc_result *r)
+{
+	struct watch w = { .o = o, .any_failure_is_false = true };
+	struct sim s;
+	int ret = build(&s, o, o->nodes, o->nodes);
+	uint32_t victim;
+
+	if (ret)
+		goto out;
+	s.loss = o->loss;
+	settle(&s, o->warmup_ms);
+	s.sc = &w;
+	s.on_event = count_false;
+	s.track = true;
+	victim = (uint32_t)rng_below(&s.rng, o->nodes);
+	sim_pause(&s, victim, s.now + o->pause_ms);
+	sim_run(&s, s.now + o->pause_ms + 60000);
+	r->false_failures = w.false_failures;
+	r->reached = (double)full_views(&s, s.n) / s.n;
+	engine_totals(&s, r);
+out:
+	sim_free(&s, o->exiting);
+	return ret;
+}
+
+int sc_run(const struct sc_opts *o, struct sc_result *r)
+{
+	static const struct {
+		const char *name;
+		int (*run)(const struct sc_opts *, struct sc_result *);
+	} table[] = {
+		{ "join", run_join }, { "steady", run_steady }, { "kill", run_kill },
+		{ "loss", run_loss }, { "partition", run_partition }, { "pause", run_pause },
+	};
+
+	memset(r, 0, sizeof(*r));
+	r->rounds = r->converge_s = r->joiner_full_s = r->detect_s = SC_NA;
+	r->bytes_per_node_s = SC_NA;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (strcmp(o->scenario, table[i].name) == 0)
+			return table[i].run(o, r);
+	return -EINVAL;
+}
