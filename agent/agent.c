@@ -202,8 +202,16 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 		snprintf(err, errlen, "libsodium failed to initialise");
 		return r;
 	}
+	if (!(a->base = event_base_new())) {
+		snprintf(err, errlen, "cannot create the event loop");
+		return -ENOMEM;
+	}
+	/* Everything that can refuse to start comes before the state directory
+	 * is touched: key file, WireGuard support, a second agent on the socket.
+	 * (Clients are served only once the loop runs, after the engine exists.) */
 	if ((r = keyfile_read(cfg->network_key, a->netkey, err, errlen)) != 0 ||
-	    (r = wg_open(a, err, errlen)) != 0)
+	    (r = wg_open(a, err, errlen)) != 0 || (r = ctl_server_start(a, err, errlen)) != 0 ||
+	    (r = metrics_start(a, err, errlen)) != 0 || (r = hooks_start(a, err, errlen)) != 0)
 		return r;
 	if ((r = state_dir_prepare(cfg->state_dir, err, errlen)) != 0 ||
 	    (r = state_identity(cfg->state_dir, &a->idn, &created, err, errlen)) != 0)
@@ -228,11 +236,6 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 	    (r = build_self(a, &sm, err, errlen)) != 0)
 		goto out;
 
-	if (!(a->base = event_base_new())) {
-		snprintf(err, errlen, "cannot create the event loop");
-		r = -ENOMEM;
-		goto out;
-	}
 	membership_io(a, &io);
 	r = gossip_new(&a->g, &a->gcfg, &a->idn, &a->self_tmpl, &io, agent_now_ms());
 	if (r != 0) {
@@ -248,9 +251,7 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 	if (sm.n)
 		log_info("remembered %zu member(s) from %s", sm.n, a->state_path);
 
-	if ((r = wg_start(a, err, errlen)) != 0 || (r = open_sockets(a, err, errlen)) != 0 ||
-	    (r = ctl_server_start(a, err, errlen)) != 0 || (r = metrics_start(a, err, errlen)) != 0 ||
-	    (r = hooks_start(a, err, errlen)) != 0)
+	if ((r = wg_start(a, err, errlen)) != 0 || (r = open_sockets(a, err, errlen)) != 0)
 		goto out;
 	if (a->n_seeds) {
 		r = gossip_join(a->g, a->seeds, a->n_seeds, agent_now_ms());

@@ -220,8 +220,14 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 static int claim_path(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
 	int fd, r;
 
+	/* --socket pointing at a file by mistake must not delete it. */
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "control socket path %s exists and is not a socket", path);
+		return -EEXIST;
+	}
 	strcpy(sun.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)

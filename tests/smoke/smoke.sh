@@ -115,6 +115,15 @@ start 3 --join "$NET.1:$PORT"
 wait_until 30 "3 alive on every node" all_alive 1 2 3
 log "3 nodes alive everywhere after $(( $(now_ms) - t0 )) ms"
 
+# A second agent on a running agent's socket is refused before it touches anything.
+set +e
+out=$("$MESHD" --backend none --network-key "$DIR/net.key" --bind "$NET.9" --gossip-port "$PORT" \
+	--state-dir "$DIR/state9" --socket "$(sock 1)" 2>&1); rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q "already running" <<<"$out" || die "second agent on a socket: $rc: $out"
+[ ! -e "$DIR/state9" ] || die "a refused second agent created its state directory"
+"$MESHCTL" --socket "$(sock 1)" status >/dev/null || die "node 1's socket broken by the refused agent"
+
 # The members listing: JSON fields, self included, the table aligned.
 m=$(members 2)
 jq -e '.members | length == 3' <<<"$m" >/dev/null || die "members --json: $m"
