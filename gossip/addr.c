@@ -266,7 +266,7 @@ void addr_swap(struct gossip *g, struct member *m, const struct grec *h, uint64_
 	const struct wire_record *old = m->pub.rec;
 	struct wire_prefix held[WIRE_MAX_OVERLAY];
 	int n_held = 0;
-	bool moved = old->n_overlay != h->rec.n_overlay;
+	bool moved = old->n_overlay != h->rec.n_overlay, was_conflict = m->pub.conflict;
 
 	for (int i = 0; i < old->n_overlay; i++) {
 		int64_t pos = find_pos(g, &old->overlay[i]);
@@ -279,13 +279,20 @@ void addr_swap(struct gossip *g, struct member *m, const struct grec *h, uint64_
 	for (int i = 0; i < old->n_overlay && !moved; i++)
 		moved = !addr_same(&old->overlay[i], &h->rec.overlay[i]);
 	member_set_rec(g, m, h);  /* old is gone from here on */
-	/* A waiting claim keeps its place in the queue while its address stays. */
-	if (moved || (!n_held && !m->pub.conflict))
+	/*
+	 * The claim's age is that of the address, not of the record: kept
+	 * through new versions, suspicion, even a tombstone's return. Only a
+	 * new address is a new claim.
+	 */
+	if (moved || !m->claim_seq)
 		m->claim_seq = ++g->accept_seq;
 	claim_all(g, m, now);
 	for (int i = 0; i < n_held; i++)
 		if (!claims(m, &held[i]))
 			handover(g, &held[i]);
+	/* A claimant of our address may just have moved off it. */
+	if (was_conflict && g->m[0].pub.conflict)
+		self_conflict_refresh(g);
 }
 
 /*

@@ -76,7 +76,6 @@ static inline unsigned id_nibble(const uint8_t *id, unsigned i)
 struct member {
 	struct gossip_member pub;
 	uint32_t claim_seq;       /* when we accepted its current address claim */
-	uint32_t seen_seq;        /* when we first learned of it */
 	uint32_t bnext;           /* slot+1 of the next member with the same id[0] */
 	uint8_t flags;
 };

@@ -198,7 +198,6 @@ struct member *member_add(struct gossip *g, const struct grec *h, enum gossip_st
 	m->pub.state_since_ms = now;
 	m->pub.self = slot == 0;
 	m->flags = M_USED;
-	m->seen_seq = ++g->accept_seq;
 	idx_place(g->idx, g->idx_mask, hash_id(h->rec.id, g->salt), slot + 1);
 	g->idx_used++;
 	m->bnext = g->dhead[h->rec.id[0]];

@@ -60,8 +60,8 @@ static void rederive(struct gossip *g, uint64_t now)
 
 /*
  * `other` claims an address we hold. We move (re-derive, re-sign) when its
- * claim is older than ours: we knew it before we claimed (even as a
- * tombstone that has come back), or, while our claim is young, we pulled
+ * claim is older than ours: we knew of it before we claimed (even on a
+ * tombstone that has come back with it), or, while our claim is young, we pulled
  * it from the mesh's existing state (JOIN_ACK, sync, restore: it was
  * there before we asked) or it has the lower id (equally new: the tie
  * rule). An old claim of ours stands against a newcomer whatever its id,
@@ -76,7 +76,7 @@ void self_yield_check(struct gossip *g, struct member *other, uint64_t now)
 		self_conflict_refresh(g);
 		return;
 	}
-	if (other->seen_seq < g->self_claim_seq ||
+	if (other->claim_seq < g->self_claim_seq ||
 	    (young && ((other->flags & M_PULLED) || id_cmp(other->pub.rec->id, g->idn.id) < 0)))
 		rederive(g, now);
 	else

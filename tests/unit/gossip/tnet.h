@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A tiny fake network for the engine's unit tests: up to TN_MAX engines,
+ * a FIFO of datagrams with 1 ms latency, a virtual clock, a drop rule,
+ * and per-node event logs. Plus helpers to sign records and build
+ * datagrams as some outside identity would.
+ */
+#ifndef TNET_H
+#define TNET_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "gossip/gossip.h"
+#include "proto/msg.h"
+#include "proto/record.h"
+
+enum { TN_MAX = 12, TN_LOG = 256, TN_QMAX = 4096 };
+
+struct tn_event {
+	enum gossip_event ev;
+	uint8_t id[WIRE_ID_LEN];
+	uint64_t version;
+	uint64_t at;
+};
+
+struct tnode {
+	struct tnet *net;
+	struct gossip *g;
+	struct identity idn;
+	uint32_t idx;
+	uint64_t rng;
+	struct tn_event log[TN_LOG];
+	uint32_t n_log;
+	uint64_t sent[GOSSIP_NTYPES];
+	size_t max_len[GOSSIP_NTYPES];
+	uint64_t carried;                 /* datagrams sent carrying net->watch's record */
+	uint8_t first_records[WIRE_MAX_PLAINTEXT];  /* first RECORDS datagram after reset */
+	size_t first_records_len;
+};
+
+struct tn_msg {
+	uint64_t at;
+	uint32_t from, to;
+	uint32_t len;
+	uint8_t buf[WIRE_MAX_PLAINTEXT];
+};
+
+struct tnet {
+	struct tnode node[TN_MAX];
+	uint32_t n;
+	uint64_t now;
+	struct tn_msg *q;
+	uint32_t nq;
+	struct gossip_config cfg;
+	/* Return true to drop a datagram. */
+	bool (*drop)(struct tnet *net, uint32_t from, uint32_t to, const uint8_t *buf, size_t len);
+	void *ctx;
+	uint64_t dropped;
+	uint8_t watch[WIRE_ID_LEN];       /* count datagrams carrying this id's record */
+};
+
+void tn_identity(struct identity *idn, uint32_t n);
+void tn_addr(uint32_t idx, struct wire_addr *a);
+/* A signed record for idn at version, endpoint of node slot idx. */
+void tn_record(struct wire_record *r, const struct identity *idn, uint32_t idx, uint64_t version);
+
+/* n engines (identities tn_identity(seed_base + i)); none knows another yet. */
+void tn_init(struct tnet *net, uint32_t n, uint32_t seed_base, const struct gossip_config *cfg);
+void tn_free(struct tnet *net);
+/* Replace node i's engine by a fresh one (same identity) with this config. */
+void tn_recreate(struct tnet *net, uint32_t i, const struct gossip_config *cfg);
+/* Every engine restores every other's record: a converged mesh. */
+void tn_connect_all(struct tnet *net);
+void tn_run(struct tnet *net, uint64_t ms);
+/* Feed one datagram to node `to` as if from slot `from` (from may be >= n: an outsider). */
+int tn_input(struct tnet *net, uint32_t to, uint32_t from, const struct wire_msg *m);
+/* Encode m; returns length. */
+size_t tn_encode(const struct wire_msg *m, uint8_t *buf);
+
+int tn_count(const struct tnode *n, enum gossip_event ev, const uint8_t id[static WIRE_ID_LEN]);
+/* Time of the first event ev about id at node n, or 0. */
+uint64_t tn_first(const struct tnode *n, enum gossip_event ev, const uint8_t id[static WIRE_ID_LEN]);
+const uint8_t *tn_id(const struct tnet *net, uint32_t i);
+enum gossip_state tn_state(const struct tnet *net, uint32_t observer, uint32_t subject);
+
+/* Drop rules used by several tests. */
+bool tn_drop_isolated(struct tnet *net, uint32_t from, uint32_t to, const uint8_t *buf, size_t len);
+/* ctx: a bool[TN_MAX] of sides; drops what crosses. */
+bool tn_drop_cross(struct tnet *net, uint32_t from, uint32_t to, const uint8_t *buf, size_t len);
+uint8_t tn_type(const uint8_t *buf, size_t len);
+
+#endif
