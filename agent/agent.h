@@ -160,7 +160,7 @@ int wg_readdress(struct agent *a);
 /* ctl_server.c */
 int ctl_server_start(struct agent *a, char *err, size_t errlen);
 void ctl_server_stop(struct agent *a);
-void ctl_server_event(struct agent *a, enum gossip_event ev, const struct gossip_member *m);
+void ctl_server_event(struct agent *a, const char *event, const struct gossip_member *m);
 void ctl_server_leave_done(struct agent *a);
 void ctl_server_shutdown(struct agent *a);
 
@@ -175,7 +175,7 @@ const char *ctl_event_name(enum gossip_event ev);
 /* hooks.c */
 int hooks_start(struct agent *a, char *err, size_t errlen);
 void hooks_stop(struct agent *a);
-void hooks_event(struct agent *a, enum gossip_event ev, const struct gossip_member *m);
+void hooks_event(struct agent *a, const char *event, const struct gossip_member *m);
 void hooks_reap(struct agent *a);
 
 /* metrics.c */

@@ -282,7 +282,7 @@ int ctl_server_start(struct agent *a, char *err, size_t errlen)
 	return 0;
 }
 
-void ctl_server_event(struct agent *a, enum gossip_event ev, const struct gossip_member *m)
+void ctl_server_event(struct agent *a, const char *event, const struct gossip_member *m)
 {
 	struct ctl_client *c, *next;
 	struct ctl_writer *w;
@@ -293,7 +293,7 @@ void ctl_server_event(struct agent *a, enum gossip_event ev, const struct gossip
 	if (!(w = malloc(sizeof(*w))))
 		return;
 	ctl_report_member(a, w, "event", m);
-	ctl_w_str(w, "event", ctl_event_name(ev));
+	ctl_w_str(w, "event", event);
 	ctl_w_i64(w, "time", agent_wall_s());
 	n = ctl_w_end(w);
 	for (c = a->ctl->clients; n > 0 && c; c = next) {

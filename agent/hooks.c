@@ -100,7 +100,7 @@ static void run_queued(struct agent *a)
 	}
 }
 
-void hooks_event(struct agent *a, enum gossip_event ev, const struct gossip_member *m)
+void hooks_event(struct agent *a, const char *event, const struct gossip_member *m)
 {
 	struct hooks *h = a->hooks;
 	const struct wire_record *r = m->rec;
@@ -111,13 +111,12 @@ void hooks_event(struct agent *a, enum gossip_event ev, const struct gossip_memb
 		return;
 	if (h->len == HOOKS_QUEUE) {
 		a->c.hooks_dropped++;
-		log_warn("event hook queue full: dropped the %s event of %s", ctl_event_name(ev),
-			 r->name);
+		log_warn("event hook queue full: dropped the %s event of %s", event, r->name);
 		return;
 	}
 	job = &h->queue[(h->head + h->len) % HOOKS_QUEUE];
 	memset(job, 0, sizeof(*job));
-	snprintf(job->var[0], HOOK_VAR_MAX, "MESHD_EVENT=%s", ctl_event_name(ev));
+	snprintf(job->var[0], HOOK_VAR_MAX, "MESHD_EVENT=%s", event);
 	snprintf(job->var[1], HOOK_VAR_MAX, "MESHD_NAME=%s", r->name);
 	key_to_base64(key, m->wg_public);
 	snprintf(job->var[2], HOOK_VAR_MAX, "MESHD_PUBLIC_KEY=%s", key);

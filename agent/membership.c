@@ -37,7 +37,20 @@ static void io_send(void *ctx, const struct wire_addr *to, const uint8_t *buf, s
 	net_send(ctx, to, buf, len);
 }
 
-static void log_change(enum gossip_event ev, const struct gossip_member *m)
+/*
+ * The name operators see (meshd(8)): an update that brings a suspect or
+ * failed member back is "alive" (the engine stamps state_since_ms with the
+ * time of the transition, which is this very call).
+ */
+static const char *event_name(enum gossip_event ev, const struct gossip_member *m)
+{
+	if (ev == GOSSIP_EV_UPDATED && !m->self && m->state == GOSSIP_ALIVE &&
+	    agent_now_ms() - m->state_since_ms <= 1)
+		return "alive";
+	return ctl_event_name(ev);
+}
+
+static void log_change(const char *event, enum gossip_event ev, const struct gossip_member *m)
 {
 	char ep[WIRE_ADDR_STRLEN] = "-", ov[WIRE_ADDR_STRLEN] = "-";
 	const struct wire_record *r = m->rec;
@@ -47,19 +60,20 @@ static void log_change(enum gossip_event ev, const struct gossip_member *m)
 		wire_addr_format(&r->endpoint[0], ep, sizeof(ep));
 	if (r->n_overlay)
 		wire_prefix_format(&r->overlay[0], ov, sizeof(ov));
-	if (ev == GOSSIP_EV_UPDATED || ev == GOSSIP_EV_REMOVED)
+	if ((ev == GOSSIP_EV_UPDATED && strcmp(event, "alive") != 0) || ev == GOSSIP_EV_REMOVED)
 		lvl = LOG_LVL_DEBUG;
 	if (ev == GOSSIP_EV_CONFLICT)
 		lvl = LOG_LVL_WARN;
-	log_msg(lvl, "member %s %s%s (overlay %s, endpoint %s)", r->name, ctl_event_name(ev),
+	log_msg(lvl, "member %s %s%s (overlay %s, endpoint %s)", r->name, event,
 		m->self ? " (self)" : "", ov, ep);
 }
 
 static void io_changed(void *ctx, enum gossip_event ev, const struct gossip_member *m)
 {
 	struct agent *a = ctx;
+	const char *event = event_name(ev, m);
 
-	log_change(ev, m);
+	log_change(event, ev, m);
 	if (m->self) {
 		/* Our own address changed (conflict lost): the interface must follow. */
 		if (m->rec->n_overlay && a->overlay.family &&
@@ -73,8 +87,8 @@ static void io_changed(void *ctx, enum gossip_event ev, const struct gossip_memb
 	if (ev == GOSSIP_EV_ADDED || ev == GOSSIP_EV_LEFT || ev == GOSSIP_EV_REMOVED)
 		a->state_save_soon = true;
 	wg_mark_dirty(a);
-	ctl_server_event(a, ev, m);
-	hooks_event(a, ev, m);
+	ctl_server_event(a, event, m);
+	hooks_event(a, event, m);
 }
 
 static void io_observed(void *ctx, const struct wire_addr *addr)

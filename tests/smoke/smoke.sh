@@ -190,6 +190,8 @@ grep -q '"event":"failed"' "$DIR/events.out" || die "events stream lacks a faile
 grep -q '"name":"node2"' "$DIR/events.out" || die "events stream lacks node2"
 wait_until 10 "hook ran for the failure" grep -q '^failed node3 failed ' "$DIR/hook.out"
 grep -q '^left node2 left ' "$DIR/hook.out" || die "hook did not see node 2 leave"
+grep -q '^alive node3 alive ' "$DIR/hook.out" || die "hook did not see node 3 come back"
+grep -q '^join node2 alive 127\.' "$DIR/hook.out" || die "hook did not see node 2 join"
 
 # --- SIGTERM: clean exit, state saved
 kill -TERM "${PID[1]}"
