@@ -245,11 +245,11 @@ static void text_status(FILE *out, const struct ctl_reply *r)
 
 	for (size_t i = 0; i < r->n; i++) {
 		const struct ctl_line *l = &r->line[i];
-		char name[80];
+		char name[80], text[CTL_LINE_MAX];
 
 		if (strcmp(l->kind, "warn") == 0) {
-			sanitize(name, sizeof(name), field(l, "text"));
-			fprintf(out, "warning: %s\n", name);
+			sanitize(text, sizeof(text), field(l, "text"));
+			fprintf(out, "warning: %s\n", text);
 			continue;
 		}
 		if (strcmp(l->kind, "status") != 0)
