@@ -126,6 +126,25 @@ bool wgctl_allowed_equal(const struct wgctl_peer *a, const struct wgctl_peer *b)
 	return ca == cb && memcmp(na, nb, ca * sizeof(na[0])) == 0;
 }
 
+const char *wgctl_peer_invalid(const struct wgctl_peer *p)
+{
+	sa_family_t ef = p->endpoint.addr.sa_family;
+
+	if (p->n_allowed > WGCTL_MAX_ALLOWED)
+		return "too many allowed IPs";
+	if (ef != 0 && ef != AF_INET && ef != AF_INET6)
+		return "endpoint is neither IPv4 nor IPv6";
+	for (size_t i = 0; i < p->n_allowed; i++) {
+		const struct wgctl_allowed *a = &p->allowed[i];
+
+		if (a->family != AF_INET && a->family != AF_INET6)
+			return "allowed IP is neither IPv4 nor IPv6";
+		if (a->cidr > (a->family == AF_INET ? 32 : 128))
+			return "allowed IP prefix length too long";
+	}
+	return NULL;
+}
+
 static int ptr_key_cmp(const void *a, const void *b)
 {
 	const struct wgctl_peer *const *pa = a, *const *pb = b;

@@ -41,6 +41,10 @@ bool wgctl_endpoint_equal(const union wgctl_endpoint *a, const union wgctl_endpo
 /* Same set of prefixes, ignoring order, duplicates and host bits. */
 bool wgctl_allowed_equal(const struct wgctl_peer *a, const struct wgctl_peer *b);
 
+/* Why p cannot be programmed (bad IP family, prefix length, endpoint or
+ * IP count), or NULL when it can. */
+const char *wgctl_peer_invalid(const struct wgctl_peer *p);
+
 /*
  * Fill sorted[0..n) with pointers to want[] ordered by public key.
  * -EINVAL on a duplicate key or an n_allowed above WGCTL_MAX_ALLOWED.

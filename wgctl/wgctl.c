@@ -200,14 +200,22 @@ int wgctl_get(struct wgctl *w, struct wgctl_device *dev, char *err, size_t errle
 	return sync_device(w, dev, false, err, errlen);
 }
 
-static int check_want(struct wgctl *w, const struct wgctl_peer *const *sorted, size_t n,
+/* Refuse what the device would reject halfway through a split send. */
+static int check_want(struct wgctl *w, const struct wgctl_peer *want, size_t n,
 		      char *err, size_t errlen)
 {
-	for (size_t i = 0; i < n && w->has_own_key; i++)
-		if (wgctl_key_cmp(sorted[i]->public_key, w->own_public_key) == 0)
+	for (size_t i = 0; i < n; i++) {
+		const char *why = wgctl_peer_invalid(&want[i]);
+
+		if (why)
+			return wgctl_fail(err, errlen, -EINVAL, "%s: peer %zu: %s", w->ifname, i,
+					  why);
+		if (w->has_own_key && wgctl_key_cmp(want[i].public_key, w->own_public_key) == 0)
 			/* WireGuard ignores such a peer; we would re-add it forever. */
 			return wgctl_fail(err, errlen, -EINVAL,
-					  "%s: a peer has the interface's own public key", w->ifname);
+					  "%s: peer %zu has the interface's own public key",
+					  w->ifname, i);
+	}
 	return 0;
 }
 
@@ -234,15 +242,14 @@ int wgctl_apply(struct wgctl *w, const struct wgctl_peer *want, size_t n,
 		ret = wgctl_fail(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
-	ret = wgctl_diff_sort(want, n, sorted);
-	if (ret < 0) {
-		wgctl_fail(err, errlen, ret, "%s: duplicate peer key, or more than %d allowed IPs",
-			   w->ifname, WGCTL_MAX_ALLOWED);
-		goto out;
-	}
-	ret = check_want(w, sorted, n, err, errlen);
+	ret = check_want(w, want, n, err, errlen);
 	if (ret < 0)
 		goto out;
+	ret = wgctl_diff_sort(want, n, sorted);
+	if (ret < 0) {
+		wgctl_fail(err, errlen, ret, "%s: two peers with the same public key", w->ifname);
+		goto out;
+	}
 	n_ops = wgctl_diff(sorted, n, w->cache.peers, w->cache.asked, w->cache.n,
 			   w->keep_endpoint ? WGCTL_DIFF_KEEP_ENDPOINT : 0, ops);
 	ret = n_ops ? w->ops->set_peers(w, ops, n_ops, err, errlen) : 0;

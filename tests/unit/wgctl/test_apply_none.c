@@ -82,7 +82,21 @@ static void test_apply_rejects(void **state)
 	th_peer(&p[0], 1);
 	p[1] = p[0];
 	assert_int_equal(wgctl_apply(w, p, 2, &changed, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "duplicate"));
+	assert_non_null(strstr(err, "same public key"));
+	/* Bad fields are refused before anything is sent. */
+	p[1].public_key[0] ^= 1;
+	th_add_ip(&p[1], "10.0.0.1/32");
+	p[1].allowed[0].cidr = 33;
+	assert_int_equal(wgctl_apply(w, p, 2, &changed, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "peer 1: allowed IP prefix length"));
+	p[1].allowed[0].cidr = 32;
+	p[1].endpoint.addr.sa_family = AF_UNIX;
+	assert_int_equal(wgctl_apply(w, p, 2, &changed, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "endpoint"));
+	p[1].endpoint.addr.sa_family = 0;
+	p[1].n_allowed = WGCTL_MAX_ALLOWED + 1;
+	assert_int_equal(wgctl_apply(w, p, 2, &changed, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "too many"));
 
 	/* A peer carrying the interface's own key. */
 	memset(conf.private_key, 0x42, sizeof(conf.private_key));
