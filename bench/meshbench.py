@@ -378,7 +378,8 @@ class MeshdSystem(System):
             v = "?"
         rev = subprocess.run(["git", "-C", REPO_DIR, "rev-parse", "--short", "HEAD"],
                              capture_output=True, text=True, timeout=10).stdout.strip()
-        return f"{v} (git {rev})"
+        built = time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(self.meshd)))
+        return f"{v} (binary built {built}; tree at git {rev})"
 
 
 # ---------------------------------------------------------------- one run
