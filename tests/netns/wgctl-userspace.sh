@@ -253,6 +253,10 @@ expect_err err-missing 1 'no such interface' mw "$NC" dump "${P}none"
 expect_err err-not-wireguard 1 'not a .*WireGuard interface' mw "$NA" dump "${P}va"
 expect_err err-apply-missing 1 'no such interface' mw "$NC" apply "${P}none" "$TMP/p500"
 expect_err err-bad-peerfile 1 'line 1' mw "$NC" apply "$IC" /dev/stdin <<<"garbage"
+if command -v setpriv >/dev/null; then
+	expect_err err-permission 1 'permission denied' setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$MESHWG" --backend userspace dump "$IA"
+fi
 expect_err err-usage 2 'usage' "$MESHWG" frobnicate
 expect_err err-setup-nokey 2 'usage' "$MESHWG" setup "$IC"
 
