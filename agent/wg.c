@@ -2,13 +2,10 @@
 /*
  * From the member table to the WireGuard device. The desired peer set is
  * rebuilt from the engine after every change and handed to wgctl_apply,
- * which pushes only the difference. Rules:
- *  - conflicted members (address held by another) are never programmed;
- *  - failed members stay programmed for --failed-grace seconds (the data
- *    plane outlives a dead agent) and while their handshakes are fresh;
- *  - peers already on the device at start that the agent does not know
- *    yet are kept for a start-up grace, so a restart never drops working
- *    tunnels before gossip has caught up.
+ * which pushes only the difference. Which member becomes which peer is
+ * decided in wg_desired.c; here: peers already on the device at start
+ * that the agent does not know yet are kept for a start-up grace, so a
+ * restart never drops working tunnels before gossip has caught up.
  * The same deferred event also re-signs our record when a seed reports a
  * different public address (NAT) and re-addresses the interface.
  */
@@ -20,26 +17,21 @@
 
 #include "addr.h"
 #include "agent.h"
+#include "wg_desired.h"
 
 enum {
 	WG_REFRESH_MS = 10000,
 	WG_RETRY_MS = 5000,
 	WG_ADOPT_MS = 60000,
-	WG_FRESH_HANDSHAKE_S = 180,   /* WireGuard rekeys every 120 s while traffic flows */
 };
 
 static void wg_deferred(evutil_socket_t fd, short what, void *arg);
-
-static int cmp_key(const void *x, const void *y)
-{
-	return memcmp(x, y, WGCTL_KEY_LEN);
-}
 
 const struct wg_peer_stat *wg_stat(const struct agent *a, const uint8_t key[static WGCTL_KEY_LEN])
 {
 	if (!a->stats)
 		return NULL;
-	return bsearch(key, a->stats, a->n_stats, sizeof(a->stats[0]), cmp_key);
+	return bsearch(key, a->stats, a->n_stats, sizeof(a->stats[0]), wg_key_cmp);
 }
 
 /* Keep a compact copy of the dump: wgctl_peer is large (64 allowed IPs each). */
@@ -56,7 +48,7 @@ static void take_stats(struct agent *a, const struct wgctl_device *dev)
 		st[i].tx_bytes = dev->peers[i].tx_bytes;
 		addr_from_wg_endpoint(&st[i].endpoint, &dev->peers[i].endpoint);
 	}
-	qsort(st, dev->n_peers, sizeof(*st), cmp_key);
+	qsort(st, dev->n_peers, sizeof(*st), wg_key_cmp);
 	free(a->stats);
 	a->stats = st;
 	a->n_stats = dev->n_peers;
@@ -89,55 +81,34 @@ void wg_refresh(struct agent *a)
 
 struct want_ctx {
 	struct agent *a;
+	struct wg_rules rules;
 	struct wgctl_peer *peers;
 	size_t n, cap;
 	uint8_t (*known)[WGCTL_KEY_LEN];   /* every member's key, programmed or not */
 	size_t n_known;
-	uint64_t now_ms;
 };
-
-static bool keep_failed(struct want_ctx *w, const struct gossip_member *m)
-{
-	const struct wg_peer_stat *st = wg_stat(w->a, m->wg_public);
-
-	if (w->now_ms - m->state_since_ms < (uint64_t)w->a->cfg->failed_grace * 1000)
-		return true;
-	/* Still carrying traffic: the agent died, the tunnel did not. */
-	return st && st->last_handshake > 0 &&
-	       agent_wall_s() - st->last_handshake < WG_FRESH_HANDSHAKE_S;
-}
 
 static void add_member(void *arg, const struct gossip_member *m)
 {
 	struct want_ctx *w = arg;
-	struct wgctl_peer *p;
+	const struct wg_peer_stat *st = wg_stat(w->a, m->wg_public);
 
 	if (w->known && w->n_known < w->cap)
 		memcpy(w->known[w->n_known++], m->wg_public, WGCTL_KEY_LEN);
-	if (m->self || m->conflict || m->rec->n_overlay == 0 || w->n == w->cap)
-		return;
-	if (m->state == GOSSIP_LEFT || (m->state == GOSSIP_FAILED && !keep_failed(w, m)))
-		return;
-	if (m->rec->flags & WIRE_REC_LEAVING)
-		return;
-	p = &w->peers[w->n++];
-	memset(p, 0, sizeof(*p));
-	memcpy(p->public_key, m->wg_public, WGCTL_KEY_LEN);
-	if (m->rec->n_endpoints)
-		addr_to_wg_endpoint(&m->rec->endpoint[0], &p->endpoint);
-	p->keepalive = w->a->cfg->keepalive;
-	for (size_t i = 0; i < m->rec->n_overlay && i < WGCTL_MAX_ALLOWED; i++)
-		addr_prefix_to_allowed(&m->rec->overlay[i], &p->allowed[p->n_allowed++]);
+	if (w->n < w->cap &&
+	    wg_member_peer(m, &w->rules, st ? st->last_handshake : 0, &w->peers[w->n]))
+		w->n++;
 }
-
 
 static void apply(struct agent *a)
 {
-	struct want_ctx w = { .a = a, .now_ms = agent_now_ms() };
+	struct want_ctx w = { .a = a };
+	uint64_t now = agent_now_ms();
 	size_t changed = 0, known;
 	char err[256];
 	int r;
 
+	w.rules = (struct wg_rules){ now, agent_wall_s(), a->cfg->failed_grace, a->cfg->keepalive };
 	w.cap = gossip_size(a->g) + a->n_adopted;
 	w.peers = calloc(w.cap ? w.cap : 1, sizeof(*w.peers));
 	if (a->n_adopted)
@@ -146,18 +117,15 @@ static void apply(struct agent *a)
 		free(w.peers);
 		free(w.known);
 		a->wg_dirty = true;
-		a->wg_retry_ms = w.now_ms + WG_RETRY_MS;
+		a->wg_retry_ms = now + WG_RETRY_MS;
 		return;
 	}
 	gossip_foreach(a->g, add_member, &w);
 	known = w.n;
-	/* Device peers from before the restart that gossip has not heard of (yet). */
-	if (w.now_ms < a->wg_adopt_until_ms) {
-		qsort(w.known, w.n_known, sizeof(*w.known), cmp_key);
-		for (size_t i = 0; i < a->n_adopted && w.n < w.cap; i++)
-			if (!bsearch(a->adopted[i].public_key, w.known, w.n_known, sizeof(*w.known),
-				     cmp_key))
-				w.peers[w.n++] = a->adopted[i];
+	if (now < a->wg_adopt_until_ms) {
+		qsort(w.known, w.n_known, sizeof(*w.known), wg_key_cmp);
+		w.n += wg_keep_adopted(a->adopted, a->n_adopted, (const uint8_t (*)[WGCTL_KEY_LEN])w.known,
+				       w.n_known, w.peers + w.n, w.cap - w.n);
 	}
 	free(w.known);
 	a->c.wg_ops[WG_OP_APPLY]++;
@@ -168,9 +136,9 @@ static void apply(struct agent *a)
 
 		a->c.wg_errors[WG_OP_APPLY]++;
 		a->wg_dirty = true;
-		a->wg_retry_ms = w.now_ms + WG_RETRY_MS;
+		a->wg_retry_ms = now + WG_RETRY_MS;
 		snprintf(a->wg_last_error, sizeof(a->wg_last_error), "%s", err);
-		if (log_ratelimit_ok(&a->rl_wg, w.now_ms, &dropped))
+		if (log_ratelimit_ok(&a->rl_wg, now, &dropped))
 			log_warn("programming peers on %s failed (retrying): %s", a->cfg->interface, err);
 		return;
 	}
