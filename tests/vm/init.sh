@@ -19,7 +19,9 @@ mount -t tmpfs tmpfs /run
 # emergencies (panics) may interleave.
 dmesg -n 1
 
+set -a   # settings from the host (e.g. REPS) reach the tests
 . /etc/vmconf
+set +a
 echo "VMBOOT kernel=$(uname -r) uptime=$(cut -d' ' -f1 /proc/uptime)"
 
 for m in $(cat /etc/modules.order); do

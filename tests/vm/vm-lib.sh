@@ -189,6 +189,7 @@ build_root() {
 		echo "$name" >>"$root/etc/vmtests"
 	done
 	echo "VM_TEST_TIMEOUT=$test_timeout" >"$root/etc/vmconf"
+	[ -z "${MESHD_VM_REPS:-}" ] || echo "REPS=$MESHD_VM_REPS" >>"$root/etc/vmconf"
 }
 
 # report CONSOLE QEMU_RC T_START T_BOOT T_END: print results, write the
@@ -215,6 +216,7 @@ report() {
 		{
 			echo "# meshd VM measurements, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 			echo "# kernel $kver, $(qemu-system-x86_64 --version | head -n 1), TCG -cpu max"
+			echo "# guest clock: $clock"
 			echo "# host $(nproc) cpus, boot-to-poweroff ${boot}s; times in ms, medians"
 			echo "$res"
 		} >"$out_dir/results.txt"

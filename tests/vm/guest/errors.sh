@@ -5,7 +5,6 @@
 . /tests/lib.sh
 command -v meshwg >/dev/null || { fail meshwg-present "meshwg not in the build dir"; finish; }
 trap '$IP link del dum0 2>/dev/null; $IP link del wge 2>/dev/null' EXIT
-cd /tmp
 
 # expect_err NAME PATTERN CMD...: CMD fails and its stderr matches PATTERN.
 expect_err() {

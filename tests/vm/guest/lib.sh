@@ -9,6 +9,7 @@ T=${0##*/}
 T=${T%.sh}
 FAILS=0
 umask 077    # wg genkey warns about world-readable key files otherwise
+cd /tmp || exit 1   # scratch files live in the VM's tmpfs
 
 pass() { echo "VMTEST $T/$1 PASS${2:+ $2}"; }
 fail() {

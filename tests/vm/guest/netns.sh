@@ -11,7 +11,6 @@ cleanup() {
 	$IP netns del m2 2>/dev/null
 }
 trap cleanup EXIT
-cd /tmp
 
 $IP netns add m1 && $IP netns add m2 &&
 	$IP link add u1 netns m1 type veth peer name u2 netns m2 || fail netns-setup
