@@ -21,7 +21,7 @@ void gossip_config_defaults(struct gossip_config *cfg)
 	cfg->suspicion_confirmations = 3;
 	cfg->sync_interval_ms = 2000;
 	cfg->tombstone_ms = 24ULL * 3600 * 1000;
-	cfg->join_retry_ms = 1000;
+	cfg->join_retry_ms = 250;     /* doubling: a lost JOIN costs ~one round, not five */
 	cfg->via_overlay = false;
 }
 
@@ -254,8 +254,8 @@ uint64_t gossip_next_deadline(const struct gossip *g)
 	t = x < t ? x : t;
 	x = bcast_next(g);
 	t = x < t ? x : t;
-	if (!g->left && !g->joining && g->next_sync < t)
-		t = g->next_sync;
+	x = sync_next(g);
+	t = x < t ? x : t;
 	x = tomb_next(g);
 	return x < t ? x : t;
 }

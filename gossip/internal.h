@@ -35,6 +35,8 @@ enum {
 	SUSP_MAX_ORIGINS = 8,
 	SYNC_PUSH_MAX = 64,           /* records pushed for one incoming sync message */
 	SYNC_JOIN_PARTNERS = 4,       /* a joiner pulls from this many members at once */
+	SYNC_PULL_MS = 500,           /* ...and again this much later while it still learns */
+	SYNC_PULLS = 3,
 	ADDR_YOUNG_MS = 60000,        /* a claim younger than this yields to a lower id */
 	NOTIFY_SLOTS = 8,             /* "you are dead to me" notices, rate-limited */
 };
@@ -85,17 +87,17 @@ struct probe {
 	uint8_t id[WIRE_ID_LEN];
 	uint64_t version;
 	uint32_t seq;
-	uint64_t timeout_at;
-	bool active, acked, indirect;
+	uint64_t timeout_at, retry_at;
+	bool active, acked, indirect, retried;
 	uint8_t nack_expect, nacks;
 };
 
 struct relay {
 	uint32_t our_seq, their_seq;
 	uint8_t target[WIRE_ID_LEN];
-	struct wire_addr to;
-	uint64_t deadline;
-	bool used;
+	struct wire_addr to, target_addr;
+	uint64_t retry_at, deadline;
+	bool used, retried;
 };
 
 struct suspicion {
@@ -156,6 +158,8 @@ struct gossip {
 	uint32_t dcnt1[16], dcnt2[256];
 	uint32_t dhead[256];                    /* every member, listed by id[0] */
 	uint64_t next_sync;
+	uint64_t next_pull;                     /* a joiner's repeated full pulls */
+	uint32_t pull_left, pull_seen;
 
 	/* probing */
 	struct probe probe;
@@ -296,6 +300,7 @@ void bcast_free(struct gossip *g);
 void sync_tick(struct gossip *g, uint64_t now);
 void sync_input(struct gossip *g, const struct wire_msg *m, struct member *from, uint64_t now);
 void sync_join_pull(struct gossip *g, const uint32_t *partners, uint32_t n);
+uint64_t sync_next(const struct gossip *g);
 
 /* join.c */
 void join_tick(struct gossip *g, uint64_t now);

@@ -318,6 +318,52 @@ void sync_input(struct gossip *g, const struct wire_msg *m, struct member *from,
 		on_want(g, m, from);
 }
 
+/*
+ * A joiner pulls all 16 top buckets at once, spread over a few members
+ * (partners[0], the seed, knows us; the others learn us from the digest).
+ * Over lossy links one pass leaves gaps (each bucket takes three or four
+ * datagrams), so it pulls again every SYNC_PULL_MS until SYNC_PULLS
+ * passes in a row bring no new member.
+ */
+void sync_join_pull(struct gossip *g, const uint32_t *partners, uint32_t n)
+{
+	if (!n)
+		return;
+	for (unsigned c = 0; c < WIRE_SYNC_FANOUT; c++) {
+		struct span root = { .len = 0 };
+		struct span p = child(&root, c);
+
+		send_digest(g, &g->m[partners[c % n]], &p, c % n != 0);
+	}
+	g->pull_seen = g->n_members;
+	g->next_pull = g->now + SYNC_PULL_MS;
+	if (!g->pull_left)
+		g->pull_left = SYNC_PULLS;
+}
+
+static void pull_tick(struct gossip *g, uint64_t now)
+{
+	uint32_t partners[SYNC_JOIN_PARTNERS], n;
+
+	if (!g->pull_left || now < g->next_pull)
+		return;
+	if (g->n_members > g->pull_seen)
+		g->pull_left = SYNC_PULLS;  /* still learning: keep pulling */
+	g->pull_left--;
+	n = members_pick(g, partners, SYNC_JOIN_PARTNERS, 0, member_probeable);
+	if (g->pull_left)
+		sync_join_pull(g, partners, n);
+}
+
+uint64_t sync_next(const struct gossip *g)
+{
+	uint64_t t = g->pull_left ? g->next_pull : NO_DEADLINE;
+
+	if (!g->left && !g->joining && g->next_sync < t)
+		t = g->next_sync;
+	return t;
+}
+
 static bool is_failed(const struct gossip *g, const struct member *m)
 {
 	(void)g;
@@ -335,6 +381,8 @@ void sync_tick(struct gossip *g, uint64_t now)
 	uint32_t live = member_live(g), failed = g->counts[GOSSIP_FAILED], to = 0, n = 0;
 	struct span root = { .len = 0 };
 
+	if (!g->left && !g->joining)
+		pull_tick(g, now);
 	if (now < g->next_sync)
 		return;
 	g->next_sync = now + g->cfg.sync_interval_ms;
@@ -359,21 +407,5 @@ void sync_tick(struct gossip *g, uint64_t now)
 		children(g, &root, m.bucket);
 		add_buddy_rumor(g, &m, &g->m[to]);
 		send_member(g, &g->m[to], &m);
-	}
-}
-
-/*
- * A joiner pulls all 16 top buckets at once, spread over a few members
- * (partners[0], the seed, knows us; the others learn us from the digest).
- */
-void sync_join_pull(struct gossip *g, const uint32_t *partners, uint32_t n)
-{
-	if (!n)
-		return;
-	for (unsigned c = 0; c < WIRE_SYNC_FANOUT; c++) {
-		struct span root = { .len = 0 };
-		struct span p = child(&root, c);
-
-		send_digest(g, &g->m[partners[c % n]], &p, c % n != 0);
 	}
 }

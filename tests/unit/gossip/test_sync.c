@@ -169,6 +169,7 @@ static void test_join_retried_until_acked(void **state)
 	int lose = 2;
 
 	(void)state;
+	c.join_retry_ms = 1000;
 	tn_init(&net, 3, 5, &c);
 	gossip_restore(net.node[0].g, gossip_self(net.node[1].g)->rec, 0);
 	gossip_restore(net.node[1].g, gossip_self(net.node[0].g)->rec, 0);
