@@ -83,6 +83,7 @@ static int choose_endpoint(struct agent *a, char *err, size_t errlen)
 		return 0;
 	}
 	a->endpoint.port = cfg->listen_port;
+	a->route_src = a->endpoint;
 	wire_addr_format(&a->endpoint, e2, sizeof(e2));
 	log_info("advertising endpoint %s (guessed; --endpoint pins it)", e2);
 	return 0;

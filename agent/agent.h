@@ -95,6 +95,7 @@ struct agent {
 	size_t n_seeds;
 	struct wire_addr endpoint;       /* advertised WireGuard endpoint */
 	bool endpoint_pinned;            /* --endpoint or --bind: never guessed again */
+	struct wire_addr route_src;      /* our underlay source towards the mesh, last seen */
 	struct wire_addr observed;       /* how a seed saw us (NAT), pending */
 	bool have_observed;
 	bool readdress;                  /* our overlay address changed: reprogram */

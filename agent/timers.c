@@ -73,28 +73,31 @@ static void log_join_progress(struct agent *a, uint64_t now)
 		 (unsigned long long)((now - a->start_ms) / 1000));
 }
 
-/* Without --endpoint the advertised address follows the route to the mesh. */
+/*
+ * Without --endpoint the advertised address follows our underlay address:
+ * when the local source address towards the mesh changes (DHCP, roaming),
+ * advertise the new one. Only a change of the local address counts, so a
+ * public address a seed observed for us behind NAT is not undone.
+ */
 static void check_endpoint(struct agent *a, uint64_t now)
 {
-	const struct gossip_member *self;
-	struct wire_addr dst, src;
+	struct wire_addr src;
 
-	if (a->endpoint_pinned || now - a->last_endpoint_check_ms < ENDPOINT_CHECK_MS)
+	if (a->endpoint_pinned || a->n_seeds == 0 ||
+	    now - a->last_endpoint_check_ms < ENDPOINT_CHECK_MS)
 		return;
 	a->last_endpoint_check_ms = now;
-	self = gossip_self(a->g);
-	if (a->n_seeds)
-		dst = a->seeds[0];
-	else
-		return;
-	if (addr_source_for(&dst, &src) != 0 || !self)
+	if (addr_source_for(&a->seeds[0], &src) != 0)
 		return;
 	src.port = a->cfg->listen_port;
-	if (self->rec->n_endpoints && wire_addr_equal(&self->rec->endpoint[0], &src))
+	if (a->route_src.family && wire_addr_equal(&a->route_src, &src))
 		return;
-	a->observed = src;
-	a->have_observed = true;
-	wg_mark_dirty(a);
+	if (a->route_src.family) {
+		a->observed = src;
+		a->have_observed = true;
+		wg_mark_dirty(a);
+	}
+	a->route_src = src;
 }
 
 static void track_convergence(struct agent *a, uint64_t now)
