@@ -22,10 +22,11 @@ void log_init(const char *ident, enum log_level level, bool use_syslog)
 	log_ident = ident;
 	log_level = level;
 	log_stamp = getenv("JOURNAL_STREAM") == NULL;
-	if (use_syslog && !log_syslog)
-		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	else if (!use_syslog && log_syslog)
+	/* Called again on SIGHUP: reopen so a restarted syslog daemon is found. */
+	if (log_syslog)
 		closelog();
+	if (use_syslog)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	log_syslog = use_syslog;
 }
 
