@@ -36,8 +36,13 @@ fresh() {
 	ifc=wgb$n_if
 	port=$((51900 + n_if))
 	$MW setup $ifc --private-key b.priv --listen-port $port >/dev/null || fail "setup-$ifc"
+	wgconf $port >w.conf
+	# Bringing a link up queues kernel work (linkwatch, addrconf); let it
+	# run now rather than inside whichever tool is timed next.
+	sleep 1
 }
-# timed FILE CMD...: run CMD, append "wall user sys" (ms) to FILE; its
+# timed FILE CMD...: run CMD, append vmtime's "wall user sys minflt maxrss"
+# to FILE; its
 # stdout goes to ./out, stderr to ./err.
 timed() {
 	local f=$1
@@ -55,7 +60,6 @@ while [ $r -lt "$REPS" ]; do
 	timed wg_exec.t wg --version
 
 	fresh
-	wgconf $port >w.conf
 	timed wg_set.t wg setconf $ifc w.conf
 	wgif=$ifc
 
@@ -91,11 +95,13 @@ done
 col() { cut -d' ' -f"$2" "$1" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "nan" }'; }
 for f in *.t *.i; do echo "    $f: $(tr '\n' ';' <$f)"; done
-# kv PREFIX FILE: PREFIX_wall_ms, _user_ms, _sys_ms medians
+# kv PREFIX FILE: PREFIX_wall_ms, _user_ms, _sys_ms, _minflt, _maxrss_kb medians
 kv() {
 	result "$1_wall_ms" "$(col "$2" 1)"
 	result "$1_user_ms" "$(col "$2" 2)"
 	result "$1_sys_ms" "$(col "$2" 3)"
+	result "$1_minflt" "$(col "$2" 4)"
+	result "$1_maxrss_kb" "$(col "$2" 5)"
 }
 result reps "$REPS"
 kv exec_meshwg mw_exec.t

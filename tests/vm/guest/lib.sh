@@ -33,7 +33,8 @@ median() {
 	sort -n | awk '{ v[NR] = $1 }
 		END { if (NR == 0) print "nan"
 		      else if (NR % 2) print v[(NR + 1) / 2]
-		      else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+		      else { m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+			     if (m == int(m)) print m; else printf "%.3f\n", m } }'
 }
 finish() { [ "$FAILS" = 0 ]; exit $?; }
 
