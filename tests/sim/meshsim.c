@@ -6,7 +6,11 @@
  *
  *   meshsim --scenario join|steady|kill|loss|partition|pause --nodes N
  *           [--seeds K] [--loss PCT] [--seed S] [--duration SECONDS]
- *           [--warmup SECONDS] [--pause SECONDS] [--assert KEY<=VALUE]...
+ *           [--warmup SECONDS] [--pause SECONDS] [--prefix CIDR]
+ *           [--assert KEY<=VALUE]...
+ *
+ * --prefix gives every node a derived overlay address in CIDR (a small
+ * prefix forces collisions, to exercise the conflict rule at scale).
  *
  * --seeds K runs seeds S..S+K-1; _p50/_p99 are nearest-rank percentiles
  * over those runs, reached_pct is the worst run, false_failures and
@@ -23,7 +27,7 @@
 #include "proto/identity.h"
 #include "scenario.h"
 
-enum { MAX_ASSERTS = 16, MAX_KEYS = 24 };
+enum { MAX_ASSERTS = 16, MAX_KEYS = 32 };
 
 struct figure {
 	const char *key;
@@ -66,7 +70,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: meshsim --scenario join|steady|kill|loss|partition|pause --nodes N\n"
 			"  [--seeds K] [--loss PCT] [--seed S] [--duration SECONDS] [--warmup SECONDS]\n"
-			"  [--pause SECONDS] [--assert KEY<=|>=|==VALUE]...\n");
+			"  [--pause SECONDS] [--prefix CIDR] [--assert KEY<=|>=|==VALUE]...\n");
 	exit(2);
 }
 
@@ -107,7 +111,7 @@ int main(int argc, char **argv)
 	unsigned n_asserts = 0, seeds = 1, nf = 0;
 	double loss_pct = 0, duration = -1, warmup = -1, pause_s = 5, t0;
 	double *rounds, *conv, *full, *detect, bytes = 0, reached = 1;
-	uint64_t ff = 0, still = 0, msgs = 0, susp = 0, refut = 0, refused = 0;
+	uint64_t ff = 0, still = 0, msgs = 0, susp = 0, refut = 0, refused = 0, confl = 0, dups = 0;
 	struct figure f[MAX_KEYS];
 	struct rusage ru;
 	bool ok = true;
@@ -134,6 +138,10 @@ int main(int argc, char **argv)
 			warmup = strtod(v, NULL);
 		else if (!strcmp(a, "--pause"))
 			pause_s = strtod(v, NULL);
+		else if (!strcmp(a, "--prefix") && wire_prefix_parse(&o.cfg.overlay_prefix, v))
+			usage();
+		else if (!strcmp(a, "--prefix"))
+			;
 		else if (!strcmp(a, "--assert") && n_asserts < MAX_ASSERTS)
 			asserts[n_asserts++] = v;
 		else
@@ -187,6 +195,8 @@ int main(int argc, char **argv)
 		susp += r.suspicions;
 		refut += r.refutations;
 		refused += r.refused;
+		confl += r.conflicts;
+		dups += r.addr_dups;
 	}
 	getrusage(RUSAGE_SELF, &ru);
 
@@ -204,6 +214,8 @@ int main(int argc, char **argv)
 	f[nf++] = (struct figure){ "suspicions", (double)susp, true };
 	f[nf++] = (struct figure){ "refutations", (double)refut, true };
 	f[nf++] = (struct figure){ "refused", (double)refused, true };
+	f[nf++] = (struct figure){ "conflicts", (double)confl, true };
+	f[nf++] = (struct figure){ "addr_dups", (double)dups, true };
 	f[nf++] = (struct figure){ "wall_s", wall() - t0, false };
 	f[nf++] = (struct figure){ "peak_rss_mb", (double)ru.ru_maxrss / 1024.0, true };
 

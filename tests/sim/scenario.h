@@ -33,6 +33,8 @@ struct sc_result {
 	uint64_t still_failed;    /* partition: nodes failed in someone's view at the end */
 	uint64_t messages;
 	uint64_t suspicions, refutations, refused;  /* summed over engines */
+	uint64_t conflicts;       /* (observer, member) pairs flagged conflict at the end */
+	uint64_t addr_dups;       /* live members sharing an overlay address at the end */
 };
 
 int sc_run(const struct sc_opts *o, struct sc_result *r);

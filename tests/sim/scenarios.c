@@ -43,8 +43,43 @@ static int build(struct sim *s, const struct sc_opts *o, uint32_t total, uint32_
 	return ret;
 }
 
+static void count_conflict(void *arg, const struct gossip_member *m)
+{
+	*(uint64_t *)arg += m->conflict && !m->self && m->state <= GOSSIP_SUSPECT;
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	return memcmp(a, b, 4);
+}
+
+/* Contested claims left in anyone's view, and IPv4 overlay addresses used twice. */
+static void address_totals(const struct sim *s, struct sc_result *r)
+{
+	uint8_t (*ip)[4] = calloc(s->n, sizeof(*ip));
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct gossip_member *self = gossip_self(s->nodes[i].g);
+
+		r->conflicts += self->conflict;
+		if (ip && !s->nodes[i].dead && self->rec->n_overlay)
+			memcpy(ip[n++], self->rec->overlay[0].ip, 4);
+	}
+	/* Without overlay addresses there is nothing to contest (and N^2 to walk). */
+	for (uint32_t i = 0; n && i < s->n; i++)
+		gossip_foreach(s->nodes[i].g, count_conflict, &r->conflicts);
+	if (ip) {
+		qsort(ip, n, sizeof(*ip), cmp_addr);
+		for (uint32_t i = 1; i < n; i++)
+			r->addr_dups += memcmp(ip[i - 1], ip[i], 4) == 0;
+		free(ip);
+	}
+}
+
 static void engine_totals(const struct sim *s, struct sc_result *r)
 {
+	address_totals(s, r);
 	r->messages = s->delivered;
 	for (uint32_t i = 0; i < s->n; i++) {
 		const struct gossip_stats *st = gossip_stats(s->nodes[i].g);
