@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <linux/genetlink.h>
 #include <linux/wireguard.h>
 #include <sodium.h>
@@ -14,7 +15,10 @@
 #include "wgctl/internal.h"
 #include "wgctl/link.h"
 
-enum { DUMP_RESTARTS = 16, WHY_LEN = 256 };
+/* A dump restarts when another writer changes the peers meanwhile; with
+ * a writer that never pauses it would restart forever, so give up after
+ * a while (backing off between tries) and say why. */
+enum { DUMP_RESTARTS = 16, DUMP_BACKOFF_MAX_MS = 64, WHY_LEN = 256 };
 
 static int on_family(const struct nlmsghdr *nlh, void *data)
 {
@@ -86,6 +90,13 @@ static int kernel_get(struct wgctl *w, struct wgctl_device *dev, char *err, size
 	int ret = -EINTR, len;
 
 	for (int tries = 0; tries < DUMP_RESTARTS && ret == -EINTR; tries++) {
+		if (tries > 0) {
+			long ms = 1L << (tries < 6 ? tries : 6);
+			struct timespec ts = { 0, (ms < DUMP_BACKOFF_MAX_MS ? ms : DUMP_BACKOFF_MAX_MS)
+						  * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
 		memset(&d, 0, sizeof(d));
 		len = wgctl_genl_encode_get(buf, sizeof(buf), w->genl_family,
 					    wgctl_nl_next_seq(&w->genl), w->ifname);
@@ -96,6 +107,10 @@ static int kernel_get(struct wgctl *w, struct wgctl_device *dev, char *err, size
 		if (ret < 0)
 			wgctl_device_free(&d.dev);
 	}
+	if (ret == -EINTR)
+		return wgctl_fail(err, errlen, -EAGAIN,
+				  "%s: the peer list kept changing during %d reads (another program "
+				  "writing to it?); try again", w->ifname, DUMP_RESTARTS);
 	if (ret == -E2BIG)
 		return wgctl_fail(err, errlen, ret, "%s: a peer has more than %d allowed IPs",
 				  w->ifname, WGCTL_MAX_ALLOWED);

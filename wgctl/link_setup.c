@@ -4,6 +4,7 @@
  * the interface is the kind we expect, then MTU, up and overlay address.
  */
 #include <errno.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "wgctl/internal.h"
@@ -57,6 +58,10 @@ int wgctl_link_finish(struct wgctl *w, const struct wgctl_device_conf *conf, cha
 		return 0;
 	ret = wgctl_link_addr(&w->rtnl, w->ifname, conf->addr_family, &conf->addr, conf->addr_cidr,
 			      why, sizeof(why));
+	if (ret == -EACCES && conf->addr_family == AF_INET6 && !why[0])
+		return wgctl_fail(err, errlen, ret,
+				  "%s: cannot add an IPv6 address: IPv6 is disabled on the "
+				  "interface (net.ipv6.conf.%s.disable_ipv6)", w->ifname, w->ifname);
 	if (ret < 0)
 		return wgctl_fail_dev(err, errlen, ret, w->ifname, "adding the address", why);
 	return 0;

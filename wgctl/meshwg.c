@@ -105,7 +105,7 @@ static int cmd_setup(const struct globals *g, int argc, char **argv)
 			keyfile = val;
 		else if (!strcmp(a, "--listen-port") && parse_num(val, 65535, &v) == 0)
 			c.listen_port = (uint16_t)v;
-		else if (!strcmp(a, "--mtu") && parse_num(val, 65535, &v) == 0 && v >= 68)
+		else if (!strcmp(a, "--mtu") && parse_num(val, 65535, &v) == 0 && v > 0)
 			c.mtu = (uint32_t)v;
 		else if (!strcmp(a, "--address") && val && parse_address(val, &c) == 0)
 			;

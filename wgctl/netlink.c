@@ -75,8 +75,11 @@ static void ext_ack_text(const struct nlmsghdr *nlh, const struct nlmsgerr *e,
 	if (!msg || msglen == 0 || !(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
 	/* Without NLM_F_CAPPED the original request follows the header. */
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - sizeof(e->msg);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < sizeof(e->msg))
+			return;
+		off += MNL_ALIGN(e->msg.nlmsg_len - sizeof(e->msg));
+	}
 	if (off > mnl_nlmsg_get_payload_len(nlh))
 		return;
 	mnl_attr_for_each(a, nlh, off) {
@@ -88,20 +91,29 @@ static void ext_ack_text(const struct nlmsghdr *nlh, const struct nlmsgerr *e,
 	}
 }
 
+int wgctl_nl_error(const struct nlmsghdr *nlh, char *msg, size_t msglen)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	if (msg && msglen)
+		msg[0] = '\0';
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+		return -EBADMSG;
+	if (e->error == 0)
+		return 0;
+	ext_ack_text(nlh, e, msg, msglen);
+	return e->error < 0 ? e->error : -e->error;
+}
+
 static int on_error(const struct nlmsghdr *nlh, void *data)
 {
 	struct reply_ctx *ctx = data;
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	int ret = wgctl_nl_error(nlh, ctx->msg, ctx->msglen);
 
 	ctx->ended = true;
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
-		ctx->error = -EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (e->error == 0)
+	if (ret == 0)
 		return MNL_CB_STOP;   /* the ACK */
-	ctx->error = e->error < 0 ? e->error : -e->error;
-	ext_ack_text(nlh, e, ctx->msg, ctx->msglen);
+	ctx->error = ret;
 	return MNL_CB_ERROR;
 }
 

@@ -28,4 +28,11 @@ uint32_t wgctl_nl_next_seq(struct wgctl_nl *nl);
 int wgctl_nl_transact(struct wgctl_nl *nl, const struct nlmsghdr *nlh, mnl_cb_t cb,
 		      void *data, char *msg, size_t msglen);
 
+/*
+ * An NLMSG_ERROR message: 0 for an ACK, else -errno with the extended-ACK
+ * text (NLMSGERR_ATTR_MSG, capped or not) copied into msg ("" if none).
+ * -EBADMSG when the message is too short to be one.
+ */
+int wgctl_nl_error(const struct nlmsghdr *nlh, char *msg, size_t msglen);
+
 #endif

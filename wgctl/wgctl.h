@@ -12,6 +12,8 @@
  *   -EOPNOTSUPP      the interface exists but is not a WireGuard interface
  *   -EPERM           permission denied (needs root or CAP_NET_ADMIN)
  *   -EPROTONOSUPPORT no WireGuard support (no kernel module, no wireguard-go)
+ *   -EAGAIN          another program kept changing the peers while they
+ *                    were being read (the dump restarted too often)
  */
 #ifndef MESHD_WGCTL_H
 #define MESHD_WGCTL_H
