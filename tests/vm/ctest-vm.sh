@@ -6,4 +6,8 @@ if [ "$(id -u)" != 0 ]; then
 	echo "vm_kernel: needs root (apt-get, kernel download); skipped"
 	exit 77
 fi
+# Under ctest the figures go to the build dir, not the committed
+# tests/vm/results/latest.txt (run run-vm.sh by hand to refresh that).
+: "${MESHD_VM_RESULTS:=${TMPDIR:-/tmp}/meshd-vm-results.$$.txt}"
+export MESHD_VM_RESULTS
 exec "$(dirname "$0")/run-vm.sh" "$@"
