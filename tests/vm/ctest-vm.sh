@@ -8,6 +8,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 # Under ctest the figures go to the build dir, not the committed
 # tests/vm/results/latest.txt (run run-vm.sh by hand to refresh that).
-: "${MESHD_VM_RESULTS:=${TMPDIR:-/tmp}/meshd-vm-results.$$.txt}"
+: "${MESHD_VM_RESULTS:=$2/vm/ctest-results.txt}"   # $1 is --build-dir
 export MESHD_VM_RESULTS
 exec "$(dirname "$0")/run-vm.sh" "$@"
