@@ -111,8 +111,9 @@ int wgctl_setup(struct wgctl *w, const struct wgctl_device_conf *conf, char *err
  * Make the device's peer set equal to `want` (n peers, any order, keys
  * unique): remove peers not in want, add new ones, update changed ones
  * (endpoint, keepalive, allowed IPs), leave unchanged peers untouched.
- * The handle keeps the device's peer set from the last get/apply, so only
- * the first apply (or the first after an error) reads the device. Fills
+ * The handle keeps the device's peer set from its last apply (refreshed
+ * by wgctl_get), so only the first apply, or the first after an error or
+ * a setup, reads the device. Fills
  * *changed (may be NULL) with the number of peers touched.
  */
 int wgctl_apply(struct wgctl *w, const struct wgctl_peer *want, size_t n,
