@@ -333,7 +333,8 @@ static struct relay *relay_find(struct gossip *g, uint32_t seq)
 int probe_precheck(const struct gossip *g, const struct wire_msg *m)
 {
 	const struct probe *p = &g->probe;
-	bool ours = p->active && m->seq == p->seq && memcmp(m->target, p->id, WIRE_ID_LEN) == 0;
+	/* The latest probe's: a late or second answer (we retry) is no error. */
+	bool ours = m->seq == p->seq && memcmp(m->target, p->id, WIRE_ID_LEN) == 0;
 
 	switch (m->type) {
 	case WIRE_PING:
@@ -341,7 +342,7 @@ int probe_precheck(const struct gossip *g, const struct wire_msg *m)
 	case WIRE_PING_REQ:
 		return memcmp(m->target, g->idn.id, WIRE_ID_LEN) ? 0 : -EADDRNOTAVAIL;
 	case WIRE_ACK:
-		if (ours && !p->acked)
+		if (ours)
 			return 0;
 		for (int i = 0; i < GOSSIP_MAX_RELAYS; i++)
 			if (g->relay[i].used && g->relay[i].our_seq == m->seq &&
@@ -349,7 +350,7 @@ int probe_precheck(const struct gossip *g, const struct wire_msg *m)
 				return 0;
 		return -ESTALE;
 	case WIRE_NACK:
-		return ours && !p->acked ? 0 : -ESTALE;
+		return ours ? 0 : -ESTALE;
 	}
 	return 0;
 }
@@ -430,7 +431,7 @@ void probe_input(struct gossip *g, const struct wire_msg *m, const struct wire_a
 		on_ack(g, m);
 		break;
 	case WIRE_NACK:
-		if (g->probe.active && m->seq == g->probe.seq)
+		if (g->probe.active && !g->probe.acked && m->seq == g->probe.seq)
 			g->probe.nacks++;
 		break;
 	}
