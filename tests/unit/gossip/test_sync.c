@@ -260,6 +260,38 @@ static void test_joiner_takes_prefix_and_dodges_held_address(void **state)
 	tn_free(&net);
 }
 
+static void test_tunnel_mode_after_join(void **state)
+{
+	struct gossip_config c = cfg();
+	struct wire_addr seed;
+	struct tnet net;
+	uint64_t before;
+
+	(void)state;
+	c.via_overlay = true;
+	assert_int_equal(wire_prefix_parse(&c.overlay_prefix, "10.99.0.0/16"), 0);
+	tn_init(&net, 4, 8, &c);
+	for (uint32_t i = 0; i < 3; i++)
+		for (uint32_t j = 0; j < 3; j++)
+			if (i != j)
+				assert_int_equal(gossip_restore(net.node[i].g,
+								gossip_self(net.node[j].g)->rec, 0), 0);
+	tn_run(&net, 3000);
+	/* Members talk over the overlay; the joiner's JOIN goes to the seed's underlay. */
+	assert_true(net.node[0].to_overlay > 0);
+	tn_addr(0, &seed);
+	before = net.node[3].to_overlay;
+	assert_int_equal(gossip_join(net.node[3].g, &seed, 1, net.now), 0);
+	assert_int_equal(net.node[3].to_overlay, before);
+	assert_int_equal(net.node[3].sent[WIRE_JOIN], 1);
+	tn_run(&net, 5000);
+	assert_true(gossip_joined(net.node[3].g));
+	assert_true(net.node[3].to_overlay > before);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(gossip_count(net.node[i].g, GOSSIP_ALIVE), 4);
+	tn_free(&net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_join_retried_until_acked),
 		cmocka_unit_test(test_unpadded_join_gets_no_answer),
 		cmocka_unit_test(test_joiner_takes_prefix_and_dodges_held_address),
+		cmocka_unit_test(test_tunnel_mode_after_join),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

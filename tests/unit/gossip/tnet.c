@@ -60,21 +60,35 @@ uint8_t tn_type(const uint8_t *buf, size_t len)
 	return len > 1 && (buf[0] & 0xf0) == 0x90 ? buf[1] : 0;
 }
 
-static int node_of(const struct tnet *net, const struct wire_addr *a)
+/* Underlay 192.0.2.(i+1), or the overlay address in node i's own record (tunnel mode). */
+static int node_of(const struct tnet *net, const struct wire_addr *a, bool *overlay)
 {
-	if (a->family != WIRE_AF_INET || a->ip[0] != 192 || a->ip[1] != 0 || a->ip[2] != 2)
+	*overlay = false;
+	if (a->family != WIRE_AF_INET)
 		return -1;
-	return a->ip[3] >= 1 && a->ip[3] <= net->n ? a->ip[3] - 1 : -1;
+	if (a->ip[0] == 192 && a->ip[1] == 0 && a->ip[2] == 2)
+		return a->ip[3] >= 1 && a->ip[3] <= net->n ? a->ip[3] - 1 : -1;
+	for (uint32_t i = 0; i < net->n; i++) {
+		const struct wire_record *r = gossip_self(net->node[i].g)->rec;
+
+		if (r->n_overlay && memcmp(r->overlay[0].ip, a->ip, 4) == 0 && a->port == r->gossip_port) {
+			*overlay = true;
+			return (int)i;
+		}
+	}
+	return -1;
 }
 
 static void t_send(void *ctx, const struct wire_addr *to, const uint8_t *buf, size_t len)
 {
 	struct tnode *n = ctx;
 	struct tnet *net = n->net;
-	int dst = node_of(net, to);
+	bool overlay;
+	int dst = node_of(net, to, &overlay);
 	uint8_t type = tn_type(buf, len);
 	struct tn_msg *m;
 
+	n->to_overlay += overlay;
 	assert_true(len <= WIRE_MAX_PLAINTEXT);
 	if (type == WIRE_RECORDS && !n->first_records_len) {
 		memcpy(n->first_records, buf, len);

@@ -38,6 +38,7 @@ struct tnode {
 	uint64_t sent[GOSSIP_NTYPES];
 	size_t max_len[GOSSIP_NTYPES];
 	uint64_t carried;                 /* datagrams sent carrying net->watch's record */
+	uint64_t to_overlay;              /* datagrams sent to an overlay address */
 	uint8_t first_records[WIRE_MAX_PLAINTEXT];  /* first RECORDS datagram after reset */
 	size_t first_records_len;
 };
