@@ -44,7 +44,8 @@ size_t wg_keep_adopted(const struct wgctl_peer *adopted, size_t n,
 	size_t k = 0;
 
 	for (size_t i = 0; i < n && k < room; i++)
-		if (!bsearch(adopted[i].public_key, known, n_known, WGCTL_KEY_LEN, wg_key_cmp))
+		/* bsearch's base must not be NULL even when n_known is 0 (UB). */
+		if (!n_known || !bsearch(adopted[i].public_key, known, n_known, WGCTL_KEY_LEN, wg_key_cmp))
 			out[k++] = adopted[i];
 	return k;
 }
