@@ -122,13 +122,17 @@ static bool sane_when(const char *line)
 	       h >= 0 && h <= 23 && m >= 0 && m <= 59 && sec >= 0 && sec <= 60;
 }
 
-static void print_text_event(const struct ctl_line *l)
+static void print_text_event(FILE *devnull, const struct ctl_line *l)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
+	FILE *out;
 
-	if (!out)
+	if (!fuzz_strict()) {
+		meshctl_text.event(devnull, l);
+		return;
+	}
+	if (!(out = open_memstream(&buf, &len)))
 		abort();
 	dirty_stack();
 	meshctl_text.event(out, l);
@@ -140,7 +144,7 @@ static void print_text_event(const struct ctl_line *l)
 	 * strftime prints stack garbage. No sanitizer sees it; the dirtied
 	 * stack makes it show in the text.
 	 */
-	if (fuzz_strict() && !sane_when(buf)) {
+	if (!sane_when(buf)) {
 		fprintf(stderr, "event printed with a bad time: %s", buf);
 		abort();
 	}
@@ -160,7 +164,7 @@ static void print_reply(const struct ctl_reply *r)
 	meshctl_text.members(devnull, r);
 	meshctl_text.status(devnull, r);
 	for (size_t i = 0; i < r->n; i++)
-		print_text_event(&r->line[i]);
+		print_text_event(devnull, &r->line[i]);
 
 	if (!(out = open_memstream(&buf, &len)))
 		abort();
