@@ -16,6 +16,7 @@
 #include <linux/wireguard.h>
 
 #include "wgctl/genl.h"
+#include "wgctl/nlattr.h"
 
 static bool is_len(const struct nlattr *a, size_t len)
 {
@@ -29,7 +30,7 @@ static int parse_allowed(const struct nlattr *nest, struct wgctl_allowed *out)
 	size_t addr_len = 0;
 
 	memset(out, 0, sizeof(*out));
-	mnl_attr_for_each_nested(a, nest) {
+	wgctl_attr_for_each_nested(a, nest) {
 		switch (mnl_attr_get_type(a)) {
 		case WGALLOWEDIP_A_FAMILY:
 			if (mnl_attr_validate(a, MNL_TYPE_U16) < 0)
@@ -65,7 +66,7 @@ static int parse_allowed_list(const struct nlattr *nest, struct wgctl_peer *p)
 	const struct nlattr *a;
 	int ret;
 
-	mnl_attr_for_each_nested(a, nest) {
+	wgctl_attr_for_each_nested(a, nest) {
 		if (p->n_allowed >= WGCTL_MAX_ALLOWED)
 			return -E2BIG;
 		ret = parse_allowed(a, &p->allowed[p->n_allowed]);
@@ -131,7 +132,7 @@ static const uint8_t *peer_key(const struct nlattr *nest)
 {
 	const struct nlattr *a;
 
-	mnl_attr_for_each_nested(a, nest)
+	wgctl_attr_for_each_nested(a, nest)
 		if (mnl_attr_get_type(a) == WGPEER_A_PUBLIC_KEY)
 			return is_len(a, WGCTL_KEY_LEN) ? mnl_attr_get_payload(a) : NULL;
 	return NULL;
@@ -142,7 +143,7 @@ static int parse_peers(const struct nlattr *nest, struct wgctl_dump *d)
 	const struct nlattr *pa, *a;
 	int ret;
 
-	mnl_attr_for_each_nested(pa, nest) {
+	wgctl_attr_for_each_nested(pa, nest) {
 		const uint8_t *key = peer_key(pa);
 		struct wgctl_peer *p;
 
@@ -151,7 +152,7 @@ static int parse_peers(const struct nlattr *nest, struct wgctl_dump *d)
 		p = wgctl_dump_peer(d, key);
 		if (!p)
 			return -ENOMEM;
-		mnl_attr_for_each_nested(a, pa) {
+		wgctl_attr_for_each_nested(a, pa) {
 			ret = parse_peer_attr(a, p);
 			if (ret < 0)
 				return ret;
@@ -205,7 +206,7 @@ int wgctl_genl_parse_dump(const struct nlmsghdr *nlh, struct wgctl_dump *d)
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr))
 		return -EBADMSG;
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+	wgctl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
 		ret = parse_device_attr(a, d);
 		if (ret < 0)
 			return ret;

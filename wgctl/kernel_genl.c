@@ -14,6 +14,7 @@
 #include "wgctl/genl.h"
 #include "wgctl/internal.h"
 #include "wgctl/link.h"
+#include "wgctl/nlattr.h"
 
 /* A dump restarts when another writer changes the peers meanwhile; with
  * a writer that never pauses it would restart forever, so give up after
@@ -25,7 +26,7 @@ static int on_family(const struct nlmsghdr *nlh, void *data)
 	uint16_t *id = data;
 	const struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+	wgctl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
 		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
 		    mnl_attr_validate(a, MNL_TYPE_U16) == 0)
 			*id = mnl_attr_get_u16(a);

@@ -12,6 +12,7 @@
 #include <linux/rtnetlink.h>
 
 #include "wgctl/link.h"
+#include "wgctl/nlattr.h"
 
 static struct nlmsghdr *link_msg(char *buf, struct wgctl_nl *rt, uint16_t type, uint16_t flags)
 {
@@ -36,10 +37,10 @@ static int on_link(const struct nlmsghdr *nlh, void *data)
 	struct kind_ctx *k = data;
 	const struct nlattr *a, *info;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg)) {
+	wgctl_attr_for_each(a, nlh, sizeof(struct ifinfomsg)) {
 		if (mnl_attr_get_type(a) != IFLA_LINKINFO)
 			continue;
-		mnl_attr_for_each_nested(info, a) {
+		wgctl_attr_for_each_nested(info, a) {
 			if (mnl_attr_get_type(info) == IFLA_INFO_KIND &&
 			    mnl_attr_validate(info, MNL_TYPE_STRING) == 0)
 				snprintf(k->kind, k->len, "%.*s",

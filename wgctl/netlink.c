@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "wgctl/netlink.h"
+#include "wgctl/nlattr.h"
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -82,7 +83,7 @@ static void ext_ack_text(const struct nlmsghdr *nlh, const struct nlmsgerr *e,
 	}
 	if (off > mnl_nlmsg_get_payload_len(nlh))
 		return;
-	mnl_attr_for_each(a, nlh, off) {
+	wgctl_attr_for_each(a, nlh, off) {
 		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
 			snprintf(msg, msglen, "%s", mnl_attr_get_str(a));

@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 	bool ok = true;
 
 	gossip_config_defaults(&o.cfg);
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {   /* every option takes a value */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!v)
@@ -146,7 +146,6 @@ int main(int argc, char **argv)
 			asserts[n_asserts++] = v;
 		else
 			usage();
-		i++;
 	}
 	if (!o.scenario || o.nodes < 2 || !seeds || loss_pct < 0 || loss_pct >= 100)
 		usage();

@@ -71,7 +71,7 @@ static void bad_lines(void **state)
 		"", "\n", " member", "member  a=1", "member a=1 ", "member a", "member =1",
 		"member A=1", "member a=%", "member a=%4", "member a=%zz", "member a=%00",
 		"member a=b=c", "member a=\x01", "member a=\xc3\xa9", "thiskindistoolongforus a=1",
-		"mem\x01" "ber a=1",
+		"mem\001ber a=1",
 	};
 	struct ctl_line l;
 	char buf[CTL_LINE_MAX + 1];

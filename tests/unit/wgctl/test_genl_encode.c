@@ -17,6 +17,7 @@
 
 #include "helpers.h"
 #include "wgctl/genl.h"
+#include "wgctl/nlattr.h"
 
 enum { N_PEERS = 1000, FAMILY = 0x1d, MODEL_MAX = 2048 };
 
@@ -47,11 +48,11 @@ static void replay_allowed(const struct nlattr *nest, struct model_peer *mp)
 {
 	const struct nlattr *ip, *a;
 
-	mnl_attr_for_each_nested(ip, nest) {
+	wgctl_attr_for_each_nested(ip, nest) {
 		struct wgctl_allowed w = { 0 };
 		int fields = 0;
 
-		mnl_attr_for_each_nested(a, ip) {
+		wgctl_attr_for_each_nested(a, ip) {
 			switch (mnl_attr_get_type(a)) {
 			case WGALLOWEDIP_A_FAMILY:
 				w.family = mnl_attr_get_u16(a);
@@ -95,7 +96,7 @@ static void replay_peer(struct model *m, const struct nlattr *pn, bool first_in_
 	if (continuation)
 		assert_true(first_in_msg);   /* only a split peer repeats, at the top */
 	mp->fragments++;
-	mnl_attr_for_each_nested(a, pn) {
+	wgctl_attr_for_each_nested(a, pn) {
 		switch (mnl_attr_get_type(a)) {
 		case WGPEER_A_PUBLIC_KEY:
 			break;
@@ -141,7 +142,7 @@ static void replay_msg(struct model *m, const struct nlmsghdr *nlh, size_t bufle
 	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
 	assert_int_equal(g->cmd, WG_CMD_SET_DEVICE);
 	assert_int_equal(g->version, WG_GENL_VERSION);
-	mnl_attr_for_each(a, nlh, sizeof(*g)) {
+	wgctl_attr_for_each(a, nlh, sizeof(*g)) {
 		uint16_t t = mnl_attr_get_type(a);
 
 		if (first_attr) {
@@ -158,7 +159,7 @@ static void replay_msg(struct model *m, const struct nlmsghdr *nlh, size_t bufle
 		assert_int_equal(t, WGDEVICE_A_PEERS);
 		assert_true(mnl_attr_get_type(a) == WGDEVICE_A_PEERS);
 		const struct nlattr *pn;
-		mnl_attr_for_each_nested(pn, a) {
+		wgctl_attr_for_each_nested(pn, a) {
 			replay_peer(m, pn, first_peer);
 			first_peer = false;
 		}
