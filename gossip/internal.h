@@ -94,7 +94,7 @@ struct probe {
 
 struct relay {
 	uint32_t our_seq, their_seq;
-	uint8_t target[WIRE_ID_LEN];
+	uint8_t target[WIRE_SHORT_ID_LEN];
 	struct wire_addr to, target_addr;
 	uint64_t retry_at, deadline;
 	bool used, retried;

@@ -157,7 +157,7 @@ static void send_ping(struct gossip *g, struct member *m, uint32_t seq, bool pig
 
 	msg_init(&msg, WIRE_PING, g->idn.id);
 	msg.seq = seq;
-	memcpy(msg.target, m->pub.rec->id, WIRE_ID_LEN);
+	memcpy(msg.target, m->pub.rec->id, WIRE_SHORT_ID_LEN);
 	add_buddy_rumor(g, &msg, m);
 	if (piggyback)
 		bcast_fill(g, &msg, WIRE_MAX_PLAINTEXT);
@@ -214,7 +214,7 @@ static void probe_indirect(struct gossip *g)
 		return;
 	msg_init(&m, WIRE_PING_REQ, g->idn.id);
 	m.seq = p->seq;
-	memcpy(m.target, p->id, WIRE_ID_LEN);
+	memcpy(m.target, p->id, WIRE_SHORT_ID_LEN);
 	if (!member_addr(g, t, &m.target_addr))
 		return;
 	n = members_pick(g, via, k, p->slot, relay_ok);
@@ -253,7 +253,7 @@ static void relay_ping(struct gossip *g, const struct relay *r)
 
 	msg_init(&ping, WIRE_PING, g->idn.id);
 	ping.seq = r->our_seq;
-	memcpy(ping.target, r->target, WIRE_ID_LEN);
+	memcpy(ping.target, r->target, WIRE_SHORT_ID_LEN);
 	send_msg(g, &r->target_addr, &ping);
 }
 
@@ -272,7 +272,7 @@ static void relay_tick(struct gossip *g, uint64_t now)
 		r->used = false;
 		msg_init(&m, WIRE_NACK, g->idn.id);
 		m.seq = r->their_seq;
-		memcpy(m.target, r->target, WIRE_ID_LEN);
+		memcpy(m.target, r->target, WIRE_SHORT_ID_LEN);
 		send_msg(g, &r->to, &m);
 	}
 }
@@ -334,19 +334,19 @@ int probe_precheck(const struct gossip *g, const struct wire_msg *m)
 {
 	const struct probe *p = &g->probe;
 	/* The latest probe's: a late or second answer (we retry) is no error. */
-	bool ours = m->seq == p->seq && memcmp(m->target, p->id, WIRE_ID_LEN) == 0;
+	bool ours = m->seq == p->seq && memcmp(m->target, p->id, WIRE_SHORT_ID_LEN) == 0;
 
 	switch (m->type) {
 	case WIRE_PING:
-		return memcmp(m->target, g->idn.id, WIRE_ID_LEN) ? -EADDRNOTAVAIL : 0;
+		return memcmp(m->target, g->idn.id, WIRE_SHORT_ID_LEN) ? -EADDRNOTAVAIL : 0;
 	case WIRE_PING_REQ:
-		return memcmp(m->target, g->idn.id, WIRE_ID_LEN) ? 0 : -EADDRNOTAVAIL;
+		return memcmp(m->target, g->idn.id, WIRE_SHORT_ID_LEN) ? 0 : -EADDRNOTAVAIL;
 	case WIRE_ACK:
 		if (ours)
 			return 0;
 		for (int i = 0; i < GOSSIP_MAX_RELAYS; i++)
 			if (g->relay[i].used && g->relay[i].our_seq == m->seq &&
-			    memcmp(g->relay[i].target, m->target, WIRE_ID_LEN) == 0)
+			    memcmp(g->relay[i].target, m->target, WIRE_SHORT_ID_LEN) == 0)
 				return 0;
 		return -ESTALE;
 	case WIRE_NACK:
@@ -363,7 +363,7 @@ static void on_ping(struct gossip *g, const struct wire_msg *m, const struct wir
 
 	msg_init(&ack, WIRE_ACK, g->idn.id);
 	ack.seq = m->seq;
-	memcpy(ack.target, g->idn.id, WIRE_ID_LEN);
+	memcpy(ack.target, g->idn.id, WIRE_SHORT_ID_LEN);
 	if (s)
 		add_buddy_rumor(g, &ack, s);
 	/* No larger than the PING: a forged source gains nothing by it. */
@@ -387,7 +387,7 @@ static void on_ping_req(struct gossip *g, const struct wire_msg *m, const struct
 	r->retried = false;
 	r->our_seq = ++g->seq;
 	r->their_seq = m->seq;
-	memcpy(r->target, m->target, WIRE_ID_LEN);
+	memcpy(r->target, m->target, WIRE_SHORT_ID_LEN);
 	r->to = *from;
 	r->target_addr = m->target_addr;
 	r->retry_at = now + wait / 2;
@@ -400,7 +400,7 @@ static void on_ack(struct gossip *g, const struct wire_msg *m)
 	struct probe *p = &g->probe;
 	struct relay *r;
 
-	if (p->active && !p->acked && m->seq == p->seq && memcmp(m->target, p->id, WIRE_ID_LEN) == 0) {
+	if (p->active && !p->acked && m->seq == p->seq && memcmp(m->target, p->id, WIRE_SHORT_ID_LEN) == 0) {
 		p->acked = true;
 		awareness_add(g, -1);
 		return;
@@ -412,7 +412,7 @@ static void on_ack(struct gossip *g, const struct wire_msg *m)
 		r->used = false;
 		msg_init(&ack, WIRE_ACK, g->idn.id);
 		ack.seq = r->their_seq;
-		memcpy(ack.target, r->target, WIRE_ID_LEN);
+		memcpy(ack.target, r->target, WIRE_SHORT_ID_LEN);
 		send_msg(g, &r->to, &ack);
 	}
 }

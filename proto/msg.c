@@ -33,7 +33,9 @@ static int check_sync(const struct wire_msg *m)
 	/* An odd nibble count leaves the low nibble of the last byte unused. */
 	if ((m->prefix_len & 1) && (m->prefix[m->prefix_len / 2] & 0x0f))
 		return -WIRE_ECANON;
-	if (m->type == WIRE_SYNC_DIGEST && m->n_buckets != 0 && m->n_buckets != WIRE_SYNC_FANOUT)
+	/* 16 buckets, or one summing the whole span (the cheap periodic check). */
+	if (m->type == WIRE_SYNC_DIGEST && m->n_buckets != 0 && m->n_buckets != 1 &&
+	    m->n_buckets != WIRE_SYNC_FANOUT)
 		return -WIRE_EVALUE;
 	if (m->type == WIRE_SYNC_ENTRIES && m->n_entries > WIRE_MAX_ENTRIES)
 		return -WIRE_ELIMIT;

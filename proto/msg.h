@@ -21,7 +21,7 @@ enum wire_type {
 	WIRE_PING_REQ = 4,    /* seq, target + target_addr: probe it for me */
 	WIRE_ACK = 5,         /* seq (answers PING; relayed for PING_REQ) */
 	WIRE_NACK = 6,        /* seq: relay could not reach target (Lifeguard) */
-	WIRE_SYNC_DIGEST = 7, /* anti-entropy: bucket sums under `prefix` */
+	WIRE_SYNC_DIGEST = 7, /* anti-entropy: bucket sums under `prefix` (or one summary) */
 	WIRE_SYNC_ENTRIES = 8,/* anti-entropy: (short id, version) of one bucket */
 	WIRE_RECORDS = 9,     /* records only (sync answers, gossip with nothing to ride on) */
 	WIRE_LEAVE = 10,      /* records[0] = owner's signed record with WIRE_REC_LEAVING */
@@ -56,7 +56,9 @@ struct wire_msg {
 	uint32_t seq;
 
 	/* PING, PING_REQ, ACK, NACK */
-	uint8_t target[WIRE_ID_LEN];
+	/* Short id of the member probed: lets a wrong recipient (an address
+	 * reused by another node) tell; 8 bytes, not 32, on every probe. */
+	uint8_t target[WIRE_SHORT_ID_LEN];
 	struct wire_addr target_addr;        /* PING_REQ */
 
 	/* JOIN_ACK */
@@ -67,7 +69,7 @@ struct wire_msg {
 	uint8_t sync_flags;                  /* WIRE_SYNC_* */
 	uint8_t prefix_len;                  /* 0..WIRE_SYNC_MAX_DEPTH */
 	uint8_t prefix[WIRE_SYNC_MAX_DEPTH / 2];
-	uint8_t n_buckets;                   /* 0 or WIRE_SYNC_FANOUT */
+	uint8_t n_buckets;                   /* 0, 1 (summary of the span) or WIRE_SYNC_FANOUT */
 	struct wire_sync_bucket bucket[WIRE_SYNC_FANOUT];
 	uint8_t n_entries;
 	struct wire_sync_entry entry[WIRE_MAX_ENTRIES];

@@ -58,9 +58,9 @@ static int read_body(struct mp_reader *rd, struct wire_msg *m)
 	case WIRE_PING:
 	case WIRE_ACK:
 	case WIRE_NACK:
-		return mp_read_bin_exact(rd, m->target, WIRE_ID_LEN);
+		return mp_read_bin_exact(rd, m->target, WIRE_SHORT_ID_LEN);
 	case WIRE_PING_REQ:
-		mp_read_bin_exact(rd, m->target, WIRE_ID_LEN);
+		mp_read_bin_exact(rd, m->target, WIRE_SHORT_ID_LEN);
 		return wire_addr_read(rd, &m->target_addr);
 	case WIRE_SYNC_DIGEST:
 		read_sync_prefix(rd, m);

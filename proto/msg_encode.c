@@ -21,10 +21,10 @@ static void write_body(struct mp_writer *w, const struct wire_msg *m)
 	case WIRE_PING:
 	case WIRE_ACK:
 	case WIRE_NACK:
-		mp_write_bin(w, m->target, WIRE_ID_LEN);
+		mp_write_bin(w, m->target, WIRE_SHORT_ID_LEN);
 		break;
 	case WIRE_PING_REQ:
-		mp_write_bin(w, m->target, WIRE_ID_LEN);
+		mp_write_bin(w, m->target, WIRE_SHORT_ID_LEN);
 		wire_addr_write(w, &m->target_addr);
 		break;
 	case WIRE_SYNC_DIGEST:

@@ -7,10 +7,10 @@
  * Message: array [type, sender bin8, seq, body..., records, rumours, pad]
  *   JOIN, RECORDS, LEAVE:  no body
  *   JOIN_ACK:              observed addr, overlay_prefix prefix
- *   PING, ACK, NACK:       target bin32
- *   PING_REQ:              target bin32, target_addr addr
+ *   PING, ACK, NACK:       target bin8 (short id)
+ *   PING_REQ:              target bin8, target_addr addr
  *   SYNC_DIGEST:           sync_flags, prefix_len, prefix bin, buckets
- *                          array of 0 or 16 [hash uint, count uint]
+ *                          array of 0, 1 (summary) or 16 [hash uint, count uint]
  *   SYNC_ENTRIES:          sync_flags, prefix_len, prefix bin, entries
  *                          array of [short id bin8, version uint]
  * records: array of records (record.h); rumours: array of

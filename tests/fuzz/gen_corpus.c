@@ -97,7 +97,7 @@ static void fill_msg(struct wire_msg *m, uint8_t type, const struct identity *id
 {
 	msg_init(m, type, idn->id);
 	m->seq = 4242;
-	memset(m->target, 0x5c, WIRE_ID_LEN);
+	memset(m->target, 0x5c, sizeof(m->target));
 	wire_addr_parse(&m->target_addr, "10.42.0.9:51821");
 	wire_addr_parse(&m->observed, "198.51.100.4:40000");
 	wire_prefix_parse(&m->overlay_prefix, "10.42.0.0/16");

@@ -59,7 +59,7 @@ void fx_msg_max_body(struct wire_msg *m, uint8_t type)
 	memset(sender, 0xab, sizeof(sender));
 	msg_init(m, type, sender);
 	m->seq = UINT32_MAX;
-	memset(m->target, 0xcd, WIRE_ID_LEN);
+	memset(m->target, 0xcd, sizeof(m->target));
 	assert_int_equal(wire_addr_parse(&m->target_addr, "[2001:db8::7]:65535"), 0);
 	assert_int_equal(wire_addr_parse(&m->observed, "[2001:db8::8]:65535"), 0);
 	assert_int_equal(wire_prefix_parse(&m->overlay_prefix, "fd42::/64"), 0);
