@@ -44,12 +44,17 @@ static int ptr_cmp(const void *a, const void *b)
 /*
  * Sort by key without qsort moving 1.4 KB elements n log n times: sort
  * pointers, then follow the permutation's cycles, moving each peer once.
+ * A key that is still there twice came back apart, not as a split peer:
+ * neither backend lists a peer twice, and the diff (which pairs keys
+ * one to one) would remove the second copy of a wanted peer, so the
+ * whole dump is refused.
  */
 int wgctl_dump_finish(struct wgctl_dump *d)
 {
 	struct wgctl_peer *v = d->dev.peers, *tmp;
 	size_t n = d->dev.n_peers, *src;
 	const struct wgctl_peer **order;
+	int ret = 0;
 
 	if (n < 2)
 		return 0;
@@ -57,14 +62,18 @@ int wgctl_dump_finish(struct wgctl_dump *d)
 	src = malloc(n * sizeof(*src));
 	tmp = malloc(sizeof(*tmp));
 	if (!order || !src || !tmp) {
-		free(order);
-		free(src);
-		free(tmp);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
 		order[i] = &v[i];
 	qsort(order, n, sizeof(*order), ptr_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (wgctl_key_cmp(order[i - 1]->public_key, order[i]->public_key) == 0) {
+			ret = -EBADMSG;
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < n; i++)
 		src[i] = (size_t)(order[i] - v);   /* slot i takes peer src[i] */
 	for (size_t i = 0; i < n; i++) {
@@ -83,8 +92,9 @@ int wgctl_dump_finish(struct wgctl_dump *d)
 		wgctl_peer_copy(&v[j], tmp);
 		src[j] = SIZE_MAX;
 	}
+out:
 	free(order);
 	free(src);
 	free(tmp);
-	return 0;
+	return ret;
 }

@@ -18,7 +18,8 @@ struct wgctl_dump {
  * continues), else a new zeroed peer. NULL when out of memory. */
 struct wgctl_peer *wgctl_dump_peer(struct wgctl_dump *d, const uint8_t key[static WGCTL_KEY_LEN]);
 
-/* Sort the accumulated peers by key. 0 or -ENOMEM. */
+/* Sort the accumulated peers by key. 0, -ENOMEM, or -EBADMSG when a key
+ * occurs twice (not in a row, so not one split peer). */
 int wgctl_dump_finish(struct wgctl_dump *d);
 
 #endif

@@ -117,9 +117,12 @@ static int kernel_get(struct wgctl *w, struct wgctl_device *dev, char *err, size
 				  w->ifname, WGCTL_MAX_ALLOWED);
 	if (ret < 0)
 		return wgctl_fail_dev(err, errlen, ret, w->ifname, "reading the device", why);
-	if (wgctl_dump_finish(&d) < 0) {
+	if ((ret = wgctl_dump_finish(&d)) < 0) {
 		wgctl_device_free(&d.dev);
-		return wgctl_fail(err, errlen, -ENOMEM, "out of memory");
+		if (ret == -EBADMSG)
+			return wgctl_fail(err, errlen, ret, "%s: the kernel listed a peer twice",
+					  w->ifname);
+		return wgctl_fail(err, errlen, ret, "out of memory");
 	}
 	*dev = d.dev;
 	return 0;

@@ -106,6 +106,23 @@ int wgctl_nl_error(const struct nlmsghdr *nlh, char *msg, size_t msglen)
 	return e->error < 0 ? e->error : -e->error;
 }
 
+int wgctl_nl_batch_check(const void *buf, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		struct nlmsghdr h;
+
+		if (n - off < sizeof(h))
+			return -EBADMSG;
+		memcpy(&h, (const char *)buf + off, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > n - off)
+			return -EBADMSG;
+		off += MNL_ALIGN(h.nlmsg_len);   /* may pass n by the last one's padding */
+	}
+	return 0;
+}
+
 static int on_error(const struct nlmsghdr *nlh, void *data)
 {
 	struct reply_ctx *ctx = data;
@@ -148,13 +165,19 @@ static int on_data(const struct nlmsghdr *nlh, void *data)
 
 /*
  * After a failure in the middle of a dump the rest of it is still queued;
- * read it away so the next request on this socket starts clean.
+ * read it away so the next request on this socket starts clean. A batch
+ * that is not whole messages has no end to find: stop there rather than
+ * walk it (or wait for an end that may never come).
  */
 static bool has_end(const char *buf, ssize_t n, uint32_t seq)
 {
 	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
 	int left = (int)n;
 
+	if (n < 0)
+		return false;
+	if (wgctl_nl_batch_check(buf, (size_t)n) != 0)
+		return true;
 	for (; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left))
 		if (h->nlmsg_seq == seq &&
 		    (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR))
@@ -198,6 +221,9 @@ int wgctl_nl_transact(struct wgctl_nl *nl, const struct nlmsghdr *nlh, mnl_cb_t 
 			break;
 		}
 		used = (size_t)n > used ? (size_t)n : used;
+		/* Only whole messages go to libmnl and the parsers (see netlink.h). */
+		if ((ret = wgctl_nl_batch_check(buf, (size_t)n)) != 0)
+			break;
 		errno = 0;
 		ret = mnl_cb_run2(buf, (size_t)n, nlh->nlmsg_seq, nl->portid, on_data, &ctx,
 				  ctl, NLMSG_MIN_TYPE);

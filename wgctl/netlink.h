@@ -29,6 +29,15 @@ int wgctl_nl_transact(struct wgctl_nl *nl, const struct nlmsghdr *nlh, mnl_cb_t 
 		      void *data, char *msg, size_t msglen);
 
 /*
+ * Whether the n bytes of one recv() are whole netlink messages: each
+ * header's length at least a header and within the bytes left, no bytes
+ * after the last message but its padding. 0 or -EBADMSG. libmnl 1.0.4
+ * checks the length as an int, so without this a message claiming 2 GiB
+ * or more reaches the callbacks and the walk steps far past the buffer.
+ */
+int wgctl_nl_batch_check(const void *buf, size_t n);
+
+/*
  * An NLMSG_ERROR message: 0 for an ACK, else -errno with the extended-ACK
  * text (NLMSGERR_ATTR_MSG, capped or not) copied into msg ("" if none).
  * -EBADMSG when the message is too short to be one.

@@ -133,6 +133,7 @@ static int uapi_transact(const char *ifname, const char *req, size_t len, bool i
 {
 	struct wgctl_uapi_reply r;
 	int fd = wgctl_uapi_connect(ifname), ret;
+	bool answered;
 
 	if (fd < 0)
 		return no_socket(ifname, fd, err, errlen);
@@ -154,7 +155,12 @@ static int uapi_transact(const char *ifname, const char *req, size_t len, bool i
 		return wgctl_fail(err, errlen, ret, "%s: UAPI %s failed: %s", ifname, what,
 				  strerror(-ret));
 	}
+	/* Past a status of 0, a failure is the reply's own (a peer listed twice). */
+	answered = r.done && r.status == 0;
 	ret = wgctl_uapi_reply_finish(&r, dev);
+	if (ret < 0 && answered)
+		return wgctl_fail(err, errlen, ret, "%s: %s", ifname, ret == -ENOMEM ?
+				  "out of memory" : "malformed UAPI reply (a peer listed twice)");
 	if (ret < 0)
 		return wgctl_fail_dev(err, errlen, ret, ifname, what, "");
 	return 0;

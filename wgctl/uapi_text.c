@@ -228,7 +228,8 @@ static int reply_line(struct wgctl_uapi_reply *r, char *line)
 	if (!strcmp(k, "public_key")) {
 		if (parse_hex_key(v, key) < 0)
 			return -EBADMSG;
-		/* A key that repeats would be merged: the daemon never sends one. */
+		/* A key right after itself continues its peer; a key that comes
+		 * back later is refused by wgctl_dump_finish. */
 		r->peer = wgctl_dump_peer(&r->d, key);
 		return r->peer ? 0 : -ENOMEM;
 	}

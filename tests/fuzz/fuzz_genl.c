@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Generic netlink replies as wgctl_nl_transact receives them: the input
- * is one recv() buffer (at most WGCTL_NL_RECV_SIZE bytes) run through
+ * is one recv() buffer (at most WGCTL_NL_RECV_SIZE bytes) checked with
+ * wgctl_nl_batch_check and, when it is whole messages, run through
  * libmnl's mnl_cb_run2 with the callbacks kernel_get and netlink.c
  * install: data messages to wgctl_genl_parse_dump (GET_DEVICE dump,
  * peers split across messages), NLMSG_ERROR to wgctl_nl_error (errno and
@@ -11,16 +12,14 @@
  * The buffer is padded to the 4-byte netlink alignment, as the kernel
  * always delivers it: libmnl's attribute walk may look at the padding
  * after a message whose length is not aligned, which is inside the real
- * 32 KiB receive buffer. And it ends before the first message that
- * claims 2 GiB or more: libmnl 1.0.4's mnl_nlmsg_ok compares the length
- * as an int and lets such a message through to the callbacks (an open
- * finding, crashes/README.md, fuzz_genl-mnl-huge-len; only the kernel or
- * a CAP_NET_ADMIN sender can write to the socket). MESHD_FUZZ_STRICT=1
- * hands libmnl the raw input.
+ * 32 KiB receive buffer. libmnl 1.0.4 compares a message's length as an
+ * int, so the batch check is what keeps a message claiming 2 GiB or
+ * more away from it (corpus/fuzz_genl/hostile-huge-len).
  *
- * Invariants: wgctl_nl_error returns 0 with empty text or a negative
+ * Invariants: the batch check returns 0 or -EBADMSG; wgctl_nl_error returns 0 with empty text or a negative
  * errno with NUL-terminated text inside the buffer; a dump that parses
- * satisfies wg_check_device; and its peers, encoded as SET_DEVICE
+ * satisfies wg_check_device (or lists a key twice apart and is refused
+ * by wgctl_dump_finish); and its peers, encoded as SET_DEVICE
  * messages by wgctl_genl_encode_set into buffers of an input-chosen size
  * (so peers split), parse back with the same parser to the same
  * configuration.
@@ -126,26 +125,6 @@ static void check_encode(const struct wgctl_device *d, size_t buflen)
 	free(ops);
 }
 
-/* The bytes libmnl walks before the first message of 2 GiB or more (see above). */
-static size_t kernel_framed(const uint8_t *data, size_t size)
-{
-	size_t off = 0;
-
-	while (size - off >= sizeof(struct nlmsghdr)) {
-		uint32_t len;
-
-		memcpy(&len, data + off, sizeof(len));
-		if (len > INT32_MAX)
-			return off;
-		if (len < sizeof(struct nlmsghdr) || len > size - off)
-			break;
-		off += MNL_ALIGN(len);
-		if (off > size)
-			break;
-	}
-	return size;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
@@ -167,15 +146,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((c.msglen && !c.msg) || !buf)
 		abort();
 	memcpy(buf, data, size);
-	if (!fuzz_strict())
-		size = kernel_framed(data, size);
-	ret = mnl_cb_run2(buf, size, 0, 0, on_data, &c, ctl, NLMSG_MIN_TYPE);
-	if (ret != MNL_CB_ERROR) {
+	ret = wgctl_nl_batch_check(buf, size);
+	FUZZ_CHECK(ret == 0 || ret == -EBADMSG);
+	/* As wgctl_nl_transact: only whole messages go to libmnl. */
+	if (ret == 0 &&
+	    mnl_cb_run2(buf, size, 0, 0, on_data, &c, ctl, NLMSG_MIN_TYPE) != MNL_CB_ERROR) {
 		FUZZ_CHECK(c.error == 0);
-		FUZZ_CHECK(wgctl_dump_finish(&c.d) == 0);
-		wg_check_device(&c.d.dev);
-		if (wg_keys_unique(&c.d.dev))
+		ret = wgctl_dump_finish(&c.d);
+		FUZZ_CHECK(ret == 0 || ret == -EBADMSG);
+		if (ret == 0) {
+			wg_check_device(&c.d.dev);
 			check_encode(&c.d.dev, 64 + fuzz_rng_next(&rng) % (MNL_SOCKET_BUFFER_SIZE - 63));
+		}
 	}
 	wgctl_device_free(&c.d.dev);
 	free(c.msg);

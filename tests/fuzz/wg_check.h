@@ -13,9 +13,9 @@
 #include "wgctl/diff.h"
 
 /*
- * Peers sorted by key, each one programmable (wgctl_peer_invalid is
- * NULL: a parser must never hand apply a peer it would refuse), the
- * interface name NUL-terminated. Then the diff: the device against
+ * Peers sorted by key, each key once, each one programmable
+ * (wgctl_peer_invalid is NULL: a parser must never hand apply a peer it
+ * would refuse), the interface name NUL-terminated. Then the diff: the device against
  * itself changes nothing, against nothing removes every peer, and from
  * nothing adds every peer.
  */

@@ -230,6 +230,36 @@ static void test_malformed(void **state)
 	assert_int_equal(wgctl_genl_parse_dump(nlh, &d), -EBADMSG);
 }
 
+/* Regression (fuzz_uapi-repeated-key, netlink path): peers 1, 2, 1 in
+ * two messages. Only a peer continued right after itself is one peer;
+ * this dump is refused rather than holding key 1 twice. */
+static void test_repeated_key_refused(void **state)
+{
+	static char m1[4096], m2[4096];
+	struct wgctl_peer p[2];
+	struct nlmsghdr *nlh;
+	struct nlattr *peers;
+	struct wgctl_dump d = { 0 };
+
+	(void)state;
+	th_peer_n(&p[0], 1, 2);
+	th_peer_n(&p[1], 2, 1);
+	nlh = msg_start(m1);
+	peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS);
+	put_peer(nlh, &p[0], 1);
+	put_peer(nlh, &p[1], p[1].n_allowed);
+	mnl_attr_nest_end(nlh, peers);
+	assert_int_equal(wgctl_genl_parse_dump(nlh, &d), 0);
+	nlh = msg_start(m2);
+	peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS);
+	put_rest(nlh, &p[0], 1);
+	mnl_attr_nest_end(nlh, peers);
+	assert_int_equal(wgctl_genl_parse_dump(nlh, &d), 0);
+	assert_int_equal(d.dev.n_peers, 3);
+	assert_int_equal(wgctl_dump_finish(&d), -EBADMSG);
+	wgctl_device_free(&d.dev);
+}
+
 /* Cross-check with the encoder: SET messages share GET's layout, so the
  * parser must rebuild 1,000 split-encoded peers exactly. */
 static void test_encoder_roundtrip(void **state)
@@ -281,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_split_peer_merged),
 		cmocka_unit_test(test_too_many_ips),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_repeated_key_refused),
 		cmocka_unit_test(test_encoder_roundtrip),
 	};
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* NLMSG_ERROR decoding: ACKs, errno, and the kernel's extended-ACK text. */
+/* NLMSG_ERROR decoding: ACKs, errno, and the kernel's extended-ACK text;
+ * receive batches checked before libmnl walks them. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -90,12 +91,62 @@ static void test_malformed(void **state)
 	assert_string_equal(msg, "");
 }
 
+/* A data message of len bytes (header included) at buf. */
+static size_t put_msg(char *buf, uint32_t len)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+	memset(buf, 0, MNL_ALIGN(len));
+	nlh->nlmsg_len = len;
+	nlh->nlmsg_type = 0x1d;
+	return MNL_ALIGN(len);
+}
+
+/*
+ * Regression (fuzz_genl-mnl-huge-len): libmnl 1.0.4 takes a message
+ * claiming 2 GiB or more for one that fits and steps past the buffer.
+ * wgctl_nl_transact checks each batch first and gives -EBADMSG.
+ */
+static void test_batch_check(void **state)
+{
+	char buf[256] __attribute__((aligned(8)));
+	size_t n;
+
+	(void)state;
+	n = put_msg(buf, 28);
+	n += put_msg(buf + n, 20);
+	assert_int_equal(wgctl_nl_batch_check(buf, n), 0);
+	/* The last message's padding may be missing. */
+	n = put_msg(buf, 28);
+	n += put_msg(buf + n, 21);
+	assert_int_equal(wgctl_nl_batch_check(buf, n - 3), 0);
+	assert_int_equal(wgctl_nl_batch_check(buf, 0), 0);
+
+	/* The fuzzer's message: 28 bytes claiming 0xca000200. */
+	put_msg(buf, 28);
+	((struct nlmsghdr *)buf)->nlmsg_len = 0xca000200;
+	assert_int_equal(wgctl_nl_batch_check(buf, 28), -EBADMSG);
+	/* The same after a good message, and 2 GiB exactly. */
+	n = put_msg(buf, 20);
+	put_msg(buf + n, 28);
+	((struct nlmsghdr *)(buf + n))->nlmsg_len = 0x80000000;
+	assert_int_equal(wgctl_nl_batch_check(buf, n + 28), -EBADMSG);
+	/* Longer than what arrived, shorter than a header, a partial header. */
+	put_msg(buf, 28);
+	assert_int_equal(wgctl_nl_batch_check(buf, 24), -EBADMSG);
+	((struct nlmsghdr *)buf)->nlmsg_len = 8;
+	assert_int_equal(wgctl_nl_batch_check(buf, 28), -EBADMSG);
+	n = put_msg(buf, 28);
+	assert_int_equal(wgctl_nl_batch_check(buf, n + 8), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ack),
 		cmocka_unit_test(test_errno_and_text),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_batch_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

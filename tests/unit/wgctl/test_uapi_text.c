@@ -227,6 +227,30 @@ static void test_malformed(void **state)
 	assert_int_equal(wgctl_uapi_parse_get(text, n, &dev), -E2BIG);
 }
 
+/* Regression (fuzz_uapi-repeated-key): keys A, B, A. Kept, A would be in
+ * the device twice and the diff would remove a wanted peer; refused. An
+ * A right after A is one peer continued. */
+static void test_repeated_key_refused(void **state)
+{
+	struct wgctl_device dev;
+	char text[1024];
+	size_t n;
+
+	(void)state;
+	n = (size_t)snprintf(text, sizeof(text),
+			     "public_key=%064d\nallowed_ip=10.0.1.0/24\n"
+			     "public_key=%064d\n"
+			     "public_key=%064d\nallowed_ip=10.0.2.0/24\nerrno=0\n\n", 1, 2, 1);
+	assert_int_equal(wgctl_uapi_parse_get(text, n, &dev), -EBADMSG);
+	n = (size_t)snprintf(text, sizeof(text),
+			     "public_key=%064d\nallowed_ip=10.0.1.0/24\n"
+			     "public_key=%064d\nallowed_ip=10.0.2.0/24\nerrno=0\n\n", 1, 1);
+	assert_int_equal(wgctl_uapi_parse_get(text, n, &dev), 0);
+	assert_int_equal(dev.n_peers, 1);
+	assert_int_equal(dev.peers[0].n_allowed, 2);
+	wgctl_device_free(&dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_reply_in_chunks),
 		cmocka_unit_test(test_errno_either_sign),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_repeated_key_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
