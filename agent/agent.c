@@ -93,7 +93,6 @@ static int build_self(struct agent *a, const struct state_members *sm, char *err
 {
 	struct meshd_config *cfg = a->cfg;
 	struct wire_record *s = &a->self_tmpl;
-	uint64_t floor = sm->self_version + 1, now = wall_ms();
 
 	memset(s, 0, sizeof(*s));
 	memcpy(s->id, a->idn.id, WIRE_ID_LEN);
@@ -120,7 +119,7 @@ static int build_self(struct agent *a, const struct state_members *sm, char *err
 		s->n_tags++;
 	}
 	/* Strictly increasing across restarts, even if the clock went back. */
-	s->version = floor > now ? floor : now;
+	s->version = state_next_version(sm, wall_ms());
 	return 0;
 }
 

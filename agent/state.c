@@ -10,6 +10,7 @@
 #include "../proto/record.h"
 #include "atomic_file.h"
 #include "keyfile.h"
+#include "line_read.h"
 #include "state.h"
 
 #define STATE_MAGIC "meshd-state 1"
@@ -96,11 +97,36 @@ static int parse_record_line(const char *b64, size_t len, struct wire_record *re
 	return record_decode(rec, bin, bin_len) == 0 ? 0 : -EINVAL;
 }
 
+/* A decimal u64: digits only (no sign, space or '+'), in range. */
+static int parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+uint64_t state_next_version(const struct state_members *sm, uint64_t now)
+{
+	/* Saturate: a stored UINT64_MAX must not wrap the floor to 0. */
+	uint64_t floor = sm->self_version < UINT64_MAX ? sm->self_version + 1 : UINT64_MAX;
+
+	return floor > now ? floor : now;
+}
+
 int state_load(const char *path, struct state_members *out, char *err, size_t errlen)
 {
-	char line[STATE_LINE_MAX + 2];
-	unsigned lineno = 0;
-	size_t cap = 0;
+	char line[STATE_LINE_MAX + 1];
+	unsigned lineno = 0, flags;
+	size_t cap = 0, len;
+	bool magic = false;
 	FILE *f;
 	int r = 0;
 
@@ -113,34 +139,20 @@ int state_load(const char *path, struct state_members *out, char *err, size_t er
 		snprintf(err, errlen, "cannot read state file %s: %s", path, strerror(-r));
 		return r;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		size_t len = strlen(line);
-
+	while (line_read(f, line, sizeof(line), &len, &flags)) {
 		lineno++;
-		if (len == 0 || line[len - 1] != '\n') {
-			out->n_bad++;   /* too long or cut short by a crash of an old writer */
-			if (len == sizeof(line) - 1) {
-				int c;
-
-				while ((c = fgetc(f)) != EOF && c != '\n')
-					;
-			}
+		/* The magic is required: a first line that is anything else
+		 * (too long, NUL, cut short) means this is no state file. */
+		if (lineno == 1) {
+			if (flags || strcmp(line, STATE_MAGIC) != 0)
+				break;
+			magic = true;
 			continue;
 		}
-		line[--len] = '\0';
-		if (lineno == 1) {
-			if (strcmp(line, STATE_MAGIC) != 0) {
-				snprintf(err, errlen, "state file %s: not a meshd state file "
-					 "(first line is not '%s')", path, STATE_MAGIC);
-				r = -EINVAL;
-				goto out;
-			}
+		if (flags) {
+			out->n_bad++;   /* too long, or cut short by a crash of an old writer */
 		} else if (strncmp(line, "self-version ", 13) == 0) {
-			char *end;
-
-			errno = 0;
-			out->self_version = strtoull(line + 13, &end, 10);
-			if (errno || *end)
+			if (parse_u64(line + 13, &out->self_version) != 0)
 				out->self_version = 0, out->n_bad++;
 		} else if (strncmp(line, "record ", 7) == 0) {
 			if (out->n == STATE_MAX_RECORDS) {
@@ -169,6 +181,10 @@ int state_load(const char *path, struct state_members *out, char *err, size_t er
 	if (ferror(f)) {
 		r = -EIO;
 		snprintf(err, errlen, "state file %s: read error", path);
+	} else if (!magic) {
+		snprintf(err, errlen, "state file %s: not a meshd state file "
+			 "(first line is not '%s')", path, STATE_MAGIC);
+		r = -EINVAL;
 	}
 out:
 	fclose(f);

@@ -38,9 +38,18 @@ int state_dir_prepare(const char *dir, char *err, size_t errlen);
 /* Load <dir>/identity.key or create it (0600) on first start. */
 int state_identity(const char *dir, struct identity *idn, bool *created, char *err, size_t errlen);
 
-/* A missing file is an empty state (first start), not an error. */
+/*
+ * A missing file is an empty state (first start), not an error. A file
+ * whose first line is not the magic is refused (-EINVAL); after it, a
+ * malformed line (too long, a NUL, no newline at the end, a number that
+ * is not a plain u64) is skipped and counted in n_bad.
+ */
 int state_load(const char *path, struct state_members *out, char *err, size_t errlen);
 void state_members_free(struct state_members *m);
+
+/* The version for this start: above the stored one (saturating at
+ * UINT64_MAX rather than wrapping), and at least now. */
+uint64_t state_next_version(const struct state_members *sm, uint64_t now);
 
 /* Write atomically (0600). */
 int state_save(const char *path, uint64_t self_version, const struct wire_record *const *recs,

@@ -185,6 +185,126 @@ static void damaged_lines_skipped(void **state)
 	state_members_free(&sm);
 }
 
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * Regression (fuzz_state-nul-desync): an overlong line whose pieces start
+ * with a NUL was read as several lines, and a `self-version` from its
+ * middle was loaded. The whole line is one bad line.
+ */
+static void nul_in_long_line_is_one_bad_line(void **state)
+{
+	static const char magic[] = "meshd-state 1\n", tail[] = "self-version 42\n";
+	char path[128], err[256], buf[2048];
+	struct state_members sm;
+	size_t n = 0;
+
+	(void)state;
+	memcpy(buf, magic, sizeof(magic) - 1);
+	n += sizeof(magic) - 1;
+	for (int i = 0; i < 3; i++) {
+		buf[n] = 'x';
+		buf[n + 1] = '\0';
+		memset(buf + n + 2, 'A', 627);
+		n += 629;
+	}
+	memcpy(buf + n, tail, sizeof(tail) - 1);
+	n += sizeof(tail) - 1;
+	snprintf(path, sizeof(path), "%s/nul-desync", dir);
+	write_file(path, buf, n);
+	assert_int_equal(state_load(path, &sm, err, sizeof(err)), 0);
+	assert_int_equal(sm.self_version, 0);
+	assert_int_equal(sm.n_bad, 1);
+	assert_int_equal(sm.n, 0);
+	state_members_free(&sm);
+
+	/* A short line with a NUL is bad too, and the next line still loads. */
+	{
+		static const char text[] = "meshd-state 1\nself-version 7\0x\nself-version 9\n";
+
+		write_file(path, text, sizeof(text) - 1);
+	}
+	assert_int_equal(state_load(path, &sm, err, sizeof(err)), 0);
+	assert_int_equal(sm.self_version, 9);
+	assert_int_equal(sm.n_bad, 1);
+	state_members_free(&sm);
+}
+
+/* Regression (fuzz_state-no-magic): a first line that is too long, holds
+ * a NUL or is cut short skipped the magic check; the magic is required. */
+static void magic_required(void **state)
+{
+#define TEXT(s) { s, sizeof(s) - 1 }
+	static const struct { const char *s; size_t len; } bad[] = {
+		TEXT("\0\nself-version 5\n"), TEXT(""), TEXT("meshd-state 1"),
+		TEXT("meshd-state 1\0\nself-version 5\n"), TEXT("meshd-state 1 \nself-version 5\n"),
+	};
+#undef TEXT
+	char path[128], err[256], big[1024];
+	struct state_members sm;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/no-magic", dir);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(path, bad[i].s, bad[i].len);
+		err[0] = '\0';
+		assert_int_equal(state_load(path, &sm, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "not a meshd state file"));
+		assert_int_equal(sm.n, 0);
+		assert_int_equal(sm.self_version, 0);
+	}
+	/* Overlong first line, then a valid-looking one. */
+	memset(big, 'm', sizeof(big));
+	memcpy(big + sizeof(big) - 17, "\nself-version 5\n", 17);
+	write_file(path, big, sizeof(big));
+	assert_int_equal(state_load(path, &sm, err, sizeof(err)), -EINVAL);
+}
+
+/* Regression: `self-version -1` was read as UINT64_MAX (strtoull), and
+ * the agent's floor of stored + 1 then wrapped to 0. Only plain digits
+ * in range load; the floor saturates. */
+static void self_version_plain_u64(void **state)
+{
+	static const char *const bad[] = {
+		"-1", "+5", " 5", "5 ", "", "18446744073709551616", "99999999999999999999", "0x10",
+	};
+	char path[128], err[256], text[128];
+	struct state_members sm;
+	int n;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/version", dir);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = snprintf(text, sizeof(text), "meshd-state 1\nself-version %s\n", bad[i]);
+		write_file(path, text, (size_t)n);
+		assert_int_equal(state_load(path, &sm, err, sizeof(err)), 0);
+		if (sm.self_version != 0 || sm.n_bad != 1)
+			fail_msg("self-version '%s' loaded as %llu", bad[i],
+				 (unsigned long long)sm.self_version);
+		state_members_free(&sm);
+	}
+	n = snprintf(text, sizeof(text), "meshd-state 1\nself-version 18446744073709551615\n");
+	write_file(path, text, (size_t)n);
+	assert_int_equal(state_load(path, &sm, err, sizeof(err)), 0);
+	assert_true(sm.self_version == UINT64_MAX);
+	assert_int_equal(sm.n_bad, 0);
+	/* The next version: never below the stored one, never wrapped to 0. */
+	assert_true(state_next_version(&sm, 1000) == UINT64_MAX);
+	sm.self_version = 5000;
+	assert_true(state_next_version(&sm, 1000) == 5001);
+	assert_true(state_next_version(&sm, 9000) == 9000);
+	sm.self_version = 0;
+	assert_true(state_next_version(&sm, 1000) == 1000);
+	state_members_free(&sm);
+}
+
 static void atomic_write_leaves_old_file_on_failure(void **state)
 {
 	struct state_members sm;
@@ -212,6 +332,9 @@ int main(void)
 		cmocka_unit_test(missing_is_empty_and_bad_magic_refused),
 		cmocka_unit_test(damaged_lines_skipped),
 		cmocka_unit_test(atomic_write_leaves_old_file_on_failure),
+		cmocka_unit_test(nul_in_long_line_is_one_bad_line),
+		cmocka_unit_test(magic_required),
+		cmocka_unit_test(self_version_plain_u64),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
