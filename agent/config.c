@@ -325,6 +325,23 @@ int config_set(struct meshd_config *cfg, const char *key, const char *value,
 		snprintf(err, errlen, "unknown key '%s'", key);
 		return -EINVAL;
 	}
+	/* Whatever is accepted, from the file or a flag, config_dump writes as
+	 * one "key = value" line that config_parse_stream reads back. */
+	if (strchr(value, '\n')) {
+		snprintf(err, errlen, "%s: the value holds a line break", key);
+		return -EINVAL;
+	}
+	if (*value && (isspace((unsigned char)value[0]) ||
+		       isspace((unsigned char)value[strlen(value) - 1]))) {
+		/* The file parser trims it: the dump would load as another value. */
+		snprintf(err, errlen, "%s: white space at the start or end of '%s'", key, value);
+		return -EINVAL;
+	}
+	if (strlen(key) + 3 + strlen(value) > CONFIG_LINE_MAX) {
+		snprintf(err, errlen, "%s: value longer than %zu bytes", key,
+			 CONFIG_LINE_MAX - 3 - strlen(key));
+		return -EINVAL;
+	}
 	switch (o->kind) {
 	case OPT_STR:
 		if (!*value) {

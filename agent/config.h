@@ -58,7 +58,10 @@ void config_free(struct meshd_config *cfg);
 
 /*
  * Set one key (a long flag name without dashes) from text. from_flag marks
- * a command-line value (for the join list's replace rule). On error, err
+ * a command-line value (for the join list's replace rule). A value must
+ * fit config_dump's "key = value" in CONFIG_LINE_MAX bytes, without a
+ * line break or white space at either end (the file parser trims it), so
+ * --print-config output always loads back to the same. On error, err
  * gets a sentence without the location; returns 0 or -EINVAL.
  */
 int config_set(struct meshd_config *cfg, const char *key, const char *value,

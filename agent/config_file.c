@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "config_opts.h"
+#include "line_read.h"
 
 static char *trim(char *s)
 {
@@ -27,18 +28,23 @@ static char *trim(char *s)
 int config_parse_stream(struct meshd_config *cfg, FILE *f, const char *name,
 			char *err, size_t errlen)
 {
-	char line[CONFIG_LINE_MAX + 2];
+	char line[CONFIG_LINE_MAX + 1];
 	char why[256];
-	unsigned lineno = 0;
+	unsigned lineno = 0, flags;
+	size_t n;
 
-	while (fgets(line, sizeof(line), f)) {
-		size_t n = strlen(line);
+	while (line_read(f, line, sizeof(line), &n, &flags)) {
 		char *key, *value, *eq;
 
 		lineno++;
-		if (n > 0 && line[n - 1] != '\n' && !feof(f)) {
+		if (flags & LINE_TOO_LONG) {
 			snprintf(err, errlen, "%s:%u: line longer than %d bytes", name, lineno,
 				 CONFIG_LINE_MAX);
+			return -EINVAL;
+		}
+		if (flags & LINE_HAS_NUL) {
+			snprintf(err, errlen, "%s:%u: NUL byte in the line (not a text file?)",
+				 name, lineno);
 			return -EINVAL;
 		}
 		key = trim(line);

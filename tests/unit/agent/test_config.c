@@ -190,6 +190,71 @@ static void long_line_refused(void **state)
 	expect_file_error(text, "t.conf:1: line longer than");
 }
 
+/* Regression: a NUL in a line was reported as "line longer than 1024 bytes". */
+static void nul_byte_named(void **state)
+{
+	static const char text[] = "interface = wg0\nname = a\0b\n";
+	struct meshd_config cfg;
+	char err[512] = "";
+	FILE *f = fmemopen((void *)(uintptr_t)text, sizeof(text) - 1, "r");
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(config_parse_stream(&cfg, f, "t.conf", err, sizeof(err)), -EINVAL);
+	fclose(f);
+	if (!strstr(err, "t.conf:2: NUL byte"))
+		fail_msg("error '%s' does not name the NUL", err);
+	config_free(&cfg);
+}
+
+/*
+ * Regression (fuzz_config-dump-long-line): "event-hook=/..." fit the line
+ * limit, but --print-config wrote it as "event-hook = /..." two bytes
+ * longer, which did not load. A value is now accepted only if its dumped
+ * line fits, from the file or a flag; the longest one round-trips.
+ */
+static void print_config_loads_back(void **state)
+{
+	enum { MAXV = CONFIG_LINE_MAX - sizeof("event-hook = ") + 1 };
+	char text[CONFIG_LINE_MAX + 64], value[1014], err[512] = "";   /* '/' and 1012 bytes */
+	struct meshd_config cfg, again;
+	char *out, *out2;
+	FILE *f;
+
+	(void)state;
+	memset(value, 'y', sizeof(value));
+	value[0] = '/';
+	value[sizeof(value) - 1] = '\0';
+	snprintf(text, sizeof(text), "event-hook=%s\n", value);   /* 1024 bytes, as found */
+	expect_file_error(text, "t.conf:1: event-hook: value longer than 1011 bytes");
+	config_defaults(&cfg);
+	assert_int_equal(config_set(&cfg, "event-hook", value, true, err, sizeof(err)), -EINVAL);
+	assert_int_equal(config_set(&cfg, "event-hook", "/a\nnetwork-key = /b", true, err,
+				    sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "line break"));
+	/* The file parser trims: "name =  x " would load as "x". */
+	assert_int_equal(config_set(&cfg, "name", " x", true, err, sizeof(err)), -EINVAL);
+	assert_int_equal(config_set(&cfg, "event-hook", "/x\t", true, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "white space"));
+
+	value[MAXV] = '\0';
+	assert_int_equal(config_set(&cfg, "event-hook", value, true, err, sizeof(err)), 0);
+	assert_int_equal(config_set(&cfg, "network-key", "/k", false, err, sizeof(err)), 0);
+	out = dump(&cfg);
+	assert_non_null(strstr(out, "\nevent-hook = /yyy"));
+	f = fmemopen(out, strlen(out), "r");
+	config_defaults(&again);
+	if (config_parse_stream(&again, f, "dump", err, sizeof(err)) != 0)
+		fail_msg("the dump does not load: %s", err);
+	fclose(f);
+	out2 = dump(&again);
+	assert_string_equal(out, out2);
+	free(out);
+	free(out2);
+	config_free(&cfg);
+	config_free(&again);
+}
+
 static void command_line_errors(void **state)
 {
 	struct meshd_config cfg;
@@ -224,6 +289,8 @@ int main(void)
 		cmocka_unit_test(bad_lines_are_numbered),
 		cmocka_unit_test(long_line_refused),
 		cmocka_unit_test(command_line_errors),
+		cmocka_unit_test(nul_byte_named),
+		cmocka_unit_test(print_config_loads_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
