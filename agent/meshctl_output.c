@@ -4,6 +4,7 @@
  * tables here say which fields are numbers, booleans or "null when
  * absent" so the JSON is typed for jq users while the agent stays simple.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,18 +44,37 @@ static bool is_number(const char *s)
 	return true;
 }
 
+/*
+ * An integer as JSON writes it: no leading zeros ("01" is not JSON). A
+ * numeric field that is not one is quoted, not printed bare or lost.
+ */
+static bool is_json_int(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s < '1' || *s > '9')
+		return s[0] == '0' && s[1] == '\0';
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
 static void json_value(FILE *out, const char *key, const char *v)
 {
 	switch (jtype_of(key)) {
 	case J_NUM:
-		if (is_number(v)) {
+		if (is_json_int(v)) {
 			fputs(v, out);
 			return;
 		}
 		break;
 	case J_NUM_OR_NULL:
-		fputs(is_number(v) ? v : "null", out);
-		return;
+		if (is_json_int(v) || !is_number(v)) {
+			fputs(is_json_int(v) ? v : "null", out);
+			return;
+		}
+		break;
 	case J_BOOL:
 		fputs(strcmp(v, "1") == 0 ? "true" : "false", out);
 		return;
@@ -272,14 +292,36 @@ static void text_status(FILE *out, const struct ctl_reply *r)
 	}
 }
 
+/*
+ * The event's time (unix seconds) as a local date. A number no date can
+ * show (past time_t, or a year localtime_r cannot hold, which leaves
+ * struct tm unset) is printed as it came; anything else as "-".
+ */
+static void event_time(char *buf, size_t len, const char *v)
+{
+	struct tm tm;
+	long long n;
+	time_t t;
+	char *end;
+
+	if (!is_number(v)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	t = (time_t)n;
+	if (errno == 0 && (long long)t == n && localtime_r(&t, &tm) &&
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm) > 0)
+		return;
+	snprintf(buf, len, "%s", strlen(v) < len ? v : "-");
+}
+
 static void text_event(FILE *out, const struct ctl_line *l)
 {
 	char name[80], when[32];
-	time_t t = (time_t)atoll(field(l, "time"));
-	struct tm tm;
 
-	localtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	event_time(when, sizeof(when), field(l, "time"));
 	sanitize(name, sizeof(name), field(l, "name"));
 	fprintf(out, "%s %-8s %-20s %-16s %-22s %s\n", when, field(l, "event"), name,
 		field(l, "overlay_ip"), field(l, "endpoint"), field(l, "status"));

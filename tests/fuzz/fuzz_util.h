@@ -13,24 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * Invariants a target checks only with MESHD_FUZZ_STRICT=1 in the
- * environment: open findings that were reported to a module's owners
- * (see crashes/README.md). Off by default so CI stays green until they
- * are fixed; once fixed, the check should lose its guard.
- */
-static inline bool fuzz_strict(void)
-{
-	static int strict = -1;
-
-	if (strict < 0) {
-		const char *s = getenv("MESHD_FUZZ_STRICT");
-
-		strict = s && *s && strcmp(s, "0") != 0;
-	}
-	return strict != 0;
-}
-
 /* A report for a violated invariant, then abort(): libFuzzer keeps the input. */
 #define FUZZ_CHECK(cond)                                                              \
 	do {                                                                          \

@@ -7,7 +7,6 @@ enum { JSON_DEPTH_MAX = 32 };
 
 struct cur {
 	const unsigned char *p, *end;
-	bool leading_zeros;   /* tolerate "01": see json_check.h */
 };
 
 static void ws(struct cur *c)
@@ -38,9 +37,8 @@ static bool number(struct cur *c)
 {
 	eat(c, '-');
 	if (eat(c, '0')) {
-		if (c->p < c->end && *c->p >= '0' && *c->p <= '9' && !c->leading_zeros)
-			return false;
-		digits(c);
+		if (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+			return false;   /* no leading zeros */
 	} else if (!digits(c)) {
 		return false;
 	}
@@ -191,9 +189,9 @@ static bool value(struct cur *c, int depth)
 	}
 }
 
-bool json_check_value(const char *s, size_t len, bool leading_zeros)
+bool json_check_value(const char *s, size_t len)
 {
-	struct cur c = { (const unsigned char *)s, (const unsigned char *)s + len, leading_zeros };
+	struct cur c = { (const unsigned char *)s, (const unsigned char *)s + len };
 
 	if (!value(&c, 0))
 		return false;
@@ -201,14 +199,14 @@ bool json_check_value(const char *s, size_t len, bool leading_zeros)
 	return c.p == c.end;
 }
 
-bool json_check_lines(const char *s, size_t len, bool leading_zeros)
+bool json_check_lines(const char *s, size_t len)
 {
 	const char *end = s + len;
 
 	while (s < end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 
-		if (!nl || !json_check_value(s, (size_t)(nl - s), leading_zeros))
+		if (!nl || !json_check_value(s, (size_t)(nl - s)))
 			return false;
 		s = nl + 1;
 	}

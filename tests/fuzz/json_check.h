@@ -11,14 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/*
- * True when [s, s + len) is exactly one JSON value, with optional
- * whitespace around it. leading_zeros tolerates numbers such as "01"
- * (an open finding in meshctl, see crashes/README.md); everything else
- * stays strict.
- */
-bool json_check_value(const char *s, size_t len, bool leading_zeros);
+/* True when [s, s + len) is exactly one JSON value, with optional
+ * whitespace around it. */
+bool json_check_value(const char *s, size_t len);
 /* The same for a sequence of values, one per line (meshctl's output). */
-bool json_check_lines(const char *s, size_t len, bool leading_zeros);
+bool json_check_lines(const char *s, size_t len);
 
 #endif

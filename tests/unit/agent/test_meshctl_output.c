@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * meshctl's printers on replies a broken or foreign agent could send:
+ * JSON stays JSON, and an event time no date can show is printed as it
+ * came instead of an uninitialised struct tm.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "meshctl.h"
+
+/* One reply line through a printer; the output is malloc'd. */
+static char *print_event(const struct meshctl_output *o, const char *text)
+{
+	char line[CTL_LINE_MAX], *out = NULL;
+	struct ctl_line l;
+	size_t len = strlen(text);
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(f);
+	memcpy(line, text, strlen(text) + 1);
+	assert_int_equal(ctl_line_parse(line, strlen(line), &l), 0);
+	o->event(f, &l);
+	assert_int_equal(fclose(f), 0);
+	return out;
+}
+
+static void expect_prefix(const struct meshctl_output *o, const char *text, const char *want)
+{
+	char *out = print_event(o, text);
+
+	if (strncmp(out, want, strlen(want)) != 0)
+		fail_msg("'%s' printed '%s', want it to start with '%s'", text, out, want);
+	free(out);
+}
+
+static void expect_has(const struct meshctl_output *o, const char *text, const char *want)
+{
+	char *out = print_event(o, text);
+
+	if (!strstr(out, want))
+		fail_msg("'%s' printed '%s', want '%s' in it", text, out, want);
+	free(out);
+}
+
+/* Regression (fuzz_ctl-json-number): "version=01" was printed bare as 01. */
+static void json_numbers_canonical(void **state)
+{
+	(void)state;
+	expect_has(&meshctl_json, "event name=a version=12 time=0", "\"version\":12,");
+	expect_has(&meshctl_json, "event name=a version=0", "\"version\":0}");
+	expect_has(&meshctl_json, "event name=a version=-3", "\"version\":-3}");
+	expect_has(&meshctl_json, "event name=a version=01", "\"version\":\"01\"}");
+	expect_has(&meshctl_json, "event name=a version=-007", "\"version\":\"-007\"}");
+	expect_has(&meshctl_json, "event name=a version=--5", "\"version\":\"--5\"}");
+	expect_has(&meshctl_json, "event name=a version=x", "\"version\":\"x\"}");
+	/* Null when absent, a string when it is digits JSON cannot take. */
+	expect_has(&meshctl_json, "event name=a rx_bytes=-", "\"rx_bytes\":null}");
+	expect_has(&meshctl_json, "event name=a rx_bytes=00", "\"rx_bytes\":\"00\"}");
+	expect_has(&meshctl_json, "event name=a rx_bytes=5", "\"rx_bytes\":5}");
+}
+
+/* Regression (fuzz_ctl-event-time): an unrepresentable time printed an
+ * uninitialised struct tm. */
+static void event_time_printed_or_raw(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	expect_prefix(&meshctl_text, "event name=x event=alive time=1700000000",
+		      "2023-11-14T22:13:20 alive");
+	expect_prefix(&meshctl_text, "event name=x event=alive time=0", "1970-01-01T00:00:00 ");
+	/* Past long long (atoll saturated), and past the years struct tm holds. */
+	expect_prefix(&meshctl_text, "event name=x event=alive time=99999999999999999999",
+		      "99999999999999999999 alive");
+	expect_prefix(&meshctl_text, "event name=x event=alive time=9223372036854775807",
+		      "9223372036854775807 alive");
+	expect_prefix(&meshctl_text, "event name=x event=alive time=-9223372036854775808",
+		      "-9223372036854775808 alive");
+	/* Not a number, or none: "-". */
+	expect_prefix(&meshctl_text, "event name=x event=alive time=soon", "- alive");
+	expect_prefix(&meshctl_text, "event name=x event=alive", "- alive");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(json_numbers_canonical),
+		cmocka_unit_test(event_time_printed_or_raw),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
