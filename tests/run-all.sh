@@ -5,7 +5,7 @@
 #   2. build with warnings as errors; run every ctest test (unit, simulator,
 #      root tests in network namespaces, end-to-end, kernel tests in a VM)
 #   3. rebuild with ASan+UBSan and run the unit tests again
-#   4. fuzz every decoder for FUZZ_SECONDS each (default 60) with clang
+#   4. fuzz every decoder with clang: the network ones FUZZ_SECONDS (default 60), the rest 15 s
 # Env: BUILD_DIR (default build-ci), FUZZ_SECONDS, SKIP_SANITIZE=1, SKIP_FUZZ=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
