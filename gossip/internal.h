@@ -158,6 +158,7 @@ struct gossip {
 	uint32_t dcnt1[16], dcnt2[256];
 	uint32_t dhead[256];                    /* every member, listed by id[0] */
 	uint64_t next_sync;
+	struct wire_sync_bucket last_summary;  /* root summary at the last sync tick */
 	uint64_t next_pull;                     /* a joiner's repeated full pulls */
 	uint32_t pull_left, pull_seen;
 
