@@ -4,7 +4,10 @@
 # meshd (--backend none, loopback, the default soft limit of 1,024 fds)
 # serves --metrics; an unprivileged user (nobody) opens 10,000 TCP
 # connections to it and holds them, reopening any the agent closes. Meanwhile:
-#  - meshctl status answers every time, median and second-worst < 100 ms
+#  - meshctl status answers every time, and the agent answers a status
+#    request on its control socket within 100 ms (median and 90th
+#    percentile of 24 samples, timed in one client process: on a loaded
+#    host, starting meshctl alone can take 50 ms, which is not the agent's)
 #  - the agent's log grows by less than 1 MB
 #  - the agent uses less than a quarter of one core (no accept() spin)
 #  - the state file is still written (SIGHUP saves it)
@@ -135,41 +138,75 @@ for _ in $(seq 100); do grep -q "^opened $CONNS " "$DIR/attack.out" 2>/dev/null 
 grep -q "^opened $CONNS " "$DIR/attack.out" || die "attacker did not open $CONNS sockets: $(tail -n 3 "$DIR/attack.out")"
 log "attacker (nobody) holds $CONNS connections to $NET.1:$MPORT"
 
+# Round trips of a status request on the control socket, every 0.5 s.
+cat > "$DIR/probe.py" <<'PY'
+import socket, sys, time
+path, n = sys.argv[1], int(sys.argv[2])
+for _ in range(n):
+    time.sleep(0.5)
+    t = time.monotonic()
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(2)
+        s.connect(path)
+        s.sendall(b"status\n")
+        got = b""
+        while b"END count=" not in got:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+        s.close()
+        ms = (time.monotonic() - t) * 1000 if b"END count=" in got else 99999
+    except OSError:
+        ms = 99999
+    print("%d" % ms, flush=True)
+PY
+
 cpu() { awk '{ print $14 + $15 }' "/proc/$MPID/stat"; }
 log0=$(stat -c %s "$MLOG")
 state0=$(stat -c %Y.%y "$DIR/state/members")
 cpu0=$(cpu); t0=$(now_ms)
-lat=()
+"$PYTHON" "$DIR/probe.py" "$SOCK" 24 > "$DIR/probe.out" &
+PPID_=$!
+ctl=()
 for i in $(seq 12); do
 	sleep 1
 	[ "$i" -eq 6 ] && kill -HUP "$MPID"
 	a=$(date +%s%N)
 	if timeout 2 "$MESHCTL" --socket "$SOCK" status >/dev/null 2>&1; then
 		b=$(date +%s%N)
-		lat+=($(( (b - a) / 1000000 )))
+		ctl+=($(( (b - a) / 1000000 )))
 	else
-		lat+=(99999)   # no answer: counts as too slow
+		ctl+=(99999)   # no answer
 	fi
 done
+wait "$PPID_" || true
 cpu1=$(cpu); t1=$(now_ms)
 kill -0 "$MPID" 2>/dev/null || die "agent died under attack"
 log1=$(stat -c %s "$MLOG")
 state1=$(stat -c %Y.%y "$DIR/state/members")
 log "attacker: $(tail -n 1 "$DIR/attack.out")"
+mapfile -t lat < "$DIR/probe.out"
+[ "${#lat[@]}" -eq 24 ] || die "control socket probe gave ${#lat[@]} samples"
 
 sorted=($(printf '%s\n' "${lat[@]}" | sort -n))
-median=${sorted[$(( ${#sorted[@]} / 2 ))]}
-second_worst=${sorted[$(( ${#sorted[@]} - 2 ))]}
+median=${sorted[12]}
+p90=${sorted[21]}
+unanswered=$(printf '%s\n' "${ctl[@]}" | grep -c '^99999$' || true)
 growth=$((log1 - log0))
 tck=$(getconf CLK_TCK)
 cpu_pct=$(( (cpu1 - cpu0) * 1000 * 100 / tck / (t1 - t0) ))
-log "meshctl status latency ms (99999 = no answer): ${lat[*]} (median $median, second worst $second_worst)"
+log "control socket status round trip ms (99999 = no answer): ${lat[*]}"
+log "  median $median, 90th percentile $p90"
+log "meshctl status wall time ms, process start included (99999 = no answer): ${ctl[*]}"
 log "log growth ${growth} bytes; agent CPU ${cpu_pct}% of one core over $(( t1 - t0 )) ms"
 log "fds open in the agent: $(ls "/proc/$MPID/fd" | wc -l)"
 
 fail=0
-[ "$median" -lt 100 ] && [ "$second_worst" -lt 100 ] ||
-	{ log "FAIL: meshctl status too slow under attack"; fail=1; }
+[ "$unanswered" -eq 0 ] || { log "FAIL: meshctl status unanswered $unanswered times of 12"; fail=1; }
+[ "$median" -lt 100 ] && [ "$p90" -lt 100 ] ||
+	{ log "FAIL: status requests too slow under attack"; fail=1; }
 [ "$growth" -lt 1000000 ] || { log "FAIL: log grew by $growth bytes"; fail=1; }
 [ "$cpu_pct" -lt 25 ] || { log "FAIL: agent CPU $cpu_pct% under attack"; fail=1; }
 [ "$state1" != "$state0" ] || { log "FAIL: state file not written under attack"; fail=1; }
