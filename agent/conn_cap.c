@@ -32,6 +32,15 @@ void conn_cap_accept_failed(struct conn_cap *c, uint64_t now_ms)
 	c->retry_at_ms = now_ms + c->backoff_ms;
 }
 
+uint32_t conn_cap_fit(uint32_t want, uint64_t fd_limit)
+{
+	uint64_t share = fd_limit / 8;
+
+	if (share < 1)
+		share = 1;
+	return share < want ? (uint32_t)share : want;
+}
+
 bool conn_cap_listening(const struct conn_cap *c, uint64_t now_ms, uint64_t *wait_ms)
 {
 	*wait_ms = 0;

@@ -42,5 +42,11 @@ void conn_cap_accept_failed(struct conn_cap *c, uint64_t now_ms);
  * again: a delay in ms, or 0 for "after the next conn_cap_closed".
  */
 bool conn_cap_listening(const struct conn_cap *c, uint64_t now_ms, uint64_t *wait_ms);
+/*
+ * The cap to use for a listener that wants `want` connections in a
+ * process allowed `fd_limit` descriptors: never more than an eighth of
+ * them, so no one listener can starve the rest even under a small limit.
+ */
+uint32_t conn_cap_fit(uint32_t want, uint64_t fd_limit);
 
 #endif

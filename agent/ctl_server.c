@@ -269,9 +269,9 @@ int ctl_server_start(struct agent *a, char *err, size_t errlen)
 	old = umask(0177);
 	s->listener = listener_new(a->base, (struct sockaddr *)&sun, sizeof(sun), &opts, on_accept,
 				   a);
-	r = -errno;
 	umask(old);
 	if (!s->listener) {
+		r = -errno;
 		snprintf(err, errlen, "cannot listen on control socket %s: %s", s->path,
 			 strerror(-r));
 		return r ? r : -EIO;

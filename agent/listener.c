@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,10 +122,14 @@ struct listener *listener_new(struct event_base *base, const struct sockaddr *sa
 	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC;
 	struct listener *l = calloc(1, sizeof(*l));
 	int err;
+	struct rlimit rl;
 
 	if (!l)
 		return NULL;
-	conn_cap_init(&l->cap, o->max_conns, o->backoff_ms, o->queue_when_full);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		rl.rlim_cur = 1024;
+	conn_cap_init(&l->cap, conn_cap_fit(o->max_conns, rl.rlim_cur), o->backoff_ms,
+		      o->queue_when_full);
 	l->name = o->name;
 	l->fn = fn;
 	l->arg = arg;

@@ -17,6 +17,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,7 @@
 #include "metrics.h"
 
 enum {
-	METRICS_CONNS_MAX = 64,
+	METRICS_CONNS_MAX = 64,     /* fewer under a small fd limit: conn_cap_fit */
 	METRICS_BACKLOG = 64,
 	REQUEST_DEADLINE_S = 5,     /* accept to end of headers */
 	REPLY_DEADLINE_S = 10,      /* end of headers to last byte written */
@@ -230,9 +231,9 @@ int metrics_start(struct agent *a, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot serve metrics on %s:%s: %s", host, port, strerror(r));
 		return -EADDRINUSE;
 	}
-	log_info("metrics on http://%s%s%s:%s/metrics (at most %d connections at once)",
+	log_info("metrics on http://%s%s%s:%s/metrics (at most %" PRIu32 " connections at once)",
 		 strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port,
-		 METRICS_CONNS_MAX);
+		 listener_cap(a->metrics->l)->max);
 	return 0;
 }
 

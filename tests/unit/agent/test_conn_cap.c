@@ -128,6 +128,17 @@ static void closes_never_underflow(void **state)
 	assert_false(conn_cap_listening(&c, 0, &wait));
 }
 
+static void fit_to_fd_limit(void **state)
+{
+	(void)state;
+	assert_int_equal(conn_cap_fit(64, 1024), 64);
+	assert_int_equal(conn_cap_fit(64, 8192), 64);
+	assert_int_equal(conn_cap_fit(64, UINT64_MAX), 64);
+	assert_int_equal(conn_cap_fit(64, 256), 32);
+	assert_int_equal(conn_cap_fit(32, 30), 3);
+	assert_int_equal(conn_cap_fit(32, 0), 1);
+}
+
 /* Random accepts, closes and failures against a naive count of what is open. */
 static void random_sequences_hold_the_cap(void **state)
 {
@@ -176,6 +187,7 @@ int main(void)
 		cmocka_unit_test(accept_error_backs_off),
 		cmocka_unit_test(zero_backoff_still_pauses),
 		cmocka_unit_test(closes_never_underflow),
+		cmocka_unit_test(fit_to_fd_limit),
 		cmocka_unit_test(random_sequences_hold_the_cap),
 	};
 
