@@ -164,6 +164,8 @@ void ctl_server_stop(struct agent *a);
 void ctl_server_event(struct agent *a, const char *event, const struct gossip_member *m);
 void ctl_server_leave_done(struct agent *a);
 void ctl_server_shutdown(struct agent *a);
+struct conn_cap;
+const struct conn_cap *ctl_server_cap(const struct agent *a);
 
 /* ctl_report.c */
 struct ctl_writer;
@@ -179,7 +181,7 @@ void hooks_stop(struct agent *a);
 void hooks_event(struct agent *a, const char *event, const struct gossip_member *m);
 void hooks_reap(struct agent *a);
 
-/* metrics.c */
+/* metrics_http.c (rendering: metrics.c, metrics.h) */
 int metrics_start(struct agent *a, char *err, size_t errlen);
 void metrics_stop(struct agent *a);
 

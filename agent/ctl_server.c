@@ -4,13 +4,15 @@
  * one bufferevent per client with a capped request size and timeouts, so
  * no client can block the loop or grow memory: a client that does not
  * read its events is dropped once its backlog passes EVENTS_BACKLOG_MAX.
- * Only root or the agent's own user may talk to it (SO_PEERCRED).
+ * Only root or the agent's own user may talk to it (SO_PEERCRED). At most
+ * CLIENTS_MAX clients at once (more are closed at once, so meshctl fails
+ * fast rather than hangs), and accept() failures pause the socket instead
+ * of spinning (listener.c).
  */
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/listener.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -22,10 +24,13 @@
 
 #include "agent.h"
 #include "ctl_proto.h"
+#include "listener.h"
 #include "state.h"
 
 enum {
 	CLIENTS_MAX = 32,
+	ACCEPT_BACKOFF_MS = 250,
+	BACKLOG = 16,
 	EVENTS_BACKLOG_MAX = 256 * 1024,
 	REQUEST_TIMEOUT_S = 10,
 	WRITE_TIMEOUT_S = 30,
@@ -41,9 +46,8 @@ struct ctl_client {
 };
 
 struct ctl_server {
-	struct evconnlistener *listener;
+	struct listener *listener;
 	struct ctl_client *clients;
-	size_t n_clients;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -57,9 +61,9 @@ static void client_free(struct ctl_client *c)
 			break;
 		}
 	}
-	s->n_clients--;
 	bufferevent_free(c->bev);
 	free(c);
+	listener_closed(s->listener);
 }
 
 static void finish(struct ctl_client *c, size_t count)
@@ -185,31 +189,23 @@ static bool peer_allowed(evutil_socket_t fd)
 	return cred.uid == 0 || cred.uid == getuid();
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-		      int salen, void *arg)
+static void on_accept(struct listener *l, int fd, void *arg)
 {
 	struct agent *a = arg;
 	struct ctl_server *s = a->ctl;
 	struct timeval rt = { REQUEST_TIMEOUT_S, 0 }, wt = { WRITE_TIMEOUT_S, 0 };
-	struct ctl_client *c;
+	struct ctl_client *c = NULL;
 
-	(void)l;
-	(void)sa;
-	(void)salen;
-	if (s->n_clients >= CLIENTS_MAX || !peer_allowed(fd) || !(c = calloc(1, sizeof(*c)))) {
+	if (!peer_allowed(fd) || !(c = calloc(1, sizeof(*c))) ||
+	    !(c->bev = bufferevent_socket_new(a->base, fd, BEV_OPT_CLOSE_ON_FREE))) {
 		close(fd);
+		free(c);
+		listener_closed(l);
 		return;
 	}
 	c->a = a;
-	c->bev = bufferevent_socket_new(a->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev) {
-		close(fd);
-		free(c);
-		return;
-	}
 	c->next = s->clients;
 	s->clients = c;
-	s->n_clients++;
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, CTL_REQUEST_MAX + 1);
 	bufferevent_set_timeouts(c->bev, &rt, &wt);
@@ -249,6 +245,10 @@ static int claim_path(const char *path, char *err, size_t errlen)
 
 int ctl_server_start(struct agent *a, char *err, size_t errlen)
 {
+	static const struct listener_opts opts = {
+		.name = "control socket", .max_conns = CLIENTS_MAX,
+		.backoff_ms = ACCEPT_BACKOFF_MS, .queue_when_full = false, .backlog = BACKLOG,
+	};
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct ctl_server *s;
 	char dir[PATH_MAX];
@@ -267,9 +267,8 @@ int ctl_server_start(struct agent *a, char *err, size_t errlen)
 		return r;
 	strcpy(sun.sun_path, s->path);
 	old = umask(0177);
-	s->listener = evconnlistener_new_bind(a->base, on_accept, a,
-					      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
-					      (struct sockaddr *)&sun, sizeof(sun));
+	s->listener = listener_new(a->base, (struct sockaddr *)&sun, sizeof(sun), &opts, on_accept,
+				   a);
 	umask(old);
 	if (!s->listener) {
 		r = -errno;
@@ -328,6 +327,11 @@ void ctl_server_shutdown(struct agent *a)
 			finish(c, 0);
 }
 
+const struct conn_cap *ctl_server_cap(const struct agent *a)
+{
+	return a->ctl && a->ctl->listener ? listener_cap(a->ctl->listener) : NULL;
+}
+
 void ctl_server_stop(struct agent *a)
 {
 	struct ctl_server *s = a->ctl;
@@ -337,7 +341,7 @@ void ctl_server_stop(struct agent *a)
 	while (s->clients)
 		client_free(s->clients);
 	if (s->listener) {
-		evconnlistener_free(s->listener);
+		listener_free(s->listener);
 		unlink(s->path);
 	}
 	free(s);

@@ -2,21 +2,16 @@
 /*
  * Prometheus text exposition on --metrics (off by default; a bare port
  * binds loopback only). Built on each scrape from the agent's counters
- * and the engine's statistics; nothing is kept just for metrics.
+ * and the engine's statistics; nothing is kept just for metrics. Only the
+ * text is made here: metrics_http.c serves it.
  */
-#include <errno.h>
 #include <event2/buffer.h>
-#include <event2/http.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "agent.h"
-
-struct metrics {
-	struct evhttp *http;
-};
+#include "conn_cap.h"
+#include "metrics.h"
 
 static const char *const type_names[GOSSIP_NTYPES] = {
 	"unknown", "join", "join_ack", "ping", "ping_req", "ack", "nack", "sync_digest",
@@ -41,7 +36,37 @@ static void by_type(struct evbuffer *b, const char *name, const char *dir,
 				    type_names[t], v[t]);
 }
 
-static void render(struct agent *a, struct evbuffer *b)
+/* Both listening sockets: abuse shows here, not as one log line per connection. */
+static void listeners(struct agent *a, struct evbuffer *b)
+{
+	const struct { const char *name; const struct conn_cap *cap; } l[] = {
+		{ "control", ctl_server_cap(a) },
+		{ "metrics", metrics_http_cap(a) },
+	};
+	const size_t n = sizeof(l) / sizeof(l[0]);
+
+	family(b, "meshd_listener_connections", "gauge", "Open connections, by listening socket.");
+	for (size_t i = 0; i < n; i++)
+		if (l[i].cap)
+			evbuffer_add_printf(b, "meshd_listener_connections{listener=\"%s\"} %" PRIu32
+					    "\n", l[i].name, l[i].cap->open);
+	family(b, "meshd_listener_limited_total", "counter",
+	       "Times the connection cap was reached (cap), connections closed over the cap "
+	       "(refused), accept() failures that paused the socket (accept_error).");
+	for (size_t i = 0; i < n; i++) {
+		const struct conn_cap *c = l[i].cap;
+		const char *fmt = "meshd_listener_limited_total{listener=\"%s\",reason=\"%s\"} %"
+				  PRIu64 "\n";
+
+		if (!c)
+			continue;
+		evbuffer_add_printf(b, fmt, l[i].name, "cap", c->full);
+		evbuffer_add_printf(b, fmt, l[i].name, "refused", c->refused);
+		evbuffer_add_printf(b, fmt, l[i].name, "accept_error", c->accept_errors);
+	}
+}
+
+void metrics_render(struct agent *a, struct evbuffer *b)
 {
 	const struct gossip_stats *st = gossip_stats(a->g);
 	static const enum gossip_state states[] = { GOSSIP_ALIVE, GOSSIP_SUSPECT, GOSSIP_FAILED,
@@ -96,6 +121,7 @@ static void render(struct agent *a, struct evbuffer *b)
 		evbuffer_add_printf(b, "meshd_netlink_errors_total{op=\"%s\"} %" PRIu64 "\n",
 				    wg_op_names[o], a->c.wg_errors[o]);
 
+	listeners(a, b);
 	family(b, "meshd_seconds_since_convergence", "gauge",
 	       "Seconds since every member was last alive and programmed (0 = converged now).");
 	evbuffer_add_printf(b, "meshd_seconds_since_convergence %.3f\n",
@@ -109,76 +135,4 @@ static void render(struct agent *a, struct evbuffer *b)
 			    a->c.hooks_run, a->c.hooks_failed, a->c.hooks_dropped);
 	family(b, "meshd_uptime_seconds", "gauge", "Seconds since meshd started.");
 	evbuffer_add_printf(b, "meshd_uptime_seconds %" PRIu64 "\n", (now - a->start_ms) / 1000);
-}
-
-static void on_request(struct evhttp_request *req, void *arg)
-{
-	struct agent *a = arg;
-	struct evbuffer *b;
-	const char *uri = evhttp_request_get_uri(req);
-
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET ||
-	    (strcmp(uri, "/metrics") != 0 && strcmp(uri, "/") != 0)) {
-		evhttp_send_error(req, HTTP_NOTFOUND, "try /metrics");
-		return;
-	}
-	b = evbuffer_new();
-	if (!b) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	render(a, b);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-			  "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, HTTP_OK, "OK", b);
-	evbuffer_free(b);
-}
-
-int metrics_start(struct agent *a, char *err, size_t errlen)
-{
-	char host[64] = "127.0.0.1";
-	const char *spec = a->cfg->metrics, *colon;
-	unsigned long port;
-
-	if (!spec)
-		return 0;
-	colon = strrchr(spec, ':');
-	if (colon) {
-		const char *h = spec, *e = colon;
-
-		if (*h == '[' && e > h && e[-1] == ']')
-			h++, e--;
-		if ((size_t)(e - h) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, h, (size_t)(e - h));
-		host[e - h] = '\0';
-		port = strtoul(colon + 1, NULL, 10);
-	} else {
-		port = strtoul(spec, NULL, 10);
-	}
-	a->metrics = calloc(1, sizeof(*a->metrics));
-	if (!a->metrics || !(a->metrics->http = evhttp_new(a->base)))
-		return -ENOMEM;
-	evhttp_set_allowed_methods(a->metrics->http, EVHTTP_REQ_GET);
-	evhttp_set_max_headers_size(a->metrics->http, 8192);
-	evhttp_set_max_body_size(a->metrics->http, 0);
-	evhttp_set_timeout(a->metrics->http, 10);
-	evhttp_set_gencb(a->metrics->http, on_request, a);
-	if (evhttp_bind_socket(a->metrics->http, host, (uint16_t)port) != 0) {
-		snprintf(err, errlen, "cannot serve metrics on %s:%lu: %s", host, port,
-			 strerror(errno));
-		return -EADDRINUSE;
-	}
-	log_info("metrics on http://%s:%lu/metrics", host, port);
-	return 0;
-}
-
-void metrics_stop(struct agent *a)
-{
-	if (!a->metrics)
-		return;
-	if (a->metrics->http)
-		evhttp_free(a->metrics->http);
-	free(a->metrics);
-	a->metrics = NULL;
 }

@@ -36,7 +36,8 @@ for f in /usr/sbin/meshd /usr/bin/meshctl /lib/systemd/system/meshd@.service \
 done
 unit=$(systemd-analyze cat-config systemd/system/meshd@.service)
 for want in CapabilityBoundingSet=CAP_NET_ADMIN NoNewPrivileges=yes ProtectSystem=strict \
-	ProtectHome=yes StateDirectory=meshd/%i RuntimeDirectory= Restart=on-failure; do
+	ProtectHome=yes StateDirectory=meshd/%i RuntimeDirectory= Restart=on-failure \
+	LimitNOFILE=8192; do
 	grep -q "^$want" <<<"$unit" || fail "unit lacks $want"
 done
 grep -q -- '--network-key' <<<"$(/usr/sbin/meshd --help)" || fail "meshd --help"
