@@ -5,7 +5,8 @@
  * the control socket. Each file owns one concept and exposes a few
  * functions here; data flows one way:
  *
- *   net.c (socket -> envelope_open) -> gossip_input -> membership.c
+ *   net.c (socket -> ingress budgets -> envelope_open -> replay cache)
+ *   -> gossip_input -> membership.c
  *   (changed) -> wg.c (desired peers -> wgctl_apply), ctl_server.c
  *   (events), hooks.c, state save; timers.c drives gossip_tick.
  */

@@ -85,7 +85,7 @@ void ingress_limits_default(struct ingress_limits *l)
 	l->engine_rate = 1000;
 	l->engine_burst = 4000;
 	/* One entry per member of a full table, so steady state evicts no
-	 * member; ~48 bytes each. Eviction only forgets a bucket: a source
+	 * member; 60 bytes each. Eviction only forgets a bucket: a source
 	 * that comes back starts full, and the global buckets still hold. */
 	l->max_sources = 4096;
 	/* At ~30 datagrams/s this remembers ~9 minutes of nonces; 16 bytes each. */
