@@ -59,10 +59,6 @@ static void log_change(struct agent *a, const char *event, enum gossip_event ev,
 	enum log_level lvl = LOG_LVL_INFO;
 	uint32_t dropped;
 
-	if (!log_ratelimit_ok(&a->rl_member, agent_now_ms(), &dropped))
-		return;
-	if (dropped)
-		log_info("(%u member changes not logged: too many)", dropped);
 	if (r->n_endpoints)
 		wire_addr_format(&r->endpoint[0], ep, sizeof(ep));
 	if (r->n_overlay)
@@ -71,6 +67,11 @@ static void log_change(struct agent *a, const char *event, enum gossip_event ev,
 		lvl = LOG_LVL_DEBUG;
 	if (ev == GOSSIP_EV_CONFLICT)
 		lvl = LOG_LVL_WARN;
+	/* Only lines that would be printed spend the budget. */
+	if (lvl > log_get_level() || !log_ratelimit_ok(&a->rl_member, agent_now_ms(), &dropped))
+		return;
+	if (dropped)
+		log_info("(%u member changes not logged: too many)", dropped);
 	log_msg(lvl, "member %s %s%s (overlay %s, endpoint %s)", r->name, event,
 		m->self ? " (self)" : "", ov, ep);
 }
