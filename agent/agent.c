@@ -17,7 +17,9 @@
 #include "keyfile.h"
 #include "state.h"
 
-const char *const refuse_reason_names[REFUSE_NREASONS] = { "size", "envelope", "message" };
+const char *const refuse_reason_names[REFUSE_NREASONS] = {
+	"size", "rate_source", "rate_global", "envelope", "replay", "rate_engine", "message",
+};
 const char *const wg_op_names[WG_NOPS] = { "setup", "apply", "get" };
 
 uint64_t agent_now_ms(void)
@@ -197,6 +199,9 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 	a->rl_refused = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 10);
 	a->rl_send = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 5);
 	a->rl_wg = (struct log_ratelimit)LOG_RATELIMIT_INIT(60000, 3);
+	a->rl_member = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 100);
+	a->rl_hooks = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 5);
+	a->rl_wg_changes = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 10);
 	memset(&sm, 0, sizeof(sm));
 	if ((r = identity_init_crypto()) != 0) {
 		snprintf(err, errlen, "libsodium failed to initialise");

@@ -5,7 +5,8 @@
  * the control socket. Each file owns one concept and exposes a few
  * functions here; data flows one way:
  *
- *   net.c (socket -> envelope_open) -> gossip_input -> membership.c
+ *   net.c (socket -> ingress budgets -> envelope_open -> replay cache)
+ *   -> gossip_input -> membership.c
  *   (changed) -> wg.c (desired peers -> wgctl_apply), ctl_server.c
  *   (events), hooks.c, state save; timers.c drives gossip_tick.
  */
@@ -28,11 +29,19 @@ struct event;
 struct evbuffer;
 struct ctl_server;
 struct hooks;
+struct ingress;
 struct metrics;
+struct net_rx;
 
+/* In the order net.c checks them; REFUSE_MESSAGE stays last (metrics.c
+ * renders the ones before it, then the engine's own reasons). */
 enum refuse_reason {
 	REFUSE_SIZE = 0,     /* shorter than an envelope or larger than a datagram */
+	REFUSE_RATE_SOURCE,  /* its source IP is over its budget (ingress.c) */
+	REFUSE_RATE_GLOBAL,  /* all sources together are over budget, before the AEAD */
 	REFUSE_ENVELOPE,     /* did not open with the network key */
+	REFUSE_REPLAY,       /* an envelope nonce seen before: a replayed datagram */
+	REFUSE_RATE_ENGINE,  /* opened, but the engine's budget is spent */
 	REFUSE_MESSAGE,      /* opened but the engine refused it (decode, signature, rules) */
 	REFUSE_NREASONS,
 };
@@ -90,6 +99,8 @@ struct agent {
 
 	struct net_sock sock[2];
 	size_t n_sock;
+	struct ingress *ingress;         /* rate limits and replay cache (net.c) */
+	struct net_rx *rx;               /* receive buffers (net.c) */
 
 	struct wire_addr seeds[2 * CONFIG_MAX_JOIN];
 	size_t n_seeds;
@@ -115,6 +126,8 @@ struct agent {
 	struct metrics *metrics;
 	struct agent_counters c;
 	struct log_ratelimit rl_refused, rl_send, rl_wg;
+	/* Log lines a datagram can set off: member changes, hook failures, peer updates. */
+	struct log_ratelimit rl_member, rl_hooks, rl_wg_changes;
 
 	/* outstanding probes for round-trip times (small ring) */
 	struct { uint32_t seq; uint64_t sent_us; } pings[16];

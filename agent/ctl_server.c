@@ -302,7 +302,11 @@ void ctl_server_event(struct agent *a, const char *event, const struct gossip_me
 		if (!c->events)
 			continue;
 		if (evbuffer_get_length(out) > EVENTS_BACKLOG_MAX) {
-			log_warn("dropping a control client that does not read its events");
+			/* A local client (re)connecting in a loop must not flood the log. */
+			static struct log_ratelimit rl = LOG_RATELIMIT_INIT(60000, 3);
+
+			if (log_ratelimit_ok(&rl, agent_now_ms(), &(uint32_t){ 0 }))
+				log_warn("dropping a control client that does not read its events");
 			client_free(c);
 			continue;
 		}

@@ -58,6 +58,7 @@ static void spawn(struct agent *a, size_t slot, struct hook_job *job)
 	size_t n_env = 0, i = 0;
 	char **envp;
 	posix_spawn_file_actions_t fa;
+	uint32_t dropped;
 	int r;
 
 	while (environ[n_env])
@@ -80,7 +81,8 @@ static void spawn(struct agent *a, size_t slot, struct hook_job *job)
 	if (r != 0) {
 		h->pid[slot] = 0;
 		a->c.hooks_failed++;
-		log_warn("event hook %s: %s", a->cfg->event_hook, strerror(r));
+		if (log_ratelimit_ok(&a->rl_hooks, agent_now_ms(), &dropped))
+			log_warn("event hook %s: %s", a->cfg->event_hook, strerror(r));
 		return;
 	}
 	h->started_ms[slot] = agent_now_ms();
@@ -106,12 +108,15 @@ void hooks_event(struct agent *a, const char *event, const struct gossip_member 
 	const struct wire_record *r = m->rec;
 	struct hook_job *job;
 	char text[WIRE_ADDR_STRLEN], key[KEY_B64_LEN];
+	uint32_t dropped;
 
 	if (!h)
 		return;
 	if (h->len == HOOKS_QUEUE) {
 		a->c.hooks_dropped++;
-		log_warn("event hook queue full: dropped the %s event of %s", event, r->name);
+		if (log_ratelimit_ok(&a->rl_hooks, agent_now_ms(), &dropped))
+			log_warn("event hook queue full: dropped the %s event of %s%s", event,
+				 r->name, dropped ? " (and others)" : "");
 		return;
 	}
 	job = &h->queue[(h->head + h->len) % HOOKS_QUEUE];
@@ -144,6 +149,7 @@ void hooks_reap(struct agent *a)
 	if (!h)
 		return;
 	for (size_t s = 0; s < HOOKS_RUNNING; s++) {
+		uint32_t dropped;
 		int status;
 		pid_t r;
 
@@ -153,9 +159,12 @@ void hooks_reap(struct agent *a)
 		if (r == h->pid[s] || (r < 0 && errno == ECHILD)) {
 			if (r > 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
 				a->c.hooks_failed++;
-				log_warn("event hook %s exited with %s %d", a->cfg->event_hook,
-					 WIFEXITED(status) ? "status" : "signal",
-					 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+				if (log_ratelimit_ok(&a->rl_hooks, now, &dropped))
+					log_warn("event hook %s exited with %s %d",
+						 a->cfg->event_hook,
+						 WIFEXITED(status) ? "status" : "signal",
+						 WIFEXITED(status) ? WEXITSTATUS(status)
+								   : WTERMSIG(status));
 			}
 			h->pid[s] = 0;
 		} else if (now - h->started_ms[s] > HOOKS_TIMEOUT_S * 1000ULL) {

@@ -50,11 +50,14 @@ static const char *event_name(enum gossip_event ev, const struct gossip_member *
 	return ctl_event_name(ev);
 }
 
-static void log_change(const char *event, enum gossip_event ev, const struct gossip_member *m)
+/* Datagrams set these off (a key holder can mint identities): rate-limited. */
+static void log_change(struct agent *a, const char *event, enum gossip_event ev,
+		       const struct gossip_member *m)
 {
 	char ep[WIRE_ADDR_STRLEN] = "-", ov[WIRE_ADDR_STRLEN] = "-";
 	const struct wire_record *r = m->rec;
 	enum log_level lvl = LOG_LVL_INFO;
+	uint32_t dropped;
 
 	if (r->n_endpoints)
 		wire_addr_format(&r->endpoint[0], ep, sizeof(ep));
@@ -64,6 +67,11 @@ static void log_change(const char *event, enum gossip_event ev, const struct gos
 		lvl = LOG_LVL_DEBUG;
 	if (ev == GOSSIP_EV_CONFLICT)
 		lvl = LOG_LVL_WARN;
+	/* Only lines that would be printed spend the budget. */
+	if (lvl > log_get_level() || !log_ratelimit_ok(&a->rl_member, agent_now_ms(), &dropped))
+		return;
+	if (dropped)
+		log_info("(%u member changes not logged: too many)", dropped);
 	log_msg(lvl, "member %s %s%s (overlay %s, endpoint %s)", r->name, event,
 		m->self ? " (self)" : "", ov, ep);
 }
@@ -73,7 +81,7 @@ static void io_changed(void *ctx, enum gossip_event ev, const struct gossip_memb
 	struct agent *a = ctx;
 	const char *event = event_name(ev, m);
 
-	log_change(event, ev, m);
+	log_change(a, event, ev, m);
 	if (m->self) {
 		/* Our own address changed (conflict lost): the interface must follow. */
 		if (m->rec->n_overlay && a->overlay.family &&

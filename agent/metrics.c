@@ -12,6 +12,7 @@
 #include "agent.h"
 #include "conn_cap.h"
 #include "metrics.h"
+#include "ingress.h"
 
 static const char *const type_names[GOSSIP_NTYPES] = {
 	"unknown", "join", "join_ack", "ping", "ping_req", "ack", "nack", "sync_digest",
@@ -101,6 +102,18 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 	for (size_t r = 0; r < sizeof(engine_reasons) / sizeof(engine_reasons[0]); r++)
 		evbuffer_add_printf(b, "meshd_refused_datagrams_total{reason=\"%s\"} %" PRIu64 "\n",
 				    engine_reasons[r], st->refused_by_reason[r]);
+
+	if (a->ingress) {
+		const struct ingress_stats *is = ingress_stats(a->ingress);
+
+		family(b, "meshd_ingress_sources", "gauge",
+		       "Source addresses with a datagram budget now (bounded table).");
+		evbuffer_add_printf(b, "meshd_ingress_sources %" PRIu32 "\n", is->sources);
+		family(b, "meshd_ingress_sources_evicted_total", "counter",
+		       "Sources forgotten to make room for a new one (table full).");
+		evbuffer_add_printf(b, "meshd_ingress_sources_evicted_total %" PRIu64 "\n",
+				    is->sources_evicted);
+	}
 
 	family(b, "meshd_probe_rtt_seconds", "summary", "Round trip of direct probes (ping to ack).");
 	evbuffer_add_printf(b, "meshd_probe_rtt_seconds_sum %.6f\nmeshd_probe_rtt_seconds_count %"

@@ -143,7 +143,9 @@ static void apply(struct agent *a)
 		return;
 	}
 	a->wg_last_error[0] = '\0';
-	if (changed)
+	/* Member changes (datagrams) drive applies: rate-limited like them. */
+	if (changed && log_get_level() >= LOG_LVL_DEBUG &&
+	    log_ratelimit_ok(&a->rl_wg_changes, now, &(uint32_t){ 0 }))
 		log_debug("WireGuard: %zu peer(s) changed, %zu programmed", changed, known);
 }
 
