@@ -115,10 +115,11 @@ static int parse_u64(const char *s, uint64_t *out)
 
 uint64_t state_next_version(const struct state_members *sm, uint64_t now)
 {
-	/* Saturate: a stored UINT64_MAX must not wrap the floor to 0. */
-	uint64_t floor = sm->self_version < UINT64_MAX ? sm->self_version + 1 : UINT64_MAX;
+	/* Saturate at the bound: the engine signs nothing above it, and no sum wraps. */
+	uint64_t floor = sm->self_version < WIRE_VERSION_MAX ? sm->self_version + 1 : WIRE_VERSION_MAX;
 
-	return floor > now ? floor : now;
+	floor = floor > now ? floor : now;
+	return floor < WIRE_VERSION_MAX ? floor : WIRE_VERSION_MAX;
 }
 
 int state_load(const char *path, struct state_members *out, char *err, size_t errlen)
@@ -152,7 +153,9 @@ int state_load(const char *path, struct state_members *out, char *err, size_t er
 		if (flags) {
 			out->n_bad++;   /* too long, or cut short by a crash of an old writer */
 		} else if (strncmp(line, "self-version ", 13) == 0) {
-			if (parse_u64(line + 13, &out->self_version) != 0)
+			/* Above the bound no record of ours can exist: refused, not clamped. */
+			if (parse_u64(line + 13, &out->self_version) != 0 ||
+			    out->self_version > WIRE_VERSION_MAX)
 				out->self_version = 0, out->n_bad++;
 		} else if (strncmp(line, "record ", 7) == 0) {
 			if (out->n == STATE_MAX_RECORDS) {

@@ -47,8 +47,9 @@ int state_identity(const char *dir, struct identity *idn, bool *created, char *e
 int state_load(const char *path, struct state_members *out, char *err, size_t errlen);
 void state_members_free(struct state_members *m);
 
-/* The version for this start: above the stored one (saturating at
- * UINT64_MAX rather than wrapping), and at least now. */
+/* The version for this start: above the stored one and at least now,
+ * saturating at WIRE_VERSION_MAX rather than going past it. A stored
+ * self-version above WIRE_VERSION_MAX is refused by state_load (n_bad). */
 uint64_t state_next_version(const struct state_members *sm, uint64_t now);
 
 /* Write atomically (0600). */

@@ -274,6 +274,8 @@ static void self_version_plain_u64(void **state)
 {
 	static const char *const bad[] = {
 		"-1", "+5", " 5", "5 ", "", "18446744073709551616", "99999999999999999999", "0x10",
+		/* in u64 range but above WIRE_VERSION_MAX (2^62): refused */
+		"18446744073709551615", "4611686018427387905",
 	};
 	char path[128], err[256], text[128];
 	struct state_members sm;
@@ -290,13 +292,16 @@ static void self_version_plain_u64(void **state)
 				 (unsigned long long)sm.self_version);
 		state_members_free(&sm);
 	}
-	n = snprintf(text, sizeof(text), "meshd-state 1\nself-version 18446744073709551615\n");
+	n = snprintf(text, sizeof(text), "meshd-state 1\nself-version 4611686018427387904\n");
 	write_file(path, text, (size_t)n);
 	assert_int_equal(state_load(path, &sm, err, sizeof(err)), 0);
-	assert_true(sm.self_version == UINT64_MAX);
+	assert_true(sm.self_version == WIRE_VERSION_MAX);
 	assert_int_equal(sm.n_bad, 0);
-	/* The next version: never below the stored one, never wrapped to 0. */
-	assert_true(state_next_version(&sm, 1000) == UINT64_MAX);
+	/* The next version: never below the stored one, never past the bound. */
+	assert_true(state_next_version(&sm, 1000) == WIRE_VERSION_MAX);
+	assert_true(state_next_version(&sm, UINT64_MAX) == WIRE_VERSION_MAX);
+	sm.self_version = WIRE_VERSION_MAX - 1;
+	assert_true(state_next_version(&sm, 1000) == WIRE_VERSION_MAX);
 	sm.self_version = 5000;
 	assert_true(state_next_version(&sm, 1000) == 5001);
 	assert_true(state_next_version(&sm, 9000) == 9000);
