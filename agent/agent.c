@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../proto/record.h"
 #include "addr.h"
 #include "agent.h"
 #include "keyfile.h"
@@ -121,6 +122,48 @@ static int build_self(struct agent *a, const struct state_members *sm, char *err
 	/* Strictly increasing across restarts, even if the clock went back. */
 	s->version = state_next_version(sm, wall_ms());
 	return 0;
+}
+
+/*
+ * A restart must be no window for a newcomer to take our overlay address
+ * (the engine yields young claims to a lower id). Our record in the state
+ * file says which address we held. If the file is recent enough that the
+ * mesh still remembers that claim (a failed member's tombstone keeps its
+ * address tombstone_ms), the engine counts ours as established. A derived
+ * address is derived again from the same generation, so we claim exactly
+ * the address the mesh remembers.
+ */
+static void restore_claim(struct agent *a, const struct state_members *sm)
+{
+	const struct wire_prefix *net = &a->gcfg.overlay_prefix;
+	struct wire_record *s = &a->self_tmpl;
+	const struct wire_record *old = NULL;
+	int64_t age = agent_wall_s() - sm->saved_s;
+
+	for (size_t i = 0; i < sm->n && !old; i++)
+		if (memcmp(sm->rec[i].id, a->idn.id, WIRE_ID_LEN) == 0 && record_verify(&sm->rec[i]) == 0)
+			old = &sm->rec[i];
+	if (!old || (old->flags & WIRE_REC_LEAVING) || age < 0 ||
+	    (uint64_t)age * 1000 >= a->gcfg.tombstone_ms)
+		return;
+	for (int i = 0; i < old->n_overlay; i++) {
+		const struct wire_prefix *p = &old->overlay[i];
+		struct wire_addr ip = { .family = p->family };
+
+		if (s->flags & WIRE_REC_ADDR_PINNED) {
+			if (s->n_overlay && wire_prefix_same_ip(p, &s->overlay[0]))
+				a->gcfg.self_claim_established = true;
+			continue;
+		}
+		memcpy(ip.ip, p->ip, sizeof(ip.ip));
+		if (!(old->flags & WIRE_REC_ADDR_PINNED) && p->family == net->family &&
+		    p->len == net->len && addr_in_prefix(&ip, net)) {
+			s->addr_gen = old->addr_gen;
+			a->gcfg.self_claim_established = true;
+		}
+	}
+	if (a->gcfg.self_claim_established)
+		log_info("overlay address held before this start: keeping its claim");
 }
 
 static void add_seed(struct agent *a, const struct wire_addr *s)
@@ -235,6 +278,7 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 	    (r = choose_endpoint(a, err, errlen)) != 0 ||
 	    (r = build_self(a, &sm, err, errlen)) != 0)
 		goto out;
+	restore_claim(a, &sm);
 
 	membership_io(a, &io);
 	r = gossip_new(&a->g, &a->gcfg, &a->idn, &a->self_tmpl, &io, agent_now_ms());
@@ -287,7 +331,8 @@ static void collect(void *arg, const struct gossip_member *m)
 {
 	struct save_ctx *c = arg;
 
-	if (m->self || m->state == GOSSIP_LEFT || c->n == c->cap || c->n >= STATE_MAX_RECORDS)
+	/* Our own record too (first: slot 0), for the address claim (restore_claim). */
+	if (m->state == GOSSIP_LEFT || c->n == c->cap || c->n >= STATE_MAX_RECORDS)
 		return;
 	c->recs[c->n++] = m->rec;
 }

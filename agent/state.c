@@ -140,6 +140,12 @@ int state_load(const char *path, struct state_members *out, char *err, size_t er
 		snprintf(err, errlen, "cannot read state file %s: %s", path, strerror(-r));
 		return r;
 	}
+	{
+		struct stat st;
+
+		if (fstat(fileno(f), &st) == 0)
+			out->saved_s = (int64_t)st.st_mtime;
+	}
 	while (line_read(f, line, sizeof(line), &len, &flags)) {
 		lineno++;
 		/* The magic is required: a first line that is anything else

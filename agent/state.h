@@ -9,6 +9,8 @@
  *                 self-version <u64>
  *                 record <base64 of the signed record's canonical encoding>
  *                 ...
+ * Our own record is among them (older files lack it): it tells the next
+ * start which overlay address we held, so that the claim survives it.
  * Records are stored as received (signed by their owners) and verified
  * again on load by gossip_restore, so a tampered file cannot inject a
  * member.
@@ -30,6 +32,7 @@ struct state_members {
 	size_t n;
 	struct wire_record *rec;    /* malloc'd */
 	size_t n_bad;               /* lines skipped as malformed */
+	int64_t saved_s;            /* the file's modification time (wall seconds), 0 = none */
 };
 
 /* mkdir -p with mode 0700 for the parts it creates. 0 or -errno. */
