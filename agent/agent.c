@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "../proto/record.h"
 #include "addr.h"
 #include "agent.h"
 #include "keyfile.h"
@@ -126,42 +125,14 @@ static int build_self(struct agent *a, const struct state_members *sm, char *err
 
 /*
  * A restart must be no window for a newcomer to take our overlay address
- * (the engine yields young claims to a lower id). Our record in the state
- * file says which address we held. If the file is recent enough that the
- * mesh still remembers that claim (a failed member's tombstone keeps its
- * address tombstone_ms), the engine counts ours as established. A derived
- * address is derived again from the same generation, so we claim exactly
- * the address the mesh remembers.
+ * (the engine yields a young claim to a lower id): if the state file shows
+ * we held it, and the mesh still remembers that, the claim is established.
  */
 static void restore_claim(struct agent *a, const struct state_members *sm)
 {
-	const struct wire_prefix *net = &a->gcfg.overlay_prefix;
-	struct wire_record *s = &a->self_tmpl;
-	const struct wire_record *old = NULL;
-	int64_t age = agent_wall_s() - sm->saved_s;
-
-	for (size_t i = 0; i < sm->n && !old; i++)
-		if (memcmp(sm->rec[i].id, a->idn.id, WIRE_ID_LEN) == 0 && record_verify(&sm->rec[i]) == 0)
-			old = &sm->rec[i];
-	if (!old || (old->flags & WIRE_REC_LEAVING) || age < 0 ||
-	    (uint64_t)age * 1000 >= a->gcfg.tombstone_ms)
-		return;
-	for (int i = 0; i < old->n_overlay; i++) {
-		const struct wire_prefix *p = &old->overlay[i];
-		struct wire_addr ip = { .family = p->family };
-
-		if (s->flags & WIRE_REC_ADDR_PINNED) {
-			if (s->n_overlay && wire_prefix_same_ip(p, &s->overlay[0]))
-				a->gcfg.self_claim_established = true;
-			continue;
-		}
-		memcpy(ip.ip, p->ip, sizeof(ip.ip));
-		if (!(old->flags & WIRE_REC_ADDR_PINNED) && p->family == net->family &&
-		    p->len == net->len && addr_in_prefix(&ip, net)) {
-			s->addr_gen = old->addr_gen;
-			a->gcfg.self_claim_established = true;
-		}
-	}
+	a->gcfg.self_claim_established =
+		state_claim_established(sm, a->idn.id, &a->self_tmpl, &a->gcfg.overlay_prefix,
+					a->gcfg.tombstone_ms, agent_wall_s());
 	if (a->gcfg.self_claim_established)
 		log_info("overlay address held before this start: keeping its claim");
 }

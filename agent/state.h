@@ -55,6 +55,20 @@ void state_members_free(struct state_members *m);
  * self-version above WIRE_VERSION_MAX is refused by state_load (n_bad). */
 uint64_t state_next_version(const struct state_members *sm, uint64_t now);
 
+/*
+ * Did we hold this start's overlay address before it? Our own record in
+ * the file (verified, not a leave) says, if the file is younger than
+ * `keep_ms` (how long the mesh remembers a failed member's claim; now_s
+ * and saved_s are wall seconds). `tmpl` is this start's template: a
+ * pinned address must be the saved one; a derived one (tmpl has no
+ * overlay, `prefix` is the configured one) counts when the saved address
+ * lies in the prefix, and then tmpl->addr_gen takes the saved generation
+ * so that the same address is derived again.
+ */
+bool state_claim_established(const struct state_members *sm, const uint8_t id[static WIRE_ID_LEN],
+			     struct wire_record *tmpl, const struct wire_prefix *prefix,
+			     uint64_t keep_ms, int64_t now_s);
+
 /* Write atomically (0600). */
 int state_save(const char *path, uint64_t self_version, const struct wire_record *const *recs,
 	       size_t n, char *err, size_t errlen);

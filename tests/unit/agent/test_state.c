@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -110,6 +111,8 @@ static void members_round_trip(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(state_load(path, &sm, err, sizeof(err)), 0);
 	assert_int_equal(sm.self_version, 123456789012ULL);
+	assert_true(sm.saved_s > 0 && sm.saved_s <= (int64_t)time(NULL) &&
+		    sm.saved_s + 60 > (int64_t)time(NULL));
 	assert_int_equal(sm.n, 3);
 	assert_int_equal(sm.n_bad, 0);
 	for (int i = 0; i < 3; i++) {
@@ -310,6 +313,64 @@ static void self_version_plain_u64(void **state)
 	state_members_free(&sm);
 }
 
+/* Our own saved record: did we hold this start's address before? */
+static void claim_established(void **state)
+{
+	const uint64_t day_ms = 24ULL * 3600 * 1000;
+	const int64_t now = 2000000000;
+	struct wire_record own, other, tmpl, pinned;
+	struct wire_prefix net;
+	struct state_members sm = { .n = 1, .rec = &own, .saved_s = now - 10 };
+	struct identity idn, idn2;
+
+	(void)state;
+	make_record(&own, &idn, 0);
+	assert_int_equal(wire_prefix_parse(&own.overlay[0], "10.42.3.4/16"), 0);
+	own.addr_gen = 2;
+	assert_int_equal(record_sign(&own, &idn), 0);
+	assert_int_equal(wire_prefix_parse(&net, "10.42.0.0/16"), 0);
+	memset(&tmpl, 0, sizeof(tmpl));
+
+	/* Derived, same prefix: established, and derived again from generation 2. */
+	assert_true(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	assert_int_equal(tmpl.addr_gen, 2);
+	/* Not ours, another prefix, a file older than the mesh's memory: no. */
+	make_record(&other, &idn2, 3);
+	assert_false(state_claim_established(&sm, idn2.id, &tmpl, &net, day_ms, now));
+	assert_int_equal(wire_prefix_parse(&net, "10.43.0.0/16"), 0);
+	assert_false(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	assert_int_equal(wire_prefix_parse(&net, "10.42.0.0/24"), 0);
+	assert_false(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	assert_int_equal(wire_prefix_parse(&net, "10.42.0.0/16"), 0);
+	sm.saved_s = now - 86400;
+	assert_false(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	sm.saved_s = now + 3600;
+	assert_false(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	sm.saved_s = now - 10;
+	/* A damaged signature or a leave: no. */
+	own.sig[5] ^= 1;
+	assert_false(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	own.flags |= WIRE_REC_LEAVING;
+	assert_int_equal(record_sign(&own, &idn), 0);
+	assert_false(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	own.flags &= ~(uint32_t)WIRE_REC_LEAVING;
+	assert_int_equal(record_sign(&own, &idn), 0);
+	/* Pinned now: only the same address counts. */
+	memset(&pinned, 0, sizeof(pinned));
+	pinned.flags = WIRE_REC_ADDR_PINNED;
+	pinned.n_overlay = 1;
+	assert_int_equal(wire_prefix_parse(&pinned.overlay[0], "10.42.3.4/16"), 0);
+	assert_true(state_claim_established(&sm, idn.id, &pinned, &net, day_ms, now));
+	assert_int_equal(wire_prefix_parse(&pinned.overlay[0], "10.42.3.5/16"), 0);
+	assert_false(state_claim_established(&sm, idn.id, &pinned, &net, day_ms, now));
+	/* Pinned before, derived now: a new claim. */
+	own.flags |= WIRE_REC_ADDR_PINNED;
+	assert_int_equal(record_sign(&own, &idn), 0);
+	assert_false(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	identity_wipe(&idn);
+	identity_wipe(&idn2);
+}
+
 static void atomic_write_leaves_old_file_on_failure(void **state)
 {
 	struct state_members sm;
@@ -340,6 +401,7 @@ int main(void)
 		cmocka_unit_test(nul_in_long_line_is_one_bad_line),
 		cmocka_unit_test(magic_required),
 		cmocka_unit_test(self_version_plain_u64),
+		cmocka_unit_test(claim_established),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
