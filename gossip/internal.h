@@ -154,6 +154,8 @@ struct gossip {
 	uint32_t self_claim_seq;
 	uint64_t self_claim_ms;
 	bool self_claim_old;                    /* held before this start: never young */
+	uint64_t self_check_next;               /* when self_seen may verify an own record again */
+	uint64_t start_version;                 /* our version at this start: older ones predate it */
 	bool left;
 
 	/* anti-entropy sums by id prefix: one and two nibbles */

@@ -62,14 +62,20 @@ static bool claims_ours(const struct gossip *g, const struct wire_record *r)
  * A record of ours came back from the mesh. A newer one (signed before a
  * restart) must be superseded: we sign just above it, which the bound on
  * versions keeps from wrapping. One carrying the address we claim now
- * shows the claim is not new: the mesh knew it before this start. Older
- * records arrive unverified (they change nothing), so that one is checked
- * here, once: only our own signature may make our claim old.
+ * shows the claim is not new, if it was signed before this start: the
+ * mesh knew it then. (One signed since shows only that others heard our
+ * new claim, contested or not.) Older records arrive unverified (they
+ * change nothing), so that one is checked here: only our own signature
+ * may make our claim old. Only while the claim is young (after that it
+ * makes no difference), and at most once a probe interval, so forged
+ * copies cannot make us verify at their rate.
  */
 void self_seen(struct gossip *g, const struct wire_record *r, bool verified, uint64_t now)
 {
-	if (!g->self_claim_old && claims_ours(g, r)) {
-		if (!verified) {
+	if (!g->self_claim_old && r->version < g->start_version &&
+	    now < g->self_claim_ms + ADDR_YOUNG_MS && claims_ours(g, r)) {
+		if (!verified && now >= g->self_check_next) {
+			g->self_check_next = now + g->cfg.probe_interval_ms;
 			g->stats.verified++;
 			verified = record_verify(r) == 0;
 		}
