@@ -200,6 +200,7 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 {
 	struct state_members sm;
 	struct gossip_io io;
+	size_t n_others;
 	bool created;
 	int r;
 
@@ -257,14 +258,16 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 		snprintf(err, errlen, "cannot start the membership engine: %s", wire_strerror(r));
 		goto out;
 	}
+	n_others = 0;
 	for (size_t i = 0; i < sm.n; i++) {
 		if (memcmp(sm.rec[i].id, a->idn.id, WIRE_ID_LEN) == 0)
-			continue;
+			continue;   /* ours: only for restore_claim */
+		n_others++;
 		if (gossip_restore(a->g, &sm.rec[i], agent_now_ms()) != 0)
 			log_debug("state: a remembered record did not verify; skipped");
 	}
-	if (sm.n)
-		log_info("remembered %zu member(s) from %s", sm.n, a->state_path);
+	if (n_others)
+		log_info("remembered %zu member(s) from %s", n_others, a->state_path);
 
 	if ((r = wg_start(a, err, errlen)) != 0 || (r = open_sockets(a, err, errlen)) != 0)
 		goto out;
