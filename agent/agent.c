@@ -125,6 +125,20 @@ static int build_self(struct agent *a, const struct state_members *sm, char *err
 	return 0;
 }
 
+/*
+ * A restart must be no window for a newcomer to take our overlay address
+ * (the engine yields a young claim to a lower id): if the state file shows
+ * we held it, and the mesh still remembers that, the claim is established.
+ */
+static void restore_claim(struct agent *a, const struct state_members *sm)
+{
+	a->gcfg.self_claim_established =
+		state_claim_established(sm, a->idn.id, &a->self_tmpl, &a->gcfg.overlay_prefix,
+					a->gcfg.tombstone_ms, agent_wall_s());
+	if (a->gcfg.self_claim_established)
+		log_info("overlay address held before this start: keeping its claim");
+}
+
 static void add_seed(struct agent *a, const struct wire_addr *s)
 {
 	for (size_t i = 0; i < a->n_seeds; i++)
@@ -188,6 +202,7 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 {
 	struct state_members sm;
 	struct gossip_io io;
+	size_t n_others;
 	bool created;
 	int r;
 
@@ -240,6 +255,7 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 	    (r = choose_endpoint(a, err, errlen)) != 0 ||
 	    (r = build_self(a, &sm, err, errlen)) != 0)
 		goto out;
+	restore_claim(a, &sm);
 
 	membership_io(a, &io);
 	r = gossip_new(&a->g, &a->gcfg, &a->idn, &a->self_tmpl, &io, agent_now_ms());
@@ -247,14 +263,16 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 		snprintf(err, errlen, "cannot start the membership engine: %s", wire_strerror(r));
 		goto out;
 	}
+	n_others = 0;
 	for (size_t i = 0; i < sm.n; i++) {
 		if (memcmp(sm.rec[i].id, a->idn.id, WIRE_ID_LEN) == 0)
-			continue;
+			continue;   /* ours: only for restore_claim */
+		n_others++;
 		if (gossip_restore(a->g, &sm.rec[i], agent_now_ms()) != 0)
 			log_debug("state: a remembered record did not verify; skipped");
 	}
-	if (sm.n)
-		log_info("remembered %zu member(s) from %s", sm.n, a->state_path);
+	if (n_others)
+		log_info("remembered %zu member(s) from %s", n_others, a->state_path);
 
 	if ((r = wg_start(a, err, errlen)) != 0 || (r = open_sockets(a, err, errlen)) != 0)
 		goto out;
@@ -292,7 +310,8 @@ static void collect(void *arg, const struct gossip_member *m)
 {
 	struct save_ctx *c = arg;
 
-	if (m->self || m->state == GOSSIP_LEFT || c->n == c->cap || c->n >= STATE_MAX_RECORDS)
+	/* Our own record too (first: slot 0), for the address claim (restore_claim). */
+	if (m->state == GOSSIP_LEFT || c->n == c->cap || c->n >= STATE_MAX_RECORDS)
 		return;
 	c->recs[c->n++] = m->rec;
 }

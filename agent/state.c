@@ -115,10 +115,51 @@ static int parse_u64(const char *s, uint64_t *out)
 
 uint64_t state_next_version(const struct state_members *sm, uint64_t now)
 {
-	/* Saturate: a stored UINT64_MAX must not wrap the floor to 0. */
-	uint64_t floor = sm->self_version < UINT64_MAX ? sm->self_version + 1 : UINT64_MAX;
+	/* Saturate at the bound: the engine signs nothing above it, and no sum wraps. */
+	uint64_t floor = sm->self_version < WIRE_VERSION_MAX ? sm->self_version + 1 : WIRE_VERSION_MAX;
 
-	return floor > now ? floor : now;
+	floor = floor > now ? floor : now;
+	return floor < WIRE_VERSION_MAX ? floor : WIRE_VERSION_MAX;
+}
+
+static bool in_prefix(const struct wire_prefix *a, const struct wire_prefix *net)
+{
+	size_t n = wire_family_len(net->family);
+	unsigned bytes = net->len / 8, rem = net->len % 8;
+
+	if (!n || a->family != net->family || a->len != net->len || net->len > n * 8)
+		return false;
+	if (memcmp(a->ip, net->ip, bytes) != 0)
+		return false;
+	return !rem || ((a->ip[bytes] ^ net->ip[bytes]) & (uint8_t)(0xff << (8 - rem))) == 0;
+}
+
+bool state_claim_established(const struct state_members *sm, const uint8_t id[static WIRE_ID_LEN],
+			     struct wire_record *tmpl, const struct wire_prefix *prefix,
+			     uint64_t keep_ms, int64_t now_s)
+{
+	const struct wire_record *old = NULL;
+	int64_t age = now_s - sm->saved_s;
+
+	for (size_t i = 0; i < sm->n && !old; i++)
+		if (memcmp(sm->rec[i].id, id, WIRE_ID_LEN) == 0 && record_verify(&sm->rec[i]) == 0)
+			old = &sm->rec[i];
+	if (!old || (old->flags & WIRE_REC_LEAVING) || !sm->saved_s || age < 0 ||
+	    (uint64_t)age >= keep_ms / 1000)
+		return false;
+	for (int i = 0; i < old->n_overlay; i++) {
+		const struct wire_prefix *p = &old->overlay[i];
+
+		if (tmpl->flags & WIRE_REC_ADDR_PINNED) {
+			if (tmpl->n_overlay && wire_prefix_same_ip(p, &tmpl->overlay[0]))
+				return true;
+		} else if (!tmpl->n_overlay && !(old->flags & WIRE_REC_ADDR_PINNED) &&
+			   in_prefix(p, prefix)) {
+			tmpl->addr_gen = old->addr_gen;
+			return true;
+		}
+	}
+	return false;
 }
 
 int state_load(const char *path, struct state_members *out, char *err, size_t errlen)
@@ -139,6 +180,12 @@ int state_load(const char *path, struct state_members *out, char *err, size_t er
 		snprintf(err, errlen, "cannot read state file %s: %s", path, strerror(-r));
 		return r;
 	}
+	{
+		struct stat st;
+
+		if (fstat(fileno(f), &st) == 0)
+			out->saved_s = (int64_t)st.st_mtime;
+	}
 	while (line_read(f, line, sizeof(line), &len, &flags)) {
 		lineno++;
 		/* The magic is required: a first line that is anything else
@@ -152,7 +199,9 @@ int state_load(const char *path, struct state_members *out, char *err, size_t er
 		if (flags) {
 			out->n_bad++;   /* too long, or cut short by a crash of an old writer */
 		} else if (strncmp(line, "self-version ", 13) == 0) {
-			if (parse_u64(line + 13, &out->self_version) != 0)
+			/* Above the bound no record of ours can exist: refused, not clamped. */
+			if (parse_u64(line + 13, &out->self_version) != 0 ||
+			    out->self_version > WIRE_VERSION_MAX)
 				out->self_version = 0, out->n_bad++;
 		} else if (strncmp(line, "record ", 7) == 0) {
 			if (out->n == STATE_MAX_RECORDS) {

@@ -67,6 +67,8 @@ static int setup_self(struct gossip *g, const struct wire_record *self, uint64_t
 	addr_claim(g, m, now);
 	g->self_claim_seq = m->claim_seq;
 	g->self_claim_ms = now;
+	g->self_claim_old = g->cfg.self_claim_established;
+	g->start_version = g->tmpl.version;
 	bcast_record(g, h);
 	return 0;
 }

@@ -96,6 +96,12 @@ struct gossip_config {
 	/* Optional (0 / NULL = defaults): */
 	uint32_t size_hint;             /* expected members: sizes the tables up front */
 	struct gossip_recpool *pool;    /* shared record store; NULL = private */
+	/*
+	 * We held this same overlay address before this start (the agent's
+	 * state file says so): our claim is not new, so the tie rules for
+	 * young claims never make us give it up to a newcomer.
+	 */
+	bool self_claim_established;
 };
 
 void gossip_config_defaults(struct gossip_config *cfg);
@@ -166,6 +172,8 @@ struct gossip_stats {
 	uint64_t refused_by_reason[GOSSIP_REFUSE_MAX];
 	uint64_t probes, probe_failures, suspicions, refutations;
 	uint64_t verified;           /* record signatures checked */
+	uint64_t sign_saturated;     /* our record not re-signed: the version is at WIRE_VERSION_MAX */
+	uint64_t susp_cleared;       /* suspicions we dropped because the suspect itself answered us */
 	uint32_t awareness;          /* Lifeguard local health score now */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);

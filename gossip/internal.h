@@ -74,6 +74,7 @@ static inline unsigned id_nibble(const uint8_t *id, unsigned i)
 #define M_REPORTED (1U << 1)  /* the agent was told (ADDED) */
 #define M_DIGEST   (1U << 2)  /* counted in the anti-entropy sums */
 #define M_PULLED   (1U << 3)  /* first learned from JOIN_ACK, sync or restore */
+#define M_CLEARED  (1U << 4)  /* it answered us while suspect: rumours about this version are ignored */
 
 struct member {
 	struct gossip_member pub;
@@ -104,6 +105,7 @@ struct suspicion {
 	uint32_t slot;
 	uint64_t version;
 	uint64_t start, deadline;
+	uint32_t confirm_seq;     /* our confirm probe's PING, 0 = none sent */
 	uint8_t n_origins;        /* origins[0] started it; the rest confirm */
 	uint8_t origins[SUSP_MAX_ORIGINS][WIRE_SHORT_ID_LEN];
 };
@@ -151,6 +153,9 @@ struct gossip {
 	struct wire_prefix prefix;              /* derivation prefix (config or JOIN_ACK) */
 	uint32_t self_claim_seq;
 	uint64_t self_claim_ms;
+	bool self_claim_old;                    /* held before this start: never young */
+	uint64_t self_check_next;               /* when self_seen may verify an own record again */
+	uint64_t start_version;                 /* our version at this start: older ones predate it */
 	bool left;
 
 	/* anti-entropy sums by id prefix: one and two nibbles */
@@ -171,6 +176,8 @@ struct gossip {
 	struct relay relay[GOSSIP_MAX_RELAYS];
 	struct notice notice[NOTIFY_SLOTS];
 	uint32_t notice_pos;
+	struct notice confirmed[NOTIFY_SLOTS];  /* recent confirm probes, rate-limited */
+	uint32_t confirmed_pos;
 
 	struct suspicion *susp;
 	uint32_t n_susp, cap_susp;
@@ -246,7 +253,10 @@ bool addr_same(const struct wire_prefix *a, const struct wire_prefix *b);
 
 /* self.c */
 int self_sign(struct gossip *g, uint64_t version, uint64_t now);
-void self_refute(struct gossip *g, uint64_t seen_version, uint64_t now);
+/* A rumour says we are suspect or failed at the version we hold. */
+void self_refute(struct gossip *g, uint64_t now);
+/* A record of ours came back; `verified` if its signature was checked. */
+void self_seen(struct gossip *g, const struct wire_record *r, bool verified, uint64_t now);
 void self_yield_check(struct gossip *g, struct member *other, uint64_t now);
 void self_conflict_refresh(struct gossip *g);   /* addr.c */
 
@@ -271,6 +281,13 @@ void susp_start(struct gossip *g, struct member *m, const uint8_t origin[static 
 void susp_confirm(struct gossip *g, struct member *m, const uint8_t origin[static WIRE_SHORT_ID_LEN],
 		  uint64_t now);
 void susp_cancel(struct gossip *g, struct member *m);
+/* An ACK answering one of our confirm probes (precheck: before anything changes). */
+bool susp_ack_expected(const struct gossip *g, const struct wire_msg *ack);
+/*
+ * An ACK arrived; `our_probe` if it answers our scheduled probe. If the
+ * suspect sent it itself, to a probe of ours, our suspicion ends here.
+ */
+bool susp_ack(struct gossip *g, const struct wire_msg *ack, bool our_probe, uint64_t now);
 void susp_tick(struct gossip *g, uint64_t now);
 uint64_t susp_next(const struct gossip *g);
 uint64_t susp_timeout(const struct gossip *g, uint32_t confirmations);
@@ -284,6 +301,8 @@ void probe_input(struct gossip *g, const struct wire_msg *m, const struct wire_a
 		 size_t len, uint64_t now);
 void probe_order_add(struct gossip *g, uint32_t slot);
 void probe_urgent(struct gossip *g, uint32_t slot);
+/* PING a suspect now, outside the schedule, with the buddy rumour. */
+void probe_confirm(struct gossip *g, struct member *m, uint32_t seq);
 void probe_free(struct gossip *g);
 void awareness_add(struct gossip *g, int delta);
 

@@ -237,6 +237,7 @@ void member_set_rec(struct gossip *g, struct member *m, const struct grec *h)
 	recpool_put(g->pool, member_grec(m));
 	m->pub.rec = &h->rec;
 	m->pub.wg_public = h->wg_public;
+	m->flags &= (uint8_t)~M_CLEARED;  /* rumours about the new version count again */
 	/* A newer record is news again, even for a retired tombstone. */
 	member_digest(g, m, true);
 }

@@ -4,7 +4,13 @@
  * replaces an older one, never the reverse, so replays are harmless; a
  * new version also refutes suspicion and resurrects a tombstone, which
  * nothing else can. Rumours ("origin thinks X at version v is suspect /
- * failed") apply only to the version we hold.
+ * failed") apply only to the version we hold, and are unsigned: anyone
+ * holding the network key can send one naming any origin. So a rumour
+ * never decides anything by itself. It starts or confirms a suspicion
+ * (suspicion.c), which only this node's own timer ends, which the
+ * suspect's own answer to us cancels, and which the suspect refutes by
+ * signing its next version: a member is failed here only when this node
+ * has not heard from it for a whole suspicion timeout.
  */
 #include <errno.h>
 #include <string.h>
@@ -72,12 +78,17 @@ static bool same_content(const struct wire_record *a, const struct wire_record *
 	return record_same(&x, &y);
 }
 
+/*
+ * The tombstone keeps its address claims: only the holder's own signed
+ * word (a record moving off it, a leave) or the tombstone's expiry frees
+ * them. Failure is an opinion others can push, so it must not hand an
+ * address to whoever waits for it.
+ */
 void mark_failed(struct gossip *g, struct member *m, const uint8_t origin[static WIRE_SHORT_ID_LEN],
 		 uint64_t now)
 {
 	susp_cancel(g, m);
 	member_set_state(g, m, GOSSIP_FAILED, now);
-	addr_release(g, m);
 	tomb_push(g, m);
 	member_event(g, m, GOSSIP_EV_FAILED);
 	bcast_rumor(g, m->pub.rec->id, m->pub.rec->version, WIRE_LIVE_FAILED, origin);
@@ -117,7 +128,8 @@ static int update(struct gossip *g, struct member *m, const struct grec *h, uint
 
 	susp_cancel(g, m);
 	if (h->rec.flags & WIRE_REC_LEAVING) {
-		if (prev <= GOSSIP_SUSPECT)
+		/* A tombstone still holds its addresses (mark_failed): released here too. */
+		if (prev != GOSSIP_LEFT)
 			addr_release(g, m);
 		member_set_rec(g, m, h);
 		if (prev != GOSSIP_LEFT) {
@@ -143,9 +155,8 @@ int merge_record(struct gossip *g, const struct wire_record *r, const struct gre
 	const struct grec *h;
 
 	if (memcmp(r->id, g->idn.id, WIRE_ID_LEN) == 0) {
-		/* Our own newer record (from before a restart): sign above it. */
-		if (r->version > g->tmpl.version)
-			self_refute(g, r->version, now);
+		/* merge_check verified it if newer; the pool holds only verified ones. */
+		self_seen(g, r, held || r->version > g->tmpl.version, now);
 		return 0;
 	}
 	m = member_find(g, r->id);
@@ -159,6 +170,15 @@ int merge_record(struct gossip *g, const struct wire_record *r, const struct gre
 	return m ? update(g, m, h, now) : merge_new(g, h, flags, failed, now);
 }
 
+/* A rumour's origin counts only if it is a live member we know, not the subject, not us. */
+static bool origin_ok(const struct gossip *g, const struct member *subject,
+		      const uint8_t origin[static WIRE_SHORT_ID_LEN])
+{
+	const struct member *o = member_find_short(g, origin);
+
+	return o && o != subject && !o->pub.self && o->pub.state <= GOSSIP_SUSPECT;
+}
+
 static void merge_rumor(struct gossip *g, const struct wire_rumor *r, uint64_t now)
 {
 	struct member *m;
@@ -166,15 +186,22 @@ static void merge_rumor(struct gossip *g, const struct wire_rumor *r, uint64_t n
 	if (r->state == WIRE_LIVE_ALIVE)
 		return;
 	if (memcmp(r->subject, g->idn.id, WIRE_ID_LEN) == 0) {
-		self_refute(g, r->version, now);
+		/*
+		 * Only a rumour about the version we hold is answered, with exactly
+		 * the next one. A higher version of ours exists only if we signed it,
+		 * and then its record comes too (self_seen); a rumour naming one is
+		 * a lie meant to push our versions to the end of their range.
+		 */
+		if (r->version == g->tmpl.version)
+			self_refute(g, now);
 		return;
 	}
 	m = member_find(g, r->subject);
-	if (!m || m->pub.rec->version != r->version || m->pub.state > GOSSIP_SUSPECT)
+	if (!m || m->pub.rec->version != r->version || m->pub.state > GOSSIP_SUSPECT ||
+	    (m->flags & M_CLEARED) || !origin_ok(g, m, r->origin))
 		return;
-	if (r->state == WIRE_LIVE_FAILED)
-		mark_failed(g, m, r->origin, now);
-	else if (m->pub.state == GOSSIP_ALIVE)
+	/* FAILED is one more voice, like SUSPECT: our own timer decides. */
+	if (m->pub.state == GOSSIP_ALIVE)
 		susp_start(g, m, r->origin, now);
 	else
 		susp_confirm(g, m, r->origin, now);

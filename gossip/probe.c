@@ -164,6 +164,17 @@ static void send_ping(struct gossip *g, struct member *m, uint32_t seq, bool pig
 	send_member(g, m, &msg);
 }
 
+/*
+ * A confirm probe (suspicion.c): one PING to a member we just heard is
+ * suspect, outside the schedule, carrying the rumour. No piggyback: it
+ * should cost the suspect as little as possible.
+ */
+void probe_confirm(struct gossip *g, struct member *m, uint32_t seq)
+{
+	/* D7: confirm probes go only to a proven address; the proof check belongs here. */
+	send_ping(g, m, seq, false);
+}
+
 /* The member we are probing, if its slot still holds the same record. */
 static struct member *target(struct gossip *g)
 {
@@ -348,7 +359,7 @@ int probe_precheck(const struct gossip *g, const struct wire_msg *m)
 			if (g->relay[i].used && g->relay[i].our_seq == m->seq &&
 			    memcmp(g->relay[i].target, m->target, WIRE_SHORT_ID_LEN) == 0)
 				return 0;
-		return -ESTALE;
+		return susp_ack_expected(g, m) ? 0 : -ESTALE;
 	case WIRE_NACK:
 		return ours ? 0 : -ESTALE;
 	}
@@ -395,16 +406,22 @@ static void on_ping_req(struct gossip *g, const struct wire_msg *m, const struct
 	relay_ping(g, r);
 }
 
-static void on_ack(struct gossip *g, const struct wire_msg *m)
+static void on_ack(struct gossip *g, const struct wire_msg *m, uint64_t now)
 {
 	struct probe *p = &g->probe;
 	struct relay *r;
 
-	if (p->active && !p->acked && m->seq == p->seq && memcmp(m->target, p->id, WIRE_SHORT_ID_LEN) == 0) {
-		p->acked = true;
-		awareness_add(g, -1);
+	if (p->active && m->seq == p->seq && memcmp(m->target, p->id, WIRE_SHORT_ID_LEN) == 0) {
+		/* From the suspect itself: its word beats any rumour (suspicion.c). */
+		susp_ack(g, m, true, now);
+		if (!p->acked) {
+			p->acked = true;
+			awareness_add(g, -1);
+		}
 		return;
 	}
+	if (susp_ack(g, m, false, now))
+		return;
 	r = relay_find(g, m->seq);
 	if (r) {
 		struct wire_msg ack;
@@ -428,7 +445,7 @@ void probe_input(struct gossip *g, const struct wire_msg *m, const struct wire_a
 		on_ping_req(g, m, from, now);
 		break;
 	case WIRE_ACK:
-		on_ack(g, m);
+		on_ack(g, m, now);
 		break;
 	case WIRE_NACK:
 		if (g->probe.active && !g->probe.acked && m->seq == g->probe.seq)

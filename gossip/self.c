@@ -8,12 +8,20 @@
 
 #include "internal.h"
 
-/* Sign the template at `version`, make it our record and spread it. */
+/*
+ * Sign the template at `version`, make it our record and spread it.
+ * Never above WIRE_VERSION_MAX: nobody would accept it, and a version
+ * pushed to the top must stay there rather than wrap to nothing.
+ */
 int self_sign(struct gossip *g, uint64_t version, uint64_t now)
 {
 	const struct grec *h;
 	int ret;
 
+	if (version > WIRE_VERSION_MAX) {
+		g->stats.sign_saturated++;
+		return -ERANGE;
+	}
 	g->tmpl.version = version;
 	ret = record_sign(&g->tmpl, &g->idn);
 	if (ret)
@@ -28,16 +36,54 @@ int self_sign(struct gossip *g, uint64_t version, uint64_t now)
 
 /*
  * Someone says we are suspect or failed at the version we hold: only we
- * can answer, by signing a newer version. Lifeguard: being suspected is
- * also a hint that our own links or timers are slow.
+ * can answer, by signing the next version. Exactly the next: a rumour is
+ * unsigned, so the version it names is never a reason to jump ahead
+ * (merge.c only calls this for the version we hold). Lifeguard: being
+ * suspected is also a hint that our own links or timers are slow.
  */
-void self_refute(struct gossip *g, uint64_t seen_version, uint64_t now)
+void self_refute(struct gossip *g, uint64_t now)
 {
-	uint64_t v = g->tmpl.version;
-
-	if (g->left || seen_version < v)
+	if (g->left || self_sign(g, g->tmpl.version + 1, now))
 		return;
-	if (self_sign(g, (seen_version > v ? seen_version : v) + 1, now))
+	g->stats.refutations++;
+	awareness_add(g, 1);
+}
+
+static bool claims_ours(const struct gossip *g, const struct wire_record *r)
+{
+	for (int i = 0; i < r->n_overlay; i++)
+		for (int j = 0; j < g->tmpl.n_overlay; j++)
+			if (addr_same(&r->overlay[i], &g->tmpl.overlay[j]))
+				return true;
+	return false;
+}
+
+/*
+ * A record of ours came back from the mesh. A newer one (signed before a
+ * restart) must be superseded: we sign just above it, which the bound on
+ * versions keeps from wrapping. One carrying the address we claim now
+ * shows the claim is not new, if it was signed before this start: the
+ * mesh knew it then. (One signed since shows only that others heard our
+ * new claim, contested or not.) Older records arrive unverified (they
+ * change nothing), so that one is checked here: only our own signature
+ * may make our claim old. Only while the claim is young (after that it
+ * makes no difference), and at most once a probe interval, so forged
+ * copies cannot make us verify at their rate.
+ */
+void self_seen(struct gossip *g, const struct wire_record *r, bool verified, uint64_t now)
+{
+	if (!g->self_claim_old && r->version < g->start_version &&
+	    now < g->self_claim_ms + ADDR_YOUNG_MS && claims_ours(g, r)) {
+		if (!verified && now >= g->self_check_next) {
+			g->self_check_next = now + g->cfg.probe_interval_ms;
+			g->stats.verified++;
+			verified = record_verify(r) == 0;
+		}
+		g->self_claim_old = verified;
+	}
+	if (g->left || r->version <= g->tmpl.version)
+		return;
+	if (self_sign(g, r->version + 1, now))
 		return;
 	g->stats.refutations++;
 	awareness_add(g, 1);
@@ -54,6 +100,7 @@ static void rederive(struct gossip *g, uint64_t now)
 	}
 	g->self_claim_seq = ++g->accept_seq;
 	g->self_claim_ms = now;
+	g->self_claim_old = false;
 	self_conflict_refresh(g);
 	member_event(g, member_self(g), GOSSIP_EV_UPDATED);
 }
@@ -66,11 +113,14 @@ static void rederive(struct gossip *g, uint64_t now)
  * there before we asked) or it has the lower id (equally new: the tie
  * rule). An old claim of ours stands against a newcomer whatever its id,
  * which is what stops a ground key from taking a live node's address.
- * A pinned address never moves; it stays flagged.
+ * A claim we held before this start (the agent's state file, or a record
+ * of ours the mesh still has) is never young: a restart is no window for
+ * a newcomer to take the address. A pinned address never moves; it stays
+ * flagged.
  */
 void self_yield_check(struct gossip *g, struct member *other, uint64_t now)
 {
-	bool young = now < g->self_claim_ms + ADDR_YOUNG_MS;
+	bool young = !g->self_claim_old && now < g->self_claim_ms + ADDR_YOUNG_MS;
 
 	if ((g->tmpl.flags & WIRE_REC_ADDR_PINNED) || !g->prefix.family || g->left) {
 		self_conflict_refresh(g);
@@ -143,6 +193,7 @@ int gossip_update_self(struct gossip *g, const struct wire_record *self, uint64_
 	if (moved) {
 		g->self_claim_seq = ++g->accept_seq;
 		g->self_claim_ms = now_ms;
+		g->self_claim_old = false;
 	}
 	self_conflict_refresh(g);
 	member_event(g, member_self(g), GOSSIP_EV_UPDATED);

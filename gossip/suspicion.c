@@ -8,6 +8,15 @@
  * suspicion_confirmations; at its end the member is failed. A suspicion
  * nobody else shares therefore waits long for a refutation, while one
  * that many members report independently is acted on quickly.
+ *
+ * Rumours are hearsay, and unsigned. A suspicion that began with one
+ * (not with our own failed probe) gets a confirm probe at once: a PING
+ * to the suspect carrying the rumour. If the suspect itself ACKs any
+ * probe of ours while suspect, our suspicion ends on the spot and
+ * further rumours about that version are ignored here (M_CLEARED, until
+ * its record changes or our own probe fails). Every node fails a member
+ * only when its own timer runs out, so a lie must outlast everyone's
+ * probes, and the suspect, told by the PING, refutes it everywhere.
  */
 #include <errno.h>
 #include <math.h>
@@ -43,6 +52,23 @@ static void drop(struct gossip *g, struct suspicion *s)
 	*s = g->susp[--g->n_susp];
 }
 
+/* At most one confirm probe per suspect per probe interval, however often it is rumoured. */
+static void confirm_probe(struct gossip *g, struct suspicion *s, struct member *m, uint64_t now)
+{
+	struct notice *n;
+
+	for (int i = 0; i < NOTIFY_SLOTS; i++)
+		if (memcmp(g->confirmed[i].sid, m->pub.rec->id, WIRE_SHORT_ID_LEN) == 0 &&
+		    now < g->confirmed[i].at + g->cfg.probe_interval_ms)
+			return;
+	n = &g->confirmed[g->confirmed_pos++ % NOTIFY_SLOTS];
+	memcpy(n->sid, m->pub.rec->id, WIRE_SHORT_ID_LEN);
+	n->at = now;
+	/* Random and non-zero: only the suspect, who got the PING, can answer it. */
+	s->confirm_seq = (uint32_t)gossip_rand(g) | 1;
+	probe_confirm(g, m, s->confirm_seq);
+}
+
 void susp_start(struct gossip *g, struct member *m, const uint8_t origin[static WIRE_SHORT_ID_LEN],
 		uint64_t now)
 {
@@ -70,6 +96,12 @@ void susp_start(struct gossip *g, struct member *m, const uint8_t origin[static 
 	member_event(g, m, GOSSIP_EV_SUSPECT);
 	g->stats.suspicions++;
 	bcast_rumor(g, m->pub.rec->id, m->pub.rec->version, WIRE_LIVE_SUSPECT, origin);
+	if (memcmp(origin, g->idn.id, WIRE_SHORT_ID_LEN) != 0) {
+		confirm_probe(g, s, m, now);
+	} else {
+		/* Our own probe failed: fresh local evidence, so others' rumours count again. */
+		m->flags &= ~M_CLEARED;
+	}
 	/*
 	 * Confirmations need others to probe the suspect, and a random probe
 	 * order reaches it only about once per interval mesh-wide. So a few
@@ -109,6 +141,41 @@ void susp_cancel(struct gossip *g, struct member *m)
 
 	if (s)
 		drop(g, s);
+}
+
+bool susp_ack_expected(const struct gossip *g, const struct wire_msg *ack)
+{
+	for (uint32_t i = 0; i < g->n_susp; i++) {
+		const struct suspicion *s = &g->susp[i];
+
+		if (s->confirm_seq && s->confirm_seq == ack->seq &&
+		    memcmp(g->m[s->slot].pub.rec->id, ack->target, WIRE_SHORT_ID_LEN) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool susp_ack(struct gossip *g, const struct wire_msg *ack, bool our_probe, uint64_t now)
+{
+	struct suspicion *s;
+	struct member *m;
+
+	/* Relayed ACKs are the relay's word, not the suspect's. */
+	if (memcmp(ack->sender, ack->target, WIRE_SHORT_ID_LEN) != 0)
+		return false;
+	m = member_find_short(g, ack->target);
+	if (!m || m->pub.self || m->pub.state != GOSSIP_SUSPECT)
+		return false;
+	s = find(g, member_slot(g, m));
+	if (!s || s->version != m->pub.rec->version ||
+	    (!our_probe && (!s->confirm_seq || s->confirm_seq != ack->seq)))
+		return false;
+	drop(g, s);
+	member_set_state(g, m, GOSSIP_ALIVE, now);
+	m->flags |= M_CLEARED;
+	g->stats.susp_cleared++;
+	member_report(g, m, true);
+	return true;
 }
 
 void susp_tick(struct gossip *g, uint64_t now)

@@ -73,6 +73,8 @@ void tomb_tick(struct gossip *g, uint64_t now)
 
 		if (m) {
 			member_event(g, m, GOSSIP_EV_REMOVED);
+			/* A failed member's claims outlive it until here (merge.c). */
+			addr_release(g, m);
 			member_remove(g, m);
 		}
 		g->tq_head++;

@@ -15,7 +15,7 @@
  * smallest encodings; the decoder refuses anything else, so a record has
  * exactly one byte form and a changed bit always breaks the signature.
  *
- * Valid (record_validate): name printable UTF-8 <= 63 bytes (may be
+ * Valid (record_validate): version <= WIRE_VERSION_MAX; name printable UTF-8 <= 63 bytes (may be
  * empty); overlay: at most one IPv4 and one IPv6, prefix len within the
  * family; endpoints: IPv4/IPv6 with a non-zero port; gossip_port non-zero;
  * only WIRE_REC_FLAGS_KNOWN flags; tags: unique non-empty keys of

@@ -114,6 +114,8 @@ int record_validate(const struct wire_record *r)
 	if (check_text(r->name, WIRE_NAME_MAX) || check_overlay(r) || check_endpoints(r) ||
 	    check_tags(r))
 		return -WIRE_EVALUE;
+	if (r->version > WIRE_VERSION_MAX)
+		return -WIRE_EVALUE;
 	if (r->gossip_port == 0 || (r->flags & ~(uint32_t)WIRE_REC_FLAGS_KNOWN))
 		return -WIRE_EVALUE;
 	return 0;

@@ -41,6 +41,15 @@ enum {
 	WIRE_MAX_ENTRIES = 56,     /* (short id, version) pairs in SYNC_ENTRIES */
 };
 
+/*
+ * The highest record version anyone may sign or accept. Versions are
+ * wall-clock milliseconds at start-up (about 2^41 today) plus one per
+ * refutation or update, so 2^62 is never reached honestly; with every
+ * version bounded far below 2^64, no "+ 1" anywhere can wrap, and a
+ * far-future version cannot be planted to exhaust an owner's range.
+ */
+#define WIRE_VERSION_MAX (UINT64_C(1) << 62)
+
 enum wire_family { WIRE_AF_NONE = 0, WIRE_AF_INET = 4, WIRE_AF_INET6 = 6 };
 
 /* An IP address and UDP port (underlay endpoint or gossip destination). */

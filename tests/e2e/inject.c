@@ -173,7 +173,7 @@ int main(int argc, char **argv)
 		intruder_record(&r, &idn, argv[4]);
 		if (!strcmp(argv[1], "forged")) {
 			/* Steal a signature: bump the version after signing. */
-			r.version = UINT64_MAX / 2;
+			r.version = WIRE_VERSION_MAX;  /* the highest a decoder accepts */
 		}
 		send_record(&idn, &r, key);
 	} else {

@@ -56,7 +56,7 @@ static void make_record(struct wire_record *r, const struct identity *idn, int f
 
 	memset(r, 0, sizeof(*r));
 	memcpy(r->id, idn->id, WIRE_ID_LEN);
-	r->version = full ? UINT64_MAX : 1735689600123ULL;
+	r->version = full ? WIRE_VERSION_MAX : 1735689600123ULL;
 	strcpy(r->name, full ? "a-rather-long-node-name-in-zürich-datacenter-rack-17-unit-42" : "node-alpha");
 	r->n_overlay = full ? 2 : 1;
 	wire_prefix_parse(&r->overlay[0], "10.42.17.3/16");

@@ -147,7 +147,8 @@ refused=$(curl -fsS "http://$NET.1:$MPORT/metrics" |
 [ "$refused" -ge 50 ] || die "metrics counted $refused refused datagrams, want >= 50"
 
 # --- kill -9 node 3: the others mark it failed
-saved_both() { [ "$(grep -c '^record ' "$DIR/state3/members" 2>/dev/null)" = 2 ]; }
+# two members and its own record (kept for its address claim)
+saved_both() { [ "$(grep -c '^record ' "$DIR/state3/members" 2>/dev/null)" = 3 ]; }
 wait_until 10 "node 3 saved its members" saved_both
 t0=$(now_ms)
 kill -9 "${PID[3]}"; wait "${PID[3]}" 2>/dev/null || true; unset 'PID[3]'

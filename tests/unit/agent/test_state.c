@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -110,6 +111,8 @@ static void members_round_trip(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(state_load(path, &sm, err, sizeof(err)), 0);
 	assert_int_equal(sm.self_version, 123456789012ULL);
+	assert_true(sm.saved_s > 0 && sm.saved_s <= (int64_t)time(NULL) &&
+		    sm.saved_s + 60 > (int64_t)time(NULL));
 	assert_int_equal(sm.n, 3);
 	assert_int_equal(sm.n_bad, 0);
 	for (int i = 0; i < 3; i++) {
@@ -274,6 +277,8 @@ static void self_version_plain_u64(void **state)
 {
 	static const char *const bad[] = {
 		"-1", "+5", " 5", "5 ", "", "18446744073709551616", "99999999999999999999", "0x10",
+		/* in u64 range but above WIRE_VERSION_MAX (2^62): refused */
+		"18446744073709551615", "4611686018427387905",
 	};
 	char path[128], err[256], text[128];
 	struct state_members sm;
@@ -290,19 +295,80 @@ static void self_version_plain_u64(void **state)
 				 (unsigned long long)sm.self_version);
 		state_members_free(&sm);
 	}
-	n = snprintf(text, sizeof(text), "meshd-state 1\nself-version 18446744073709551615\n");
+	n = snprintf(text, sizeof(text), "meshd-state 1\nself-version 4611686018427387904\n");
 	write_file(path, text, (size_t)n);
 	assert_int_equal(state_load(path, &sm, err, sizeof(err)), 0);
-	assert_true(sm.self_version == UINT64_MAX);
+	assert_true(sm.self_version == WIRE_VERSION_MAX);
 	assert_int_equal(sm.n_bad, 0);
-	/* The next version: never below the stored one, never wrapped to 0. */
-	assert_true(state_next_version(&sm, 1000) == UINT64_MAX);
+	/* The next version: never below the stored one, never past the bound. */
+	assert_true(state_next_version(&sm, 1000) == WIRE_VERSION_MAX);
+	assert_true(state_next_version(&sm, UINT64_MAX) == WIRE_VERSION_MAX);
+	sm.self_version = WIRE_VERSION_MAX - 1;
+	assert_true(state_next_version(&sm, 1000) == WIRE_VERSION_MAX);
 	sm.self_version = 5000;
 	assert_true(state_next_version(&sm, 1000) == 5001);
 	assert_true(state_next_version(&sm, 9000) == 9000);
 	sm.self_version = 0;
 	assert_true(state_next_version(&sm, 1000) == 1000);
 	state_members_free(&sm);
+}
+
+/* Our own saved record: did we hold this start's address before? */
+static void claim_established(void **state)
+{
+	const uint64_t day_ms = 24ULL * 3600 * 1000;
+	const int64_t now = 2000000000;
+	struct wire_record own, other, tmpl, pinned;
+	struct wire_prefix net;
+	struct state_members sm = { .n = 1, .rec = &own, .saved_s = now - 10 };
+	struct identity idn, idn2;
+
+	(void)state;
+	make_record(&own, &idn, 0);
+	assert_int_equal(wire_prefix_parse(&own.overlay[0], "10.42.3.4/16"), 0);
+	own.addr_gen = 2;
+	assert_int_equal(record_sign(&own, &idn), 0);
+	assert_int_equal(wire_prefix_parse(&net, "10.42.0.0/16"), 0);
+	memset(&tmpl, 0, sizeof(tmpl));
+
+	/* Derived, same prefix: established, and derived again from generation 2. */
+	assert_true(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	assert_int_equal(tmpl.addr_gen, 2);
+	/* Not ours, another prefix, a file older than the mesh's memory: no. */
+	make_record(&other, &idn2, 3);
+	assert_false(state_claim_established(&sm, idn2.id, &tmpl, &net, day_ms, now));
+	assert_int_equal(wire_prefix_parse(&net, "10.43.0.0/16"), 0);
+	assert_false(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	assert_int_equal(wire_prefix_parse(&net, "10.42.0.0/24"), 0);
+	assert_false(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	assert_int_equal(wire_prefix_parse(&net, "10.42.0.0/16"), 0);
+	sm.saved_s = now - 86400;
+	assert_false(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	sm.saved_s = now + 3600;
+	assert_false(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	sm.saved_s = now - 10;
+	/* A damaged signature or a leave: no. */
+	own.sig[5] ^= 1;
+	assert_false(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	own.flags |= WIRE_REC_LEAVING;
+	assert_int_equal(record_sign(&own, &idn), 0);
+	assert_false(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	own.flags &= ~(uint32_t)WIRE_REC_LEAVING;
+	assert_int_equal(record_sign(&own, &idn), 0);
+	/* Pinned now: only the same address counts. */
+	memset(&pinned, 0, sizeof(pinned));
+	pinned.flags = WIRE_REC_ADDR_PINNED;
+	pinned.n_overlay = 1;
+	assert_int_equal(wire_prefix_parse(&pinned.overlay[0], "10.42.3.4/16"), 0);
+	assert_true(state_claim_established(&sm, idn.id, &pinned, &net, day_ms, now));
+	assert_int_equal(wire_prefix_parse(&pinned.overlay[0], "10.42.3.5/16"), 0);
+	assert_false(state_claim_established(&sm, idn.id, &pinned, &net, day_ms, now));
+	/* Pinned before, derived now: a new claim. */
+	own.flags |= WIRE_REC_ADDR_PINNED;
+	assert_int_equal(record_sign(&own, &idn), 0);
+	assert_false(state_claim_established(&sm, idn.id, &tmpl, &net, day_ms, now));
+	identity_wipe(&idn);
+	identity_wipe(&idn2);
 }
 
 static void atomic_write_leaves_old_file_on_failure(void **state)
@@ -335,6 +401,7 @@ int main(void)
 		cmocka_unit_test(nul_in_long_line_is_one_bad_line),
 		cmocka_unit_test(magic_required),
 		cmocka_unit_test(self_version_plain_u64),
+		cmocka_unit_test(claim_established),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

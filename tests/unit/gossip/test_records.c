@@ -194,9 +194,11 @@ static void test_tombstone_blocks_stale_newer_resurrects(void **state)
 	records_msg(&m, &x, &r3, 1);
 	assert_int_equal(tn_input(&net, 0, OUT, &m), 0);
 
-	/* Z says X (at version 3) failed. */
+	/* Z says X (at version 3) failed: suspect here, failed when our own timer ends. */
 	rumor_msg(&m, &z, x.id, 3, WIRE_LIVE_FAILED);
 	assert_int_equal(tn_input(&net, 0, OUT + 1, &m), 0);
+	assert_int_equal(gossip_find(net.node[0].g, x.id)->state, GOSSIP_SUSPECT);
+	tn_run(&net, 7000);
 	assert_int_equal(gossip_find(net.node[0].g, x.id)->state, GOSSIP_FAILED);
 	assert_int_equal(tn_count(&net.node[0], GOSSIP_EV_FAILED, x.id), 1);
 
@@ -241,7 +243,10 @@ static void test_tombstone_expires(void **state)
 	assert_int_equal(tn_input(&net, 0, OUT, &m), 0);
 	rumor_msg(&m, &z, x.id, 3, WIRE_LIVE_FAILED);
 	assert_int_equal(tn_input(&net, 0, OUT + 1, &m), 0);
-	tn_run(&net, 59 * 1000);
+	tn_run(&net, 7000);
+	assert_int_equal(gossip_find(net.node[0].g, x.id)->state, GOSSIP_FAILED);
+	/* 60 s from when it failed here. */
+	tn_run(&net, tn_first(&net.node[0], GOSSIP_EV_FAILED, x.id) + 59 * 1000 - net.now);
 	assert_non_null(gossip_find(net.node[0].g, x.id));
 	tn_run(&net, 2 * 1000);
 	assert_null(gossip_find(net.node[0].g, x.id));

@@ -32,7 +32,7 @@ void fx_record_max(struct wire_record *r, const struct identity *idn)
 {
 	memset(r, 0, sizeof(*r));
 	memcpy(r->id, idn->id, WIRE_ID_LEN);
-	r->version = UINT64_MAX;
+	r->version = WIRE_VERSION_MAX;  /* still an 8-byte uint: the longest encoding */
 	memset(r->name, 'n', WIRE_NAME_MAX);
 	r->n_overlay = 2;
 	assert_int_equal(wire_prefix_parse(&r->overlay[0], "255.255.255.255/32"), 0);
