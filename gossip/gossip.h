@@ -54,6 +54,7 @@ struct gossip_member {
 	enum gossip_state state;
 	bool self;
 	bool conflict;                   /* overlay address held by another member */
+	bool name_conflict;              /* rec->name held by another member: never show it */
 };
 
 struct gossip_io {
@@ -96,7 +97,19 @@ struct gossip_config {
 	/* Optional (0 / NULL = defaults): */
 	uint32_t size_hint;             /* expected members: sizes the tables up front */
 	struct gossip_recpool *pool;    /* shared record store; NULL = private */
+	/*
+	 * Bounds on what others can make us hold and verify. A record for an
+	 * id we do not hold is refused unverified when the table (tombstones
+	 * included) has max_members entries, or when the admission bucket
+	 * (admit_rate new ids per second, up to admit_burst at once) is empty.
+	 */
+	uint32_t max_members;           /* 4096; at least 2 (self and one other) */
+	uint32_t admit_rate;            /* 100 per second; 0 = no limit */
+	uint32_t admit_burst;           /* 1000; at least 1 when admit_rate is set */
 };
+
+/* Upper bound of admit_rate and admit_burst. */
+#define GOSSIP_ADMIT_MAX 1000000U
 
 void gossip_config_defaults(struct gossip_config *cfg);
 
@@ -152,6 +165,8 @@ enum gossip_refusal {
 	GOSSIP_REFUSE_SELF,        /* claims to come from us */
 	GOSSIP_REFUSE_UNKNOWN,     /* needs a sender we do not know */
 	GOSSIP_REFUSE_NOMEM,
+	GOSSIP_REFUSE_PREFIX,      /* a record's overlay address lies outside the mesh prefix */
+	GOSSIP_REFUSE_FULL,        /* a JOIN from a new id: table full or admission budget spent */
 	GOSSIP_REFUSE_MAX = 16,
 };
 
@@ -167,6 +182,10 @@ struct gossip_stats {
 	uint64_t probes, probe_failures, suspicions, refutations;
 	uint64_t verified;           /* record signatures checked */
 	uint32_t awareness;          /* Lifeguard local health score now */
+	/* Records for ids we do not hold, dropped unverified (the datagram goes on): */
+	uint64_t new_refused_full;   /* the table held max_members */
+	uint64_t new_refused_rate;   /* the admission bucket was empty */
+	uint64_t new_skipped_verify; /* past the per-datagram verification cap */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);
 
