@@ -6,6 +6,7 @@
  * needs the engine again (WireGuard apply, re-signing our record) is
  * deferred to wg.c's event, because callbacks run inside gossip_input.
  */
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,7 @@ static const char *event_name(enum gossip_event ev, const struct gossip_member *
 
 static void log_change(const char *event, enum gossip_event ev, const struct gossip_member *m)
 {
-	char ep[WIRE_ADDR_STRLEN] = "-", ov[WIRE_ADDR_STRLEN] = "-";
+	char ep[WIRE_ADDR_STRLEN] = "-", ov[WIRE_ADDR_STRLEN] = "-", who[KEY_B64_LEN + 96];
 	const struct wire_record *r = m->rec;
 	enum log_level lvl = LOG_LVL_INFO;
 
@@ -64,7 +65,16 @@ static void log_change(const char *event, enum gossip_event ev, const struct gos
 		lvl = LOG_LVL_DEBUG;
 	if (ev == GOSSIP_EV_CONFLICT)
 		lvl = LOG_LVL_WARN;
-	log_msg(lvl, "member %s %s%s (overlay %s, endpoint %s)", r->name, event,
+	if (m->name_conflict) {
+		/* Never under the name another member holds: its key, and what it claims. */
+		char key[KEY_B64_LEN];
+
+		key_to_base64(key, m->wg_public);
+		snprintf(who, sizeof(who), "%.10s (name conflict: claims \"%.63s\")", key, r->name);
+	} else {
+		snprintf(who, sizeof(who), "%s", r->name);
+	}
+	log_msg(lvl, "member %s %s%s (overlay %s, endpoint %s)", who, event,
 		m->self ? " (self)" : "", ov, ep);
 }
 
@@ -148,9 +158,38 @@ void membership_note_sent(struct agent *a, const uint8_t *plain, size_t len)
 	free(m);
 }
 
+/*
+ * New member ids the engine turned away (table full, admission budget
+ * spent): one warning per minute at most, however many, since any key
+ * holder can cause them.
+ */
+static void note_refused_members(struct agent *a)
+{
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(60000, 1);
+	static uint64_t full_seen, rate_seen;
+	const struct gossip_stats *st = gossip_stats(a->g);
+	uint32_t dropped;
+
+	if (st->new_refused_full == full_seen && st->new_refused_rate == rate_seen)
+		return;
+	if (log_ratelimit_ok(&rl, agent_now_ms(), &dropped)) {
+		if (st->new_refused_full != full_seen)
+			log_warn("member table full (--max-members %u): refused %" PRIu64
+				 " record(s) of new members so far", a->cfg->max_members,
+				 st->new_refused_full);
+		if (st->new_refused_rate != rate_seen)
+			log_warn("new members arriving faster than --admit-rate %u/s: deferred %"
+				 PRIu64 " record(s) so far", a->cfg->admit_rate, st->new_refused_rate);
+	}
+	full_seen = st->new_refused_full;
+	rate_seen = st->new_refused_rate;
+}
+
 void membership_note_received(struct agent *a, const uint8_t *plain, size_t len)
 {
 	struct wire_msg *m;
+
+	note_refused_members(a);
 
 	if (peek_type(plain, len) != WIRE_ACK)
 		return;

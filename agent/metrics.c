@@ -26,6 +26,7 @@ static const char *const type_names[GOSSIP_NTYPES] = {
 /* Index = enum gossip_refusal. */
 static const char *const engine_reasons[] = {
 	"other", "decode", "auth", "stale", "unexpected", "self", "unknown_sender", "nomem",
+	"outside_prefix", "members_full",
 };
 
 static void family(struct evbuffer *b, const char *name, const char *type, const char *help)
@@ -77,6 +78,15 @@ static void render(struct agent *a, struct evbuffer *b)
 		evbuffer_add_printf(b, "meshd_refused_datagrams_total{reason=\"%s\"} %" PRIu64 "\n",
 				    engine_reasons[r], st->refused_by_reason[r]);
 
+	family(b, "meshd_members_max", "gauge", "The member table cap (--max-members).");
+	evbuffer_add_printf(b, "meshd_members_max %u\n", a->cfg->max_members);
+	family(b, "meshd_new_member_records_dropped_total", "counter",
+	       "Records of new member ids dropped unverified, by reason.");
+	evbuffer_add_printf(b, "meshd_new_member_records_dropped_total{reason=\"table_full\"} %"
+			    PRIu64 "\nmeshd_new_member_records_dropped_total{reason=\"admit_rate\"} %"
+			    PRIu64 "\nmeshd_new_member_records_dropped_total{reason=\"verify_cap\"} %"
+			    PRIu64 "\n", st->new_refused_full, st->new_refused_rate,
+			    st->new_skipped_verify);
 	family(b, "meshd_probe_rtt_seconds", "summary", "Round trip of direct probes (ping to ack).");
 	evbuffer_add_printf(b, "meshd_probe_rtt_seconds_sum %.6f\nmeshd_probe_rtt_seconds_count %"
 			    PRIu64 "\n", a->c.rtt_sum_s, a->c.rtt_count);
