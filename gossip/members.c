@@ -261,10 +261,10 @@ void member_set_state(struct gossip *g, struct member *m, enum gossip_state st, 
 	g->counts[st]++;
 	m->pub.state = st;
 	m->pub.state_since_ms = now;
-	/* Leaving gives the name up; coming back alive may take a free one. */
+	/* Leaving gives the name up; coming back may take a free one. */
 	if (st == GOSSIP_LEFT)
 		names_release(g, m, m->pub.rec->name, false);
-	else if (st <= GOSSIP_SUSPECT)
+	else
 		names_update(g, m);
 }
 

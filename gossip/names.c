@@ -9,10 +9,12 @@
  * empty name is nobody's and never conflicts.
  *
  * A holder keeps its name while suspect or failed (its tombstone keeps
- * it, as it keeps its address): a rumour cannot hand a name over. The
- * name is free again when its holder renames, leaves or is forgotten;
- * then the lowest id among the live waiting claimants takes it, a rule
- * every node applies alike.
+ * it, as it keeps its address): a rumour cannot hand a name over, and a
+ * member down for maintenance finds its name waiting. A tombstone
+ * learned by sync claims a free name too, so that nodes which knew the
+ * member alive and nodes which did not agree. The name is free again when
+ * its holder renames, leaves or is forgotten; then the lowest id among the
+ * waiting claimants takes it, a rule every node applies alike.
  *
  * The index holds holders only: buckets of slot+1 heads, chained through
  * member.nnext, grown to keep chains about 4 long. It costs no room in
@@ -123,13 +125,13 @@ void names_update(struct gossip *g, struct member *m)
 	if (m->flags & M_NAMED)
 		return;
 	h = holder(g, name_of(m));
-	/* Only a live member takes a free name; a tombstone never does. */
-	if (!h && name_of(m)[0] && m->pub.state <= GOSSIP_SUSPECT && link_holder(g, m))
+	/* A member that left gives names up; it never takes one. */
+	if (!h && name_of(m)[0] && m->pub.state != GOSSIP_LEFT && link_holder(g, m))
 		h = member_slot(g, m) + 1;
 	set_flag(g, m, h && h != member_slot(g, m) + 1);
 }
 
-/* The name is free again: the lowest live waiting id takes it. */
+/* The name is free again: the lowest waiting id takes it. */
 static void handover(struct gossip *g, const char *name)
 {
 	struct member *best = NULL;
@@ -139,7 +141,7 @@ static void handover(struct gossip *g, const char *name)
 	for (uint32_t s = 0; s < g->n_slots; s++) {
 		struct member *c = &g->m[s];
 
-		if (!(c->flags & M_USED) || !c->pub.name_conflict || c->pub.state > GOSSIP_SUSPECT ||
+		if (!(c->flags & M_USED) || !c->pub.name_conflict || c->pub.state == GOSSIP_LEFT ||
 		    strcmp(name_of(c), name) != 0)
 			continue;
 		if (!best || id_cmp(c->pub.rec->id, best->pub.rec->id) < 0)

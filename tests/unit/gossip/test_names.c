@@ -171,6 +171,33 @@ static void test_holder_renaming_hands_the_name_over(void **state)
 	tn_free(&net);
 }
 
+/* A failed holder keeps its name (a rumour cannot free it); once forgotten, it is free. */
+static void test_failed_holder_keeps_name_until_forgotten(void **state)
+{
+	struct gossip_config c = cfg();
+	struct identity a, b;
+	struct wire_record r;
+	struct tnet net;
+
+	(void)state;
+	c.tombstone_ms = 60000;
+	tn_init(&net, 1, 7, &c);
+	tn_identity(&a, 760);
+	tn_identity(&b, 761);
+	named(&r, &a, OUT, 1, "gw");
+	assert_int_equal(send_recs(&net, &r, 1), 0);
+	tn_run(&net, 30000);    /* a never answers a probe */
+	assert_int_equal(gossip_find(net.node[0].g, a.id)->state, GOSSIP_FAILED);
+	named(&r, &b, OUT + 1, 1, "gw");
+	assert_int_equal(send_recs(&net, &r, 1), 0);
+	assert_true(flagged(&net, &b));
+	assert_false(flagged(&net, &a));
+	tn_run(&net, 60000);
+	assert_null(gossip_find(net.node[0].g, a.id));
+	assert_false(flagged(&net, &b));
+	tn_free(&net);
+}
+
 static void test_empty_names_never_conflict(void **state)
 {
 	struct gossip_config c = cfg();
@@ -215,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_tie_in_one_input_goes_to_lower_id),
 		cmocka_unit_test(test_holder_leaving_hands_the_name_over),
 		cmocka_unit_test(test_holder_renaming_hands_the_name_over),
+		cmocka_unit_test(test_failed_holder_keeps_name_until_forgotten),
 		cmocka_unit_test(test_empty_names_never_conflict),
 		cmocka_unit_test(test_our_own_name_is_ours),
 	};
