@@ -160,19 +160,26 @@ void membership_note_sent(struct agent *a, const uint8_t *plain, size_t len)
 
 /*
  * New member ids the engine turned away (table full, admission budget
- * spent): one warning per minute at most, however many, since any key
- * holder can cause them.
+ * spent) and records outside the mesh prefix: one warning per minute at
+ * most, however many, since any key holder can cause them. Checked as
+ * datagrams are accepted, so a refusal shows with the next good datagram.
  */
 static void note_refused_members(struct agent *a)
 {
 	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(60000, 1);
-	static uint64_t full_seen, rate_seen;
+	static uint64_t full_seen, rate_seen, prefix_seen;
 	const struct gossip_stats *st = gossip_stats(a->g);
+	uint64_t prefix = st->refused_by_reason[GOSSIP_REFUSE_PREFIX];
 	uint32_t dropped;
 
-	if (st->new_refused_full == full_seen && st->new_refused_rate == rate_seen)
+	if (st->new_refused_full == full_seen && st->new_refused_rate == rate_seen &&
+	    prefix == prefix_seen)
 		return;
 	if (log_ratelimit_ok(&rl, agent_now_ms(), &dropped)) {
+		if (prefix != prefix_seen)
+			log_warn("refused %" PRIu64 " datagram(s) so far carrying a member record "
+				 "whose overlay address lies outside the mesh prefix %s", prefix,
+				 a->cfg->prefix ? a->cfg->prefix : "");
 		if (st->new_refused_full != full_seen)
 			log_warn("member table full (--max-members %u): refused %" PRIu64
 				 " record(s) of new members so far", a->cfg->max_members,
@@ -183,6 +190,7 @@ static void note_refused_members(struct agent *a)
 	}
 	full_seen = st->new_refused_full;
 	rate_seen = st->new_refused_rate;
+	prefix_seen = prefix;
 }
 
 void membership_note_received(struct agent *a, const uint8_t *plain, size_t len)

@@ -275,6 +275,20 @@ static void member_limits(void **state)
 	assert_int_equal(cfg.admit_burst, 1);
 	config_free(&cfg);
 
+	/* Without --prefix, a pinned address's network is the mesh prefix. */
+	assert_int_equal(load(&cfg, err, sizeof(err), "--network-key", "/k", "--address",
+			      "10.88.3.7/16", NULL), 0);
+	assert_string_equal(cfg.prefix, "10.88.0.0/16");
+	config_free(&cfg);
+	assert_int_equal(load(&cfg, err, sizeof(err), "--network-key", "/k", "--address",
+			      "fd00:1:2:3::7/62", NULL), 0);
+	assert_string_equal(cfg.prefix, "fd00:1:2::/62");
+	config_free(&cfg);
+	assert_int_equal(load(&cfg, err, sizeof(err), "--network-key", "/k", "--address",
+			      "10.88.3.7/16", "--prefix", "10.42.0.0/16", NULL), 0);
+	assert_string_equal(cfg.prefix, "10.42.0.0/16");
+	config_free(&cfg);
+
 	expect_file_error("max-members = 15\n", "t.conf:1: max-members: '15' is not a number");
 	expect_file_error("max-members = 1000001\n", "t.conf:1: max-members:");
 	expect_file_error("max-members = 4k\n", "t.conf:1: max-members:");
