@@ -158,39 +158,47 @@ void membership_note_sent(struct agent *a, const uint8_t *plain, size_t len)
 	free(m);
 }
 
+/* One limit a minute per kind of refusal, however many arrive. */
+struct refusal_note {
+	struct log_ratelimit rl;
+	uint64_t seen;
+};
+
+static bool note_due(struct refusal_note *n, uint64_t count)
+{
+	uint32_t dropped;
+	bool due = count != n->seen && log_ratelimit_ok(&n->rl, agent_now_ms(), &dropped);
+
+	if (due)
+		n->seen = count;
+	return due;
+}
+
 /*
  * New member ids the engine turned away (table full, admission budget
- * spent) and records outside the mesh prefix: one warning per minute at
- * most, however many, since any key holder can cause them. Checked as
- * datagrams are accepted, so a refusal shows with the next good datagram.
+ * spent) and records outside the mesh prefix: any key holder can cause
+ * them, so each kind is logged at most once a minute, with the total so
+ * far. Checked as datagrams are accepted: a refusal shows with the next
+ * good datagram.
  */
 static void note_refused_members(struct agent *a)
 {
-	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(60000, 1);
-	static uint64_t full_seen, rate_seen, prefix_seen;
+	static struct refusal_note full = { LOG_RATELIMIT_INIT(60000, 1), 0 },
+				   rate = { LOG_RATELIMIT_INIT(60000, 1), 0 },
+				   prefix = { LOG_RATELIMIT_INIT(60000, 1), 0 };
 	const struct gossip_stats *st = gossip_stats(a->g);
-	uint64_t prefix = st->refused_by_reason[GOSSIP_REFUSE_PREFIX];
-	uint32_t dropped;
 
-	if (st->new_refused_full == full_seen && st->new_refused_rate == rate_seen &&
-	    prefix == prefix_seen)
-		return;
-	if (log_ratelimit_ok(&rl, agent_now_ms(), &dropped)) {
-		if (prefix != prefix_seen)
-			log_warn("refused %" PRIu64 " datagram(s) so far carrying a member record "
-				 "whose overlay address lies outside the mesh prefix %s", prefix,
-				 a->cfg->prefix ? a->cfg->prefix : "");
-		if (st->new_refused_full != full_seen)
-			log_warn("member table full (--max-members %u): refused %" PRIu64
-				 " record(s) of new members so far", a->cfg->max_members,
-				 st->new_refused_full);
-		if (st->new_refused_rate != rate_seen)
-			log_warn("new members arriving faster than --admit-rate %u/s: deferred %"
-				 PRIu64 " record(s) so far", a->cfg->admit_rate, st->new_refused_rate);
-	}
-	full_seen = st->new_refused_full;
-	rate_seen = st->new_refused_rate;
-	prefix_seen = prefix;
+	if (note_due(&full, st->new_refused_full))
+		log_warn("member table full (--max-members %u): refused %" PRIu64
+			 " record(s) of new members so far", a->cfg->max_members,
+			 st->new_refused_full);
+	if (note_due(&rate, st->new_refused_rate))
+		log_warn("new members arriving faster than --admit-rate %u/s: deferred %"
+			 PRIu64 " record(s) so far", a->cfg->admit_rate, st->new_refused_rate);
+	if (note_due(&prefix, st->refused_by_reason[GOSSIP_REFUSE_PREFIX]))
+		log_warn("refused %" PRIu64 " datagram(s) so far carrying a member record whose "
+			 "overlay address lies outside the mesh prefix %s",
+			 st->refused_by_reason[GOSSIP_REFUSE_PREFIX], a->cfg->prefix);
 }
 
 void membership_note_received(struct agent *a, const uint8_t *plain, size_t len)
