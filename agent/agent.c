@@ -246,6 +246,9 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 
 	gossip_config_defaults(&a->gcfg);
 	a->gcfg.via_overlay = cfg->backend != CONFIG_BACKEND_NONE;
+	a->gcfg.max_members = cfg->max_members;
+	a->gcfg.admit_rate = cfg->admit_rate;
+	a->gcfg.admit_burst = cfg->admit_burst;
 	if (wire_prefix_parse(&a->gcfg.overlay_prefix, cfg->prefix) != 0) {
 		snprintf(err, errlen, "--prefix %s: not an address/prefix", cfg->prefix);
 		r = -EINVAL;

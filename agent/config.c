@@ -38,6 +38,9 @@ const struct config_opt config_opts[] = {
 	{ "metrics", OPT_SPECIAL, "ADDR:PORT", "serve Prometheus metrics (default off)" },
 	{ "failed-grace", OPT_U32, "SECONDS", "keep a failed member's peer this long (default 300)" },
 	{ "tag", OPT_SPECIAL, "KEY=VALUE", "advertise a tag (repeatable, at most 4)" },
+	{ "max-members", OPT_SPECIAL, "N", "member table cap, tombstones included (default 4096)" },
+	{ "admit-rate", OPT_SPECIAL, "N", "new members taken in per second, 0 = no limit (default 100)" },
+	{ "admit-burst", OPT_SPECIAL, "N", "new members taken in at once (default 1000)" },
 };
 const size_t config_n_opts = sizeof(config_opts) / sizeof(config_opts[0]);
 
@@ -58,6 +61,9 @@ void config_defaults(struct meshd_config *cfg)
 	cfg->mtu = 1420;
 	cfg->log_level = LOG_LVL_INFO;
 	cfg->failed_grace = 300;
+	cfg->max_members = CONFIG_MEMBERS_DEFAULT;
+	cfg->admit_rate = 100;
+	cfg->admit_burst = 1000;
 }
 
 static void free_str(char **p)
@@ -300,6 +306,21 @@ static int set_special(struct meshd_config *cfg, const char *key, const char *va
 		if (!(cfg->tags[cfg->n_tags] = strdup(value)))
 			return -ENOMEM;
 		cfg->n_tags++;
+	} else if (strcmp(key, "max-members") == 0) {
+		if (parse_u32(value, CONFIG_MEMBERS_MIN, CONFIG_MEMBERS_MAX, &cfg->max_members)) {
+			snprintf(err, errlen, "max-members: '%s' is not a number from %d to %d",
+				 value, CONFIG_MEMBERS_MIN, CONFIG_MEMBERS_MAX);
+			return -EINVAL;
+		}
+	} else if (strcmp(key, "admit-rate") == 0 || strcmp(key, "admit-burst") == 0) {
+		bool rate = key[6] == 'r';
+
+		if (parse_u32(value, rate ? 0 : 1, CONFIG_ADMIT_MAX,
+			      rate ? &cfg->admit_rate : &cfg->admit_burst)) {
+			snprintf(err, errlen, "%s: '%s' is not a number from %d to %d", key, value,
+				 rate ? 0 : 1, CONFIG_ADMIT_MAX);
+			return -EINVAL;
+		}
 	}
 	return 0;
 bad:

@@ -19,6 +19,15 @@ enum {
 	CONFIG_MAX_TAGS = 4,
 	CONFIG_IFNAME_MAX = 15,
 	CONFIG_LINE_MAX = 1024,
+	/*
+	 * --max-members: the member table (tombstones included) never grows
+	 * past it, so memory, the state file and a `meshctl members` reply are
+	 * bounded by it. The ceiling is what meshctl accepts in one reply.
+	 */
+	CONFIG_MEMBERS_DEFAULT = 4096,
+	CONFIG_MEMBERS_MIN = 16,
+	CONFIG_MEMBERS_MAX = 1000000,
+	CONFIG_ADMIT_MAX = 1000000,   /* = GOSSIP_ADMIT_MAX */
 };
 
 enum config_backend { CONFIG_BACKEND_AUTO = 0, CONFIG_BACKEND_KERNEL,
@@ -51,6 +60,9 @@ struct meshd_config {
 	char *tags[CONFIG_MAX_TAGS]; /* "key=value" */
 	bool tags_from_flags;
 	char *config_file;       /* where the file values came from, if any */
+	uint32_t max_members;    /* member table cap */
+	uint32_t admit_rate;     /* new member ids taken in per second, 0 = no limit */
+	uint32_t admit_burst;    /* ...and at once */
 };
 
 void config_defaults(struct meshd_config *cfg);

@@ -4,8 +4,10 @@
  * top, so flags win. Two getopt passes: the first only finds --config and
  * --help (the file must be read before the flags are applied).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
@@ -139,6 +141,34 @@ static int default_path(char **slot, const char *fmt, const char *ifname)
 	return 0;
 }
 
+/* "10.88.0.7/16" -> "10.88.0.0/16" (the value was checked by config_set). */
+static char *network_of(const char *cidr)
+{
+	char ip[INET6_ADDRSTRLEN], out[INET6_ADDRSTRLEN + 5];
+	unsigned char a[16];
+	const char *slash = strchr(cidr, '/');
+	int af, len, bytes;
+
+	if (!slash || (size_t)(slash - cidr) >= sizeof(ip))
+		return NULL;
+	memcpy(ip, cidr, (size_t)(slash - cidr));
+	ip[slash - cidr] = '\0';
+	af = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	bytes = af == AF_INET ? 4 : 16;
+	len = atoi(slash + 1);
+	if (inet_pton(af, ip, a) != 1 || len < 1 || len > bytes * 8)
+		return NULL;
+	for (int i = 0; i < bytes; i++) {
+		int keep = len - i * 8;
+
+		a[i] &= keep >= 8 ? 0xff : keep <= 0 ? 0 : (unsigned char)(0xff00 >> keep);
+	}
+	if (!inet_ntop(af, a, ip, sizeof(ip)))
+		return NULL;
+	snprintf(out, sizeof(out), "%s/%d", ip, len);
+	return strdup(out);
+}
+
 int config_finish(struct meshd_config *cfg, char *err, size_t errlen)
 {
 	char host[256];
@@ -162,6 +192,13 @@ int config_finish(struct meshd_config *cfg, char *err, size_t errlen)
 			 cfg->socket);
 		return -EINVAL;
 	}
+	/*
+	 * The mesh prefix: records with overlay addresses outside it are
+	 * refused. A pinned address carries the mesh's prefix length, so
+	 * without --prefix its network is the mesh's.
+	 */
+	if (!cfg->prefix && cfg->address)
+		cfg->prefix = network_of(cfg->address);
 	if (!cfg->prefix && !(cfg->prefix = strdup("10.42.0.0/16")))
 		return -ENOMEM;
 	if (!cfg->name) {

@@ -121,4 +121,7 @@ void config_dump(const struct meshd_config *cfg, FILE *out)
 	fprintf(out, "failed-grace = %u\n", cfg->failed_grace);
 	for (size_t i = 0; i < cfg->n_tags; i++)
 		fprintf(out, "tag = %s\n", cfg->tags[i]);
+	fprintf(out, "max-members = %u\n", cfg->max_members);
+	fprintf(out, "admit-rate = %u\n", cfg->admit_rate);
+	fprintf(out, "admit-burst = %u\n", cfg->admit_burst);
 }

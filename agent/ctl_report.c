@@ -40,7 +40,8 @@ void ctl_report_member(struct agent *a, struct ctl_writer *w, const char *kind,
 	size_t tl = 0;
 
 	ctl_w_begin(w, kind);
-	ctl_w_str(w, "name", r->name);
+	/* A contested name belongs to another member: shown empty, flagged. */
+	ctl_w_str(w, "name", m->name_conflict ? "" : r->name);
 	key_to_base64(key, m->wg_public);
 	ctl_w_str(w, "public_key", key);
 	key_to_base64(key, r->id);
@@ -64,6 +65,7 @@ void ctl_report_member(struct agent *a, struct ctl_writer *w, const char *kind,
 	ctl_w_u64(w, "gossip_port", r->gossip_port);
 	ctl_w_str(w, "self", m->self ? "1" : "0");
 	ctl_w_str(w, "conflict", m->conflict ? "1" : "0");
+	ctl_w_str(w, "name_conflict", m->name_conflict ? "1" : "0");
 	if (st && st->last_handshake > 0)
 		ctl_w_i64(w, "last_handshake", st->last_handshake);
 	else
@@ -162,7 +164,7 @@ static void mtu_check(void *arg, const struct gossip_member *m)
 		return;
 	wire_addr_format(&r->endpoint[0], text, sizeof(text));
 	snprintf(msg, sizeof(msg), "path MTU to %s (%s) is %d but MTU %u needs %d: "
-		 "lower --mtu to %d", r->name, text, pmtu, c->a->cfg->mtu, need,
+		 "lower --mtu to %d", m->name_conflict ? "-" : r->name, text, pmtu, c->a->cfg->mtu, need,
 		 pmtu - (need - (int)c->a->cfg->mtu));
 	ctl_w_begin(c->w, "warn");
 	ctl_w_str(c->w, "text", msg);

@@ -22,7 +22,7 @@
 
 extern char **environ;
 
-enum { HOOKS_RUNNING = 4, HOOKS_QUEUE = 32, HOOKS_TIMEOUT_S = 30, HOOK_VARS = 8,
+enum { HOOKS_RUNNING = 4, HOOKS_QUEUE = 32, HOOKS_TIMEOUT_S = 30, HOOK_VARS = 9,
        HOOK_VAR_MAX = 128 };
 
 struct hook_job {
@@ -116,13 +116,15 @@ void hooks_event(struct agent *a, const char *event, const struct gossip_member 
 		a->c.hooks_dropped++;
 		if (log_ratelimit_ok(&a->rl_hooks, agent_now_ms(), &dropped))
 			log_warn("event hook queue full: dropped the %s event of %s%s", event,
-				 r->name, dropped ? " (and others)" : "");
+				 m->name_conflict ? "a member with a contested name" : r->name,
+				 dropped ? " (and others)" : "");
 		return;
 	}
 	job = &h->queue[(h->head + h->len) % HOOKS_QUEUE];
 	memset(job, 0, sizeof(*job));
 	snprintf(job->var[0], HOOK_VAR_MAX, "MESHD_EVENT=%s", event);
-	snprintf(job->var[1], HOOK_VAR_MAX, "MESHD_NAME=%s", r->name);
+	/* A contested name is another member's: never hand it to a hook as this one's. */
+	snprintf(job->var[1], HOOK_VAR_MAX, "MESHD_NAME=%s", m->name_conflict ? "" : r->name);
 	key_to_base64(key, m->wg_public);
 	snprintf(job->var[2], HOOK_VAR_MAX, "MESHD_PUBLIC_KEY=%s", key);
 	text[0] = '\0';
@@ -137,6 +139,7 @@ void hooks_event(struct agent *a, const char *event, const struct gossip_member 
 	snprintf(job->var[5], HOOK_VAR_MAX, "MESHD_STATUS=%s", agent_state_name(m->state));
 	snprintf(job->var[6], HOOK_VAR_MAX, "MESHD_INTERFACE=%s", a->cfg->interface);
 	snprintf(job->var[7], HOOK_VAR_MAX, "MESHD_SELF=%d", m->self ? 1 : 0);
+	snprintf(job->var[8], HOOK_VAR_MAX, "MESHD_NAME_CONFLICT=%d", m->name_conflict ? 1 : 0);
 	h->len++;
 	run_queued(a);
 }

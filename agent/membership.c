@@ -6,6 +6,7 @@
  * needs the engine again (WireGuard apply, re-signing our record) is
  * deferred to wg.c's event, because callbacks run inside gossip_input.
  */
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static const char *event_name(enum gossip_event ev, const struct gossip_member *
 static void log_change(struct agent *a, const char *event, enum gossip_event ev,
 		       const struct gossip_member *m)
 {
-	char ep[WIRE_ADDR_STRLEN] = "-", ov[WIRE_ADDR_STRLEN] = "-";
+	char ep[WIRE_ADDR_STRLEN] = "-", ov[WIRE_ADDR_STRLEN] = "-", who[KEY_B64_LEN + 96];
 	const struct wire_record *r = m->rec;
 	enum log_level lvl = LOG_LVL_INFO;
 	uint32_t dropped;
@@ -72,7 +73,16 @@ static void log_change(struct agent *a, const char *event, enum gossip_event ev,
 		return;
 	if (dropped)
 		log_info("(%u member changes not logged: too many)", dropped);
-	log_msg(lvl, "member %s %s%s (overlay %s, endpoint %s)", r->name, event,
+	if (m->name_conflict) {
+		/* Never under the name another member holds: its key, and what it claims. */
+		char key[KEY_B64_LEN];
+
+		key_to_base64(key, m->wg_public);
+		snprintf(who, sizeof(who), "%.10s (name conflict: claims \"%.63s\")", key, r->name);
+	} else {
+		snprintf(who, sizeof(who), "%s", r->name);
+	}
+	log_msg(lvl, "member %s %s%s (overlay %s, endpoint %s)", who, event,
 		m->self ? " (self)" : "", ov, ep);
 }
 
@@ -156,9 +166,54 @@ void membership_note_sent(struct agent *a, const uint8_t *plain, size_t len)
 	free(m);
 }
 
+/* One limit a minute per kind of refusal, however many arrive. */
+struct refusal_note {
+	struct log_ratelimit rl;
+	uint64_t seen;
+};
+
+static bool note_due(struct refusal_note *n, uint64_t count)
+{
+	uint32_t dropped;
+	bool due = count != n->seen && log_ratelimit_ok(&n->rl, agent_now_ms(), &dropped);
+
+	if (due)
+		n->seen = count;
+	return due;
+}
+
+/*
+ * New member ids the engine turned away (table full, admission budget
+ * spent) and records outside the mesh prefix: any key holder can cause
+ * them, so each kind is logged at most once a minute, with the total so
+ * far. Checked as datagrams are accepted: a refusal shows with the next
+ * good datagram.
+ */
+static void note_refused_members(struct agent *a)
+{
+	static struct refusal_note full = { LOG_RATELIMIT_INIT(60000, 1), 0 },
+				   rate = { LOG_RATELIMIT_INIT(60000, 1), 0 },
+				   prefix = { LOG_RATELIMIT_INIT(60000, 1), 0 };
+	const struct gossip_stats *st = gossip_stats(a->g);
+
+	if (note_due(&full, st->new_refused_full))
+		log_warn("member table full (--max-members %u): refused %" PRIu64
+			 " record(s) of new members so far", a->cfg->max_members,
+			 st->new_refused_full);
+	if (note_due(&rate, st->new_refused_rate))
+		log_warn("new members arriving faster than --admit-rate %u/s: deferred %"
+			 PRIu64 " record(s) so far", a->cfg->admit_rate, st->new_refused_rate);
+	if (note_due(&prefix, st->refused_by_reason[GOSSIP_REFUSE_PREFIX]))
+		log_warn("refused %" PRIu64 " datagram(s) so far carrying a member record whose "
+			 "overlay address lies outside the mesh prefix %s",
+			 st->refused_by_reason[GOSSIP_REFUSE_PREFIX], a->cfg->prefix);
+}
+
 void membership_note_received(struct agent *a, const uint8_t *plain, size_t len)
 {
 	struct wire_msg *m;
+
+	note_refused_members(a);
 
 	if (peek_type(plain, len) != WIRE_ACK)
 		return;

@@ -16,10 +16,17 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "keyfile.h"
 #include "meshctl.h"
 
-enum { REPLY_MAX_LINES = 100000, REPLY_TIMEOUT_S = 15 };
+/*
+ * A members reply is one line per member, and meshd holds at most
+ * --max-members (CONFIG_MEMBERS_MAX at most): any table meshd can hold
+ * fits, with room for status and warning lines. (Was a flat 100,000, so
+ * a larger table made `meshctl members` fail.)
+ */
+enum { REPLY_MAX_LINES = CONFIG_MEMBERS_MAX + 1024, REPLY_TIMEOUT_S = 15 };
 
 struct meshctl {
 	const char *socket;

@@ -19,6 +19,7 @@ static const struct { const char *key; enum jtype type; } jtypes[] = {
 	{ "last_handshake", J_NUM_OR_NULL }, { "since", J_NUM }, { "version", J_NUM },
 	{ "gossip_port", J_NUM }, { "listen_port", J_NUM }, { "rx_bytes", J_NUM_OR_NULL },
 	{ "tx_bytes", J_NUM_OR_NULL }, { "self", J_BOOL }, { "conflict", J_BOOL },
+	{ "name_conflict", J_BOOL },
 	{ "uptime", J_NUM }, { "alive", J_NUM }, { "suspect", J_NUM }, { "failed", J_NUM },
 	{ "left", J_NUM }, { "members", J_NUM }, { "mtu", J_NUM }, { "joined", J_BOOL },
 	{ "time", J_NUM }, { "pid", J_NUM }, { "path_mtu", J_NUM },
@@ -198,6 +199,13 @@ static void ago(char *buf, size_t len, const char *unix_s, time_t now)
 		snprintf(buf, len, "%lldd ago", d / 86400);
 }
 
+static bool is_set(const struct ctl_line *l, const char *key)
+{
+	const char *v = ctl_line_get(l, key);
+
+	return v && strcmp(v, "1") == 0;
+}
+
 enum { COLS = 6 };
 
 static void print_cell(FILE *out, int col, size_t width, const char *text)
@@ -234,9 +242,9 @@ static void text_members(FILE *out, const struct ctl_reply *r)
 			sanitize(cell[0], sizeof(cell[0]), field(l, "name"));
 			sanitize(cell[1], sizeof(cell[1]), field(l, "overlay_ip"));
 			sanitize(cell[2], sizeof(cell[2]), field(l, "endpoint"));
-			snprintf(cell[3], sizeof(cell[3]), "%s%s", field(l, "status"),
-				 ctl_line_get(l, "conflict") && strcmp(ctl_line_get(l, "conflict"), "1") == 0
-				 ? " (address conflict)" : "");
+			snprintf(cell[3], sizeof(cell[3]), "%s%s%s", field(l, "status"),
+				 is_set(l, "conflict") ? " (address conflict)" : "",
+				 is_set(l, "name_conflict") ? " (name conflict)" : "");
 			if (self && strcmp(self, "1") == 0)
 				snprintf(cell[4], sizeof(cell[4]), "(self)");
 			else

@@ -22,6 +22,7 @@ static const char *const type_names[GOSSIP_NTYPES] = {
 /* Index = enum gossip_refusal. */
 static const char *const engine_reasons[] = {
 	"other", "decode", "auth", "stale", "unexpected", "self", "unknown_sender", "nomem",
+	"outside_prefix", "members_full",
 };
 
 static void family(struct evbuffer *b, const char *name, const char *type, const char *help)
@@ -115,6 +116,15 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 				    is->sources_evicted);
 	}
 
+	family(b, "meshd_members_max", "gauge", "The member table cap (--max-members).");
+	evbuffer_add_printf(b, "meshd_members_max %u\n", a->cfg->max_members);
+	family(b, "meshd_new_member_records_dropped_total", "counter",
+	       "Records of new member ids dropped unverified, by reason.");
+	evbuffer_add_printf(b, "meshd_new_member_records_dropped_total{reason=\"table_full\"} %"
+			    PRIu64 "\nmeshd_new_member_records_dropped_total{reason=\"admit_rate\"} %"
+			    PRIu64 "\nmeshd_new_member_records_dropped_total{reason=\"verify_cap\"} %"
+			    PRIu64 "\n", st->new_refused_full, st->new_refused_rate,
+			    st->new_skipped_verify);
 	family(b, "meshd_probe_rtt_seconds", "summary", "Round trip of direct probes (ping to ack).");
 	evbuffer_add_printf(b, "meshd_probe_rtt_seconds_sum %.6f\nmeshd_probe_rtt_seconds_count %"
 			    PRIu64 "\n", a->c.rtt_sum_s, a->c.rtt_count);
@@ -122,6 +132,16 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 	evbuffer_add_printf(b, "meshd_probes_total{result=\"sent\"} %" PRIu64 "\n"
 			    "meshd_probes_total{result=\"failed\"} %" PRIu64 "\n",
 			    st->probes, st->probe_failures);
+	family(b, "meshd_suspicions_total", "counter",
+	       "Suspicions: started here, refuted by us, dropped because the suspect answered us.");
+	evbuffer_add_printf(b, "meshd_suspicions_total{event=\"started\"} %" PRIu64 "\n"
+			    "meshd_suspicions_total{event=\"refuted_by_us\"} %" PRIu64 "\n"
+			    "meshd_suspicions_total{event=\"cleared_by_answer\"} %" PRIu64 "\n",
+			    st->suspicions, st->refutations, st->susp_cleared);
+	family(b, "meshd_record_version_saturated_total", "counter",
+	       "Re-signs of our record refused: its version is at the cap (2^62).");
+	evbuffer_add_printf(b, "meshd_record_version_saturated_total %" PRIu64 "\n",
+			    st->sign_saturated);
 
 	family(b, "meshd_netlink_operations_total", "counter",
 	       "WireGuard programming operations, by operation.");

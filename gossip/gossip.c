@@ -23,6 +23,9 @@ void gossip_config_defaults(struct gossip_config *cfg)
 	cfg->tombstone_ms = 24ULL * 3600 * 1000;
 	cfg->join_retry_ms = 250;     /* doubling: a lost JOIN costs ~one round, not five */
 	cfg->via_overlay = false;
+	cfg->max_members = 4096;
+	cfg->admit_rate = 100;
+	cfg->admit_burst = 1000;
 }
 
 static int check_config(const struct gossip_config *c)
@@ -32,6 +35,10 @@ static int check_config(const struct gossip_config *c)
 	    !c->sync_interval_ms || !c->join_retry_ms)
 		return -EINVAL;
 	if (c->overlay_prefix.family && !wire_family_len(c->overlay_prefix.family))
+		return -EINVAL;
+	/* Bounded so the admission arithmetic (merge.c) cannot wrap. */
+	if (c->max_members < 2 || c->admit_rate > GOSSIP_ADMIT_MAX ||
+	    c->admit_burst > GOSSIP_ADMIT_MAX || (c->admit_rate && !c->admit_burst))
 		return -EINVAL;
 	return 0;
 }
@@ -92,6 +99,8 @@ int gossip_new(struct gossip **out, const struct gossip_config *cfg,
 	g->prefix = cfg->overlay_prefix;
 	g->now = now_ms;
 	g->salt = gossip_rand(g);
+	g->admit_milli = (uint64_t)cfg->admit_burst * 1000;
+	g->admit_at = now_ms;
 	g->pool = cfg->pool;
 	if (!g->pool) {
 		ret = gossip_recpool_new(&g->pool);
@@ -128,6 +137,7 @@ void gossip_free(struct gossip *g)
 	susp_free(g);
 	probe_free(g);
 	tomb_free(g);
+	names_free(g);
 	members_free(g);
 	free(g->aidx);
 	if (g->own_pool)
@@ -153,6 +163,10 @@ static enum gossip_refusal refusal(int err)
 		return GOSSIP_REFUSE_UNKNOWN;
 	case ENOMEM:
 		return GOSSIP_REFUSE_NOMEM;
+	case EDOM:
+		return GOSSIP_REFUSE_PREFIX;
+	case ENOSPC:
+		return GOSSIP_REFUSE_FULL;
 	}
 	return -err >= WIRE_ETRUNC && -err <= WIRE_ESPACE ? GOSSIP_REFUSE_DECODE : GOSSIP_REFUSE_OTHER;
 }
@@ -210,9 +224,10 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 	g->stats.recv_bytes[m.type] += len;
 	if (memcmp(m.sender, g->idn.id, WIRE_SHORT_ID_LEN) == 0)
 		return refuse(g, -ELOOP);
-	ret = merge_check(g, &m, held);
+	/* Cheap rules first: a datagram they refuse costs no signature check. */
+	ret = precheck(g, &m);
 	if (!ret)
-		ret = precheck(g, &m);
+		ret = merge_check(g, &m, held);
 	if (ret)
 		return refuse(g, ret);
 

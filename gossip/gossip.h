@@ -54,6 +54,7 @@ struct gossip_member {
 	enum gossip_state state;
 	bool self;
 	bool conflict;                   /* overlay address held by another member */
+	bool name_conflict;              /* rec->name held by another member: never show it */
 };
 
 struct gossip_io {
@@ -102,7 +103,19 @@ struct gossip_config {
 	 * young claims never make us give it up to a newcomer.
 	 */
 	bool self_claim_established;
+	/*
+	 * Bounds on what others can make us hold and verify. A record for an
+	 * id we do not hold is refused unverified when the table (tombstones
+	 * included) has max_members entries, or when the admission bucket
+	 * (admit_rate new ids per second, up to admit_burst at once) is empty.
+	 */
+	uint32_t max_members;           /* 4096; at least 2 (self and one other) */
+	uint32_t admit_rate;            /* 100 per second; 0 = no limit */
+	uint32_t admit_burst;           /* 1000; at least 1 when admit_rate is set */
 };
+
+/* Upper bound of admit_rate and admit_burst. */
+#define GOSSIP_ADMIT_MAX 1000000U
 
 void gossip_config_defaults(struct gossip_config *cfg);
 
@@ -158,6 +171,8 @@ enum gossip_refusal {
 	GOSSIP_REFUSE_SELF,        /* claims to come from us */
 	GOSSIP_REFUSE_UNKNOWN,     /* needs a sender we do not know */
 	GOSSIP_REFUSE_NOMEM,
+	GOSSIP_REFUSE_PREFIX,      /* a record's overlay address lies outside the mesh prefix */
+	GOSSIP_REFUSE_FULL,        /* a JOIN from a new id: table full or admission budget spent */
 	GOSSIP_REFUSE_MAX = 16,
 };
 
@@ -175,6 +190,10 @@ struct gossip_stats {
 	uint64_t sign_saturated;     /* our record not re-signed: the version is at WIRE_VERSION_MAX */
 	uint64_t susp_cleared;       /* suspicions we dropped because the suspect itself answered us */
 	uint32_t awareness;          /* Lifeguard local health score now */
+	/* Records for ids we do not hold, dropped unverified (the datagram goes on): */
+	uint64_t new_refused_full;   /* the table held max_members */
+	uint64_t new_refused_rate;   /* the admission bucket was empty */
+	uint64_t new_skipped_verify; /* past the per-datagram verification cap */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);
 

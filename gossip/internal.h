@@ -6,6 +6,7 @@
  *   hash.c       the hash functions of the indexes and of the digest
  *   members.c    the member table: slots, id index, states, events
  *   addr.c       overlay address derivation, address index, conflicts
+ *   names.c      name index: one holder per name, later claimants flagged
  *   merge.c      accepting records and rumours from the network
  *   self.c       our own record: signing, refutation, leave
  *   probe.c      SWIM probes (direct, indirect, relays), local health
@@ -39,6 +40,12 @@ enum {
 	SYNC_PULLS = 3,
 	ADDR_YOUNG_MS = 60000,        /* a claim younger than this yields to a lower id */
 	NOTIFY_SLOTS = 8,             /* "you are dead to me" notices, rate-limited */
+	/*
+	 * Signatures checked per datagram for ids we do not hold: a key
+	 * holder's 8 fresh records per datagram cost 2 checks, not 8; the
+	 * rest are skipped (anti-entropy brings honest ones again).
+	 */
+	VERIFY_NEW_MAX = 2,
 };
 
 /* A verified record and what is derived from it once. Immutable. */
@@ -75,12 +82,14 @@ static inline unsigned id_nibble(const uint8_t *id, unsigned i)
 #define M_DIGEST   (1U << 2)  /* counted in the anti-entropy sums */
 #define M_PULLED   (1U << 3)  /* first learned from JOIN_ACK, sync or restore */
 #define M_CLEARED  (1U << 4)  /* it answered us while suspect: rumours about this version are ignored */
+#define M_NAMED    (1U << 7)  /* holds its name: linked in the name index (names.c) */
 
 struct member {
 	struct gossip_member pub;
 	uint32_t claim_seq;       /* when we accepted its current address claim */
 	uint32_t bnext;           /* slot+1 of the next member with the same id[0] */
 	uint8_t flags;
+	uint32_t nnext;           /* slot+1 of the next name holder in its bucket (in padding) */
 };
 
 struct probe {
@@ -147,6 +156,9 @@ struct gossip {
 	uint32_t counts[4];
 	uint32_t n_members, n_conflicted;
 	uint32_t accept_seq;
+	uint32_t *nhead, nhead_mask;            /* name -> holder chains (names.c) */
+	uint32_t n_names, n_name_conflicted;
+	uint64_t admit_milli, admit_at;         /* new-id bucket: tokens x 1000, last refill */
 
 	/* self */
 	struct wire_record tmpl;                /* our record as last signed */
@@ -251,6 +263,11 @@ int addr_derive_self(struct gossip *g, struct wire_record *tmpl);
 int addr_rederive(struct gossip *g, struct wire_record *tmpl);
 bool addr_same(const struct wire_prefix *a, const struct wire_prefix *b);
 
+/* names.c: called by members.c on every record and state change */
+void names_update(struct gossip *g, struct member *m);
+void names_release(struct gossip *g, struct member *m, const char *name, bool forget);
+void names_free(struct gossip *g);
+
 /* self.c */
 int self_sign(struct gossip *g, uint64_t version, uint64_t now);
 /* A rumour says we are suspect or failed at the version we hold. */
@@ -262,7 +279,12 @@ void self_conflict_refresh(struct gossip *g);   /* addr.c */
 
 /* merge.c */
 enum { MERGE_SYNC = 1 << 0, MERGE_PULLED = 1 << 1 };
-/* Check every record of m before anything changes; fills held[] from the pool. */
+/*
+ * Check every record of m before anything changes; fills held[] from the
+ * pool, or MERGE_SKIPPED for a record that must not be applied.
+ */
+extern const struct grec merge_skip;
+#define MERGE_SKIPPED (&merge_skip)
 int merge_check(struct gossip *g, const struct wire_msg *m, const struct grec **held);
 bool merge_all_stale(const struct gossip *g, const struct wire_msg *m);
 void merge_apply(struct gossip *g, const struct wire_msg *m, const struct grec **held,

@@ -205,6 +205,7 @@ struct member *member_add(struct gossip *g, const struct grec *h, enum gossip_st
 	member_digest(g, m, true);
 	g->counts[st]++;
 	g->n_members++;
+	names_update(g, m);
 	if (slot)
 		probe_order_add(g, slot);
 	return m;
@@ -214,7 +215,10 @@ void member_remove(struct gossip *g, struct member *m)
 {
 	uint32_t slot = member_slot(g, m);
 	uint32_t *p = &g->dhead[m->pub.rec->id[0]];
+	char name[WIRE_NAME_MAX + 1];
 
+	memcpy(name, m->pub.rec->name, sizeof(name));
+	names_release(g, m, name, true);
 	idx_delete(g, slot);
 	g->idx_used--;
 	while (*p != slot + 1)
@@ -233,6 +237,14 @@ void member_remove(struct gossip *g, struct member *m)
 
 void member_set_rec(struct gossip *g, struct member *m, const struct grec *h)
 {
+	bool renamed = strcmp(m->pub.rec->name, h->rec.name) != 0;
+	char old[WIRE_NAME_MAX + 1];
+
+	/* The name index reads names from records: out under the old one. */
+	if (renamed) {
+		memcpy(old, m->pub.rec->name, sizeof(old));
+		names_release(g, m, old, false);
+	}
 	member_digest(g, m, false);
 	recpool_put(g->pool, member_grec(m));
 	m->pub.rec = &h->rec;
@@ -240,6 +252,8 @@ void member_set_rec(struct gossip *g, struct member *m, const struct grec *h)
 	m->flags &= (uint8_t)~M_CLEARED;  /* rumours about the new version count again */
 	/* A newer record is news again, even for a retired tombstone. */
 	member_digest(g, m, true);
+	if (renamed)
+		names_update(g, m);
 }
 
 void member_set_state(struct gossip *g, struct member *m, enum gossip_state st, uint64_t now)
@@ -248,6 +262,11 @@ void member_set_state(struct gossip *g, struct member *m, enum gossip_state st, 
 	g->counts[st]++;
 	m->pub.state = st;
 	m->pub.state_since_ms = now;
+	/* Leaving gives the name up; coming back may take a free one. */
+	if (st == GOSSIP_LEFT)
+		names_release(g, m, m->pub.rec->name, false);
+	else
+		names_update(g, m);
 }
 
 void member_event(struct gossip *g, struct member *m, enum gossip_event ev)

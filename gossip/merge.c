@@ -27,19 +27,108 @@ static bool would_change(const struct gossip *g, const struct wire_record *r)
 	return !m || m->pub.rec->version < r->version;
 }
 
+const struct grec merge_skip;
+
+/* Inside the mesh prefix, when we know one? Other families are not ours to judge. */
+static bool in_prefix(const struct gossip *g, const struct wire_record *r)
+{
+	const struct wire_prefix *p = &g->prefix;
+	size_t n = wire_family_len(p->family);
+	unsigned bits = p->len < n * 8 ? p->len : (unsigned)(n * 8);
+
+	for (int i = 0; n && i < r->n_overlay; i++) {
+		const uint8_t *ip = r->overlay[i].ip;
+		uint8_t mask = (uint8_t)(0xff00 >> (bits % 8));
+
+		if (r->overlay[i].family != p->family)
+			continue;
+		if (memcmp(ip, p->ip, bits / 8) != 0 ||
+		    (bits % 8 && ((ip[bits / 8] ^ p->ip[bits / 8]) & mask)))
+			return false;
+	}
+	return true;
+}
+
+/* Spend one admission for a new id, refilling the bucket from engine time. */
+static bool admit(struct gossip *g)
+{
+	uint64_t cap = (uint64_t)g->cfg.admit_burst * 1000, el;
+
+	if (!g->cfg.admit_rate)
+		return true;
+	if (g->now > g->admit_at) {
+		/* Both bounded by check_config: no product can wrap. */
+		el = g->now - g->admit_at < cap ? g->now - g->admit_at : cap;
+		g->admit_milli += el * g->cfg.admit_rate;
+		if (g->admit_milli > cap)
+			g->admit_milli = cap;
+		g->admit_at = g->now;
+	}
+	if (g->admit_milli < 1000)
+		return false;
+	g->admit_milli -= 1000;
+	return true;
+}
+
+/* A record for an id we do not hold: may it be checked and taken now? */
+static bool may_enter(struct gossip *g, bool pooled, uint32_t *entering, uint32_t *verifying)
+{
+	if (g->n_members + *entering >= g->cfg.max_members) {
+		g->stats.new_refused_full++;
+		return false;
+	}
+	if (!pooled && *verifying >= VERIFY_NEW_MAX) {
+		g->stats.new_skipped_verify++;
+		return false;
+	}
+	if (!admit(g)) {
+		g->stats.new_refused_rate++;
+		return false;
+	}
+	(*entering)++;
+	*verifying += !pooled;
+	return true;
+}
+
 /*
  * Before anything changes: a record we would apply is verified unless the
  * pool holds it byte for byte (then it was verified on the way in).
  * Records that cannot change anything are never applied, so they need no
- * check. One bad signature refuses the whole datagram.
+ * check. One bad signature, or an overlay address outside the mesh
+ * prefix, refuses the whole datagram. A record for an id we do not hold
+ * must also fit the table, the admission budget and the per-datagram
+ * verification cap; otherwise it is skipped unverified (held[i] =
+ * MERGE_SKIPPED) and the rest of the datagram goes on. The sender's own
+ * record is taken first: it is the one that makes the sender known, and
+ * a JOIN is nothing without it.
  */
 int merge_check(struct gossip *g, const struct wire_msg *m, const struct grec **held)
 {
-	for (int i = 0; i < m->n_records; i++) {
+	uint32_t entering = 0, verifying = 0;
+	uint8_t order[WIRE_MAX_RECORDS];
+	int n = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < m->n_records; i++)
+			if ((memcmp(m->record[i].id, m->sender, WIRE_SHORT_ID_LEN) == 0) == (pass == 0))
+				order[n++] = (uint8_t)i;
+	for (int k = 0; k < n; k++) {
+		int i = order[k];
 		const struct wire_record *r = &m->record[i];
 
 		held[i] = recpool_find(g->pool, r);
-		if (held[i] || !would_change(g, r))
+		if (!would_change(g, r))
+			continue;
+		if (!in_prefix(g, r))
+			return -EDOM;
+		if (memcmp(r->id, g->idn.id, WIRE_ID_LEN) != 0 && !member_find(g, r->id) &&
+		    !may_enter(g, held[i] != NULL, &entering, &verifying)) {
+			held[i] = MERGE_SKIPPED;
+			if (m->type == WIRE_JOIN)
+				return -ENOSPC;
+			continue;
+		}
+		if (held[i])
 			continue;
 		g->stats.verified++;
 		if (record_verify(r))
@@ -98,8 +187,15 @@ int merge_new(struct gossip *g, const struct grec *h, unsigned flags, bool faile
 {
 	enum gossip_state st = (h->rec.flags & WIRE_REC_LEAVING) ? GOSSIP_LEFT :
 			       failed ? GOSSIP_FAILED : GOSSIP_ALIVE;
-	struct member *m = member_add(g, h, st, now);
+	struct member *m;
 
+	/* Every way in (input, restore) stops at the cap. */
+	if (g->n_members >= g->cfg.max_members) {
+		g->stats.new_refused_full++;
+		recpool_put(g->pool, h);
+		return -ENOSPC;
+	}
+	m = member_add(g, h, st, now);
 	if (!m) {
 		recpool_put(g->pool, h);
 		return -ENOMEM;
@@ -235,6 +331,8 @@ void merge_apply(struct gossip *g, const struct wire_msg *m, const struct grec *
 	for (int i = 0; i < m->n_records; i++) {
 		const struct wire_record *r = &m->record[order[i]];
 
+		if (held[order[i]] == MERGE_SKIPPED)
+			continue;
 		merge_record(g, r, held[order[i]], flags, failed_with(m, r), now);
 	}
 	for (int i = 0; i < m->n_rumors; i++)

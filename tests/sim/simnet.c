@@ -94,6 +94,10 @@ int sim_init(struct sim *s, uint32_t n, uint64_t seed, const struct gossip_confi
 		return ret;
 	cfg.pool = s->pool;
 	cfg.size_hint = n + 16;
+	/* Room for everyone, and a joiner may take in the whole mesh at once. */
+	cfg.max_members = cfg.size_hint;
+	if (cfg.admit_burst < cfg.size_hint)
+		cfg.admit_burst = cfg.size_hint;
 	for (uint32_t i = 0; i < n; i++) {
 		struct node *nd = &s->nodes[i];
 		struct gossip_io io = { .ctx = nd, .rand64 = io_rand, .send = io_send,

@@ -255,6 +255,48 @@ static void print_config_loads_back(void **state)
 	config_free(&again);
 }
 
+/* The table cap and the admission bucket: defaults, ranges, flags over the file. */
+static void member_limits(void **state)
+{
+	struct meshd_config cfg;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(load(&cfg, err, sizeof(err), "--network-key", "/k", NULL), 0);
+	assert_int_equal(cfg.max_members, 4096);
+	assert_int_equal(cfg.admit_rate, 100);
+	assert_int_equal(cfg.admit_burst, 1000);
+	config_free(&cfg);
+
+	assert_int_equal(load(&cfg, err, sizeof(err), "--config", GOLDEN_DIR "/all-keys.conf",
+			      "--max-members", "1000000", "--admit-burst", "1", NULL), 0);
+	assert_int_equal(cfg.max_members, 1000000);
+	assert_int_equal(cfg.admit_rate, 0);          /* from the file: no limit */
+	assert_int_equal(cfg.admit_burst, 1);
+	config_free(&cfg);
+
+	/* Without --prefix, a pinned address's network is the mesh prefix. */
+	assert_int_equal(load(&cfg, err, sizeof(err), "--network-key", "/k", "--address",
+			      "10.88.3.7/16", NULL), 0);
+	assert_string_equal(cfg.prefix, "10.88.0.0/16");
+	config_free(&cfg);
+	assert_int_equal(load(&cfg, err, sizeof(err), "--network-key", "/k", "--address",
+			      "fd00:1:2:3::7/62", NULL), 0);
+	assert_string_equal(cfg.prefix, "fd00:1:2::/62");
+	config_free(&cfg);
+	assert_int_equal(load(&cfg, err, sizeof(err), "--network-key", "/k", "--address",
+			      "10.88.3.7/16", "--prefix", "10.42.0.0/16", NULL), 0);
+	assert_string_equal(cfg.prefix, "10.42.0.0/16");
+	config_free(&cfg);
+
+	expect_file_error("max-members = 15\n", "t.conf:1: max-members: '15' is not a number");
+	expect_file_error("max-members = 1000001\n", "t.conf:1: max-members:");
+	expect_file_error("max-members = 4k\n", "t.conf:1: max-members:");
+	expect_file_error("admit-rate = 1000001\n", "t.conf:1: admit-rate:");
+	expect_file_error("admit-rate = -1\n", "t.conf:1: admit-rate:");
+	expect_file_error("admit-burst = 0\n", "t.conf:1: admit-burst: '0' is not a number from 1");
+}
+
 static void command_line_errors(void **state)
 {
 	struct meshd_config cfg;
@@ -287,6 +329,7 @@ int main(void)
 		cmocka_unit_test(flags_win_over_file),
 		cmocka_unit_test(defaults_derived),
 		cmocka_unit_test(bad_lines_are_numbered),
+		cmocka_unit_test(member_limits),
 		cmocka_unit_test(long_line_refused),
 		cmocka_unit_test(command_line_errors),
 		cmocka_unit_test(nul_byte_named),

@@ -89,11 +89,59 @@ static void event_time_printed_or_raw(void **state)
 	expect_prefix(&meshctl_text, "event name=x event=alive", "- alive");
 }
 
+/* A members reply of these lines through a printer; the output is malloc'd. */
+static char *print_members(const struct meshctl_output *o, const char *const *lines, size_t n)
+{
+	char buf[4][CTL_LINE_MAX], *raw[4], *out = NULL;
+	struct ctl_line parsed[4];
+	struct ctl_reply r = { n, raw, parsed };
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_true(n <= 4);
+	assert_non_null(f);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(buf[i], lines[i], strlen(lines[i]) + 1);
+		raw[i] = buf[i];
+		assert_int_equal(ctl_line_parse(buf[i], strlen(buf[i]), &parsed[i]), 0);
+	}
+	o->members(f, &r);
+	assert_int_equal(fclose(f), 0);
+	return out;
+}
+
+/* A member whose name another holds: flagged in both forms, never under the name. */
+static void name_conflict_shown(void **state)
+{
+	static const char *const lines[] = {
+		"member name=db1 overlay_ip=10.42.0.1 status=alive self=1 conflict=0 name_conflict=0 "
+		"public_key=AAAAAAAAAAAA",
+		"member name= overlay_ip=10.42.0.2 status=alive self=0 conflict=0 name_conflict=1 "
+		"public_key=BBBBBBBBBBBB",
+	};
+	char *text = print_members(&meshctl_text, lines, 2), *json;
+	const char *second = strstr(text, "BBBBBBBBBB");
+
+	(void)state;
+	assert_non_null(second);
+	assert_non_null(strstr(text, "alive (name conflict)"));
+	/* Only the holder's row carries the name. */
+	assert_non_null(strstr(text, "\ndb1 "));
+	assert_null(strstr(strstr(text, "\ndb1 ") + 4, "db1"));
+	json = print_members(&meshctl_json, lines, 2);
+	assert_non_null(strstr(json, "\"name\":\"\",\"overlay_ip\":\"10.42.0.2\""));
+	assert_non_null(strstr(json, "\"name_conflict\":true"));
+	assert_non_null(strstr(json, "\"name_conflict\":false"));
+	free(text);
+	free(json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(json_numbers_canonical),
 		cmocka_unit_test(event_time_printed_or_raw),
+		cmocka_unit_test(name_conflict_shown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
