@@ -167,6 +167,13 @@ struct gossip_stats {
 	uint64_t probes, probe_failures, suspicions, refutations;
 	uint64_t verified;           /* record signatures checked */
 	uint32_t awareness;          /* Lifeguard local health score now */
+	/* D7/D8: replies and proofs (keep together, at the end) */
+	uint64_t replies_capped;     /* not sent: over the reply budget of their request */
+	uint64_t unproven_held;      /* not sent: not a PING, to an unproven member, unasked */
+	uint64_t proofs;             /* member addresses that answered our PING themselves */
+	uint64_t hello_probes;       /* PINGs to an unproven member that just spoke to us */
+	uint64_t pings_unknown;      /* PINGs from senders we do not know: no ACK */
+	uint64_t relays_refused;     /* PING_REQs for a target unknown or unproven to us */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);
 

@@ -39,6 +39,15 @@ enum {
 	SYNC_PULLS = 3,
 	ADDR_YOUNG_MS = 60000,        /* a claim younger than this yields to a lower id */
 	NOTIFY_SLOTS = 8,             /* "you are dead to me" notices, rate-limited */
+	PROOF_SLOTS = 16,             /* PINGs to unproven addresses awaiting their ACK */
+	PROOF_SWEEP_SCAN = 8,         /* probe-order entries looked at per period for one */
+	JOIN_SEEN_SLOTS = 16,         /* JOINs we answered: their retries are no replays */
+	JOIN_REPLAY_MS = 30000,       /* a JOIN at a version we hold is a retry this long */
+	JOIN_RESIGN_MS = 20000,       /* a joiner re-signs before its retries look like replays */
+	/* Per datagram on the wire beyond the plaintext: envelope, UDP, IPv6. */
+	SEND_DGRAM_OVERHEAD = WIRE_ENVELOPE_OVERHEAD + 8 + 40,
+	HELLO_PING_MAX = 96,          /* a PING with a buddy rumour, plaintext (test_replies checks) */
+	HELLO_RESERVE = HELLO_PING_MAX + SEND_DGRAM_OVERHEAD,
 };
 
 /* A verified record and what is derived from it once. Immutable. */
@@ -74,6 +83,7 @@ static inline unsigned id_nibble(const uint8_t *id, unsigned i)
 #define M_REPORTED (1U << 1)  /* the agent was told (ADDED) */
 #define M_DIGEST   (1U << 2)  /* counted in the anti-entropy sums */
 #define M_PULLED   (1U << 3)  /* first learned from JOIN_ACK, sync or restore */
+#define M_PROVEN   (1U << 5)  /* its gossip address answered a PING of ours itself (D7) */
 
 struct member {
 	struct gossip_member pub;
@@ -95,9 +105,25 @@ struct probe {
 struct relay {
 	uint32_t our_seq, their_seq;
 	uint8_t target[WIRE_SHORT_ID_LEN];
-	struct wire_addr to, target_addr;
+	uint8_t asker[WIRE_SHORT_ID_LEN];   /* answered at its member address, not a source */
 	uint64_t retry_at, deadline;
 	bool used, retried;
+};
+
+/* A PING to an address not yet proven: its ACK, from that address, proves it. */
+struct proof {
+	uint8_t sid[WIRE_SHORT_ID_LEN];
+	uint32_t seq;
+	struct wire_addr to;
+	uint64_t at;
+};
+
+/* A JOIN we answered at a version new to us: retries of it get answers too. */
+struct join_seen {
+	uint8_t sid[WIRE_SHORT_ID_LEN];
+	uint64_t version;
+	uint64_t at;
+	bool used;
 };
 
 struct suspicion {
@@ -171,6 +197,15 @@ struct gossip {
 	struct relay relay[GOSSIP_MAX_RELAYS];
 	struct notice notice[NOTIFY_SLOTS];
 	uint32_t notice_pos;
+	/* D7: proofs in flight, hello probes sent lately, one input's reply budget */
+	struct proof proof[PROOF_SLOTS];
+	uint32_t proof_pos;
+	struct notice hello[NOTIFY_SLOTS];
+	uint32_t hello_pos, sweep_pos;
+	size_t budget;                          /* bytes left for the current input's replies */
+	bool budget_on, budget_all;             /* all: the sender itself is unproven */
+	bool hello_due;                         /* PING hello_sid when the input is handled */
+	uint8_t hello_sid[WIRE_SHORT_ID_LEN];
 
 	struct suspicion *susp;
 	uint32_t n_susp, cap_susp;
@@ -184,13 +219,16 @@ struct gossip {
 	uint32_t n_seeds;
 	bool joining;
 	uint64_t next_join, join_backoff;
+	uint32_t join_nonce;                    /* JOIN.seq: a JOIN_ACK must echo it (D8) */
+	uint64_t join_signed_at;                /* our record's version first went out in a JOIN */
+	struct join_seen join_seen[JOIN_SEEN_SLOTS];
+	uint32_t join_seen_pos;
 
 	/* tombstones: [head, mid) retired from the digest, [mid, tail) not yet */
 	struct tomb *tq;
 	uint32_t tq_cap, tq_head, tq_mid, tq_tail;
 
 	uint64_t now;                           /* latest time we were given */
-	uint32_t seq;
 	struct gossip_stats stats;
 	uint8_t buf[WIRE_MAX_PLAINTEXT];
 };
@@ -286,6 +324,8 @@ void probe_order_add(struct gossip *g, uint32_t slot);
 void probe_urgent(struct gossip *g, uint32_t slot);
 void probe_free(struct gossip *g);
 void awareness_add(struct gossip *g, int delta);
+/* D7: a message from m carried its own record; PING it if its address is unproven. */
+void probe_hello(struct gossip *g, struct member *m, uint64_t now);
 
 /* broadcast.c */
 void bcast_record(struct gossip *g, const struct grec *h);
@@ -317,8 +357,30 @@ void tomb_free(struct gossip *g);
 
 /* send.c */
 bool member_addr(const struct gossip *g, const struct member *m, struct wire_addr *out);
+/*
+ * D7: m's gossip address answered a PING of ours from itself (or it is an
+ * overlay address in tunnel mode, where WireGuard authenticates sources).
+ * Only proven addresses get more bytes than asked for them.
+ */
+bool member_proven(const struct gossip *g, const struct member *m);
+/* The address a member is reached at differs between these records (proof lost). */
+bool member_addr_moved(const struct wire_record *a, const struct wire_record *b);
+/*
+ * The reply budget of one input datagram (gossip_input): between begin
+ * and end, everything sent to an unproven address (to any address when
+ * the sender itself is unproven or unknown) together stays within the
+ * datagram's size; what does not fit is not sent. Outside an input, an
+ * unproven member gets only PINGs.
+ */
+void reply_begin(struct gossip *g, const struct member *sender, const struct wire_msg *m,
+		 size_t len);
+void reply_end(struct gossip *g, uint64_t now);
+/* Plaintext bytes one more message to `to` (NULL: a raw address) may have now. */
+size_t send_room(const struct gossip *g, const struct member *to);
 int send_msg(struct gossip *g, const struct wire_addr *to, const struct wire_msg *m);
 int send_member(struct gossip *g, struct member *to, const struct wire_msg *m);
+/* A joiner's pull (sync.c): a request of ours, sent whether or not `to` is proven. */
+int send_pull(struct gossip *g, struct member *to, const struct wire_msg *m);
 /* Attach "you are suspect/failed" for a member we are about to contact. */
 void add_buddy_rumor(struct gossip *g, struct wire_msg *m, const struct member *to);
 /* A member we think failed is talking to us: tell it, so it refutes. */

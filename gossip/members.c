@@ -233,6 +233,9 @@ void member_remove(struct gossip *g, struct member *m)
 
 void member_set_rec(struct gossip *g, struct member *m, const struct grec *h)
 {
+	/* D7: a new address has to prove itself again. */
+	if (member_addr_moved(m->pub.rec, &h->rec))
+		m->flags &= ~M_PROVEN;
 	member_digest(g, m, false);
 	recpool_put(g->pool, member_grec(m));
 	m->pub.rec = &h->rec;
