@@ -317,11 +317,13 @@ static void probe_indirect(struct gossip *g)
 	struct wire_msg m;
 
 	p->indirect = true;
-	/* D7: an unproven address gets our one PING per round and no more. */
-	if (!t || !member_proven(g, t)) {
-		p->retried = true;
+	if (!t)
 		return;
-	}
+	/*
+	 * An unproven target is probed like any other (a lost datagram is
+	 * not a dead member), but every PING it gets is a small one, and
+	 * relays relay only for targets they have proven themselves.
+	 */
 	msg_init(&m, WIRE_PING_REQ, g->idn.id);
 	m.seq = p->seq;
 	memcpy(m.target, p->id, WIRE_SHORT_ID_LEN);
@@ -512,7 +514,8 @@ static void on_ping(struct gossip *g, const struct wire_msg *m)
 /*
  * Relay for a known asker, about a target we know and have proven
  * ourselves, at the address of our own table: a PING_REQ cannot aim our
- * PING at an address of its choosing (its target_addr is not used).
+ * PING at an address of its choosing (its target_addr is not used), nor
+ * at an address that never answered us.
  */
 static void on_ping_req(struct gossip *g, const struct wire_msg *m, uint64_t now)
 {
@@ -522,8 +525,17 @@ static void on_ping_req(struct gossip *g, const struct wire_msg *m, uint64_t now
 	/* Answer within the asker's period: it asked at probe_timeout. */
 	uint64_t wait = scaled(g, g->cfg.probe_timeout_ms) * 4 / 5;
 
-	if (!asker || !t || t->pub.self || !member_proven(g, t)) {
+	if (!asker)
+		return;
+	if (!t || t->pub.self || !member_proven(g, t)) {
+		struct wire_msg nack;
+
+		/* A NACK now: our link to the asker works, we just will not ping there. */
 		g->stats.relays_refused++;
+		msg_init(&nack, WIRE_NACK, g->idn.id);
+		nack.seq = m->seq;
+		memcpy(nack.target, m->target, WIRE_SHORT_ID_LEN);
+		send_member(g, asker, &nack);
 		return;
 	}
 	for (int i = 0; i < GOSSIP_MAX_RELAYS && !r; i++)
