@@ -172,8 +172,9 @@ struct gossip_stats {
 	uint64_t unproven_held;      /* not sent: not a PING, to an unproven member, unasked */
 	uint64_t proofs;             /* member addresses that answered our PING themselves */
 	uint64_t hello_probes;       /* PINGs to an unproven member that just spoke to us */
+	uint64_t proof_sweeps;       /* PINGs to unproven members, a few each probe period */
 	uint64_t pings_unknown;      /* PINGs from senders we do not know: no ACK */
-	uint64_t relays_refused;     /* PING_REQs for a target unknown or unproven to us */
+	uint64_t relays_refused;     /* PING_REQs for a target we do not know (or hold failed) */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);
 

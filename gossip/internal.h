@@ -40,7 +40,9 @@ enum {
 	ADDR_YOUNG_MS = 60000,        /* a claim younger than this yields to a lower id */
 	NOTIFY_SLOTS = 8,             /* "you are dead to me" notices, rate-limited */
 	PROOF_SLOTS = 16,             /* PINGs to unproven addresses awaiting their ACK */
-	PROOF_SWEEP_SCAN = 8,         /* probe-order entries looked at per period for one */
+	PROOF_SWEEP_PINGS = 16,       /* proof PINGs per probe period besides the probe... */
+	SWEEP_SLOTS = 16,             /* ...to distinct IPs */
+	PROOF_SWEEP_SCAN = 64,        /* probe-order entries looked at per period for them */
 	JOIN_SEEN_SLOTS = 16,         /* JOINs we answered: their retries are no replays */
 	JOIN_REPLAY_MS = 30000,       /* a JOIN at a version we hold is a retry this long */
 	JOIN_RESIGN_MS = 20000,       /* a joiner re-signs before its retries look like replays */
@@ -118,6 +120,13 @@ struct proof {
 	uint64_t at;
 };
 
+/* An IP that got a proof-sweep PING from us, and when. */
+struct sweep {
+	uint8_t family;
+	uint8_t ip[16];
+	uint64_t at;
+};
+
 /* A JOIN we answered at a version new to us: retries of it get answers too. */
 struct join_seen {
 	uint8_t sid[WIRE_SHORT_ID_LEN];
@@ -187,6 +196,8 @@ struct gossip {
 	struct wire_sync_bucket last_summary;  /* root summary at the last sync tick */
 	uint64_t next_pull;                     /* a joiner's repeated full pulls */
 	uint32_t pull_left, pull_seen;
+	uint8_t pull_partner[SYNC_JOIN_PARTNERS][WIRE_SHORT_ID_LEN];
+	uint32_t n_pull_partners;
 
 	/* probing */
 	struct probe probe;
@@ -201,7 +212,8 @@ struct gossip {
 	struct proof proof[PROOF_SLOTS];
 	uint32_t proof_pos;
 	struct notice hello[NOTIFY_SLOTS];
-	uint32_t hello_pos, sweep_pos;
+	uint32_t hello_pos, sweep_pos, swept_pos;
+	struct sweep swept[SWEEP_SLOTS];
 	size_t budget;                          /* bytes left for the current input's replies */
 	bool budget_on, budget_all;             /* all: the sender itself is unproven */
 	bool hello_due;                         /* PING hello_sid when the input is handled */

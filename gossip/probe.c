@@ -230,27 +230,53 @@ static void send_ping(struct gossip *g, struct member *m, uint32_t seq, bool pig
 	send_member(g, m, &msg);
 }
 
+/* Did an IP get a sweep PING from us this period? */
+static bool swept(struct gossip *g, const struct wire_addr *a, uint64_t now)
+{
+	size_t n = wire_family_len(a->family);
+
+	for (int i = 0; i < SWEEP_SLOTS; i++) {
+		const struct sweep *w = &g->swept[i];
+
+		if (w->family == a->family && now < w->at + g->cfg.probe_interval_ms &&
+		    memcmp(w->ip, a->ip, n) == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Until its address is proven a member gets no gossip rounds and no sync
- * from us, so proofs must not wait for the probe order to come round
- * (a restart restores every member unproven). Each probe period one
- * more small PING, to the next unproven member in the probe order: at
- * most two PINGs per period from us to unproven addresses in all.
+ * from us, so proofs must not wait for the probe order to come round (a
+ * restart restores every member unproven). Each probe period up to
+ * PROOF_SWEEP_PINGS small PINGs go to the next unproven members in the
+ * probe order, but never two to one IP: however many records name a
+ * victim's address, it gets at most one of these per period from us.
  */
 static void proof_sweep(struct gossip *g, uint64_t now)
 {
-	for (uint32_t i = 0; i < PROOF_SWEEP_SCAN && g->n_order; i++) {
+	uint32_t sent = 0;
+
+	for (uint32_t i = 0; i < PROOF_SWEEP_SCAN && g->n_order && sent < PROOF_SWEEP_PINGS; i++) {
 		uint32_t s = g->order[g->sweep_pos++ % g->n_order];
+		struct wire_addr a;
+		struct sweep *w;
 		struct member *m;
 
 		if (s >= g->n_slots)
 			continue;
 		m = &g->m[s];
 		if (!member_probeable(g, m) || member_proven(g, m) ||
-		    (g->probe.active && s == g->probe.slot))
+		    (g->probe.active && s == g->probe.slot) || !member_addr(g, m, &a) ||
+		    swept(g, &a, now))
 			continue;
-		probe_hello(g, m, now);
-		return;
+		w = &g->swept[g->swept_pos++ % SWEEP_SLOTS];
+		w->family = a.family;
+		memcpy(w->ip, a.ip, sizeof(w->ip));
+		w->at = now;
+		g->stats.proof_sweeps++;
+		send_ping(g, m, new_seq(g), false);
+		sent++;
 	}
 }
 
@@ -359,17 +385,23 @@ static void probe_end(struct gossip *g, uint64_t now)
 		susp_confirm(g, m, g->idn.id, now);
 }
 
-/* A relay pings the target at the address of our own table, proven to us (D7). */
+/*
+ * A relay pings the target at the address of our own table. To an
+ * address we have not proven: once, inside the PING_REQ's reply budget
+ * (no larger than the request), and its ACK proves the address to us too.
+ */
 static void relay_ping(struct gossip *g, const struct relay *r)
 {
 	struct member *t = member_find_short(g, r->target);
 	struct wire_msg ping;
 
-	if (!t || !member_proven(g, t))
+	if (!t)
 		return;
 	msg_init(&ping, WIRE_PING, g->idn.id);
 	ping.seq = r->our_seq;
 	memcpy(ping.target, r->target, WIRE_SHORT_ID_LEN);
+	if (!member_proven(g, t))
+		proof_expect(g, t, r->our_seq);
 	send_member(g, t, &ping);
 }
 
@@ -512,10 +544,11 @@ static void on_ping(struct gossip *g, const struct wire_msg *m)
 }
 
 /*
- * Relay for a known asker, about a target we know and have proven
- * ourselves, at the address of our own table: a PING_REQ cannot aim our
- * PING at an address of its choosing (its target_addr is not used), nor
- * at an address that never answered us.
+ * Relay for a known asker, about a target we know, at the address of our
+ * own table: a PING_REQ cannot aim our PING at an address of its choosing
+ * (its target_addr is not used). A target whose address has not answered
+ * us gets a single small PING, no retry: a record naming a victim draws
+ * at most one PING per PING_REQ from each relay, never larger than it.
  */
 static void on_ping_req(struct gossip *g, const struct wire_msg *m, uint64_t now)
 {
@@ -527,10 +560,10 @@ static void on_ping_req(struct gossip *g, const struct wire_msg *m, uint64_t now
 
 	if (!asker)
 		return;
-	if (!t || t->pub.self || !member_proven(g, t)) {
+	if (!t || t->pub.self || !member_probeable(g, t)) {
 		struct wire_msg nack;
 
-		/* A NACK now: our link to the asker works, we just will not ping there. */
+		/* A NACK now: our link to the asker works, we will not ping there. */
 		g->stats.relays_refused++;
 		msg_init(&nack, WIRE_NACK, g->idn.id);
 		nack.seq = m->seq;
@@ -544,7 +577,7 @@ static void on_ping_req(struct gossip *g, const struct wire_msg *m, uint64_t now
 	if (!r)
 		return;  /* busy: the asker counts the missing NACK against us, fairly */
 	r->used = true;
-	r->retried = false;
+	r->retried = !member_proven(g, t);
 	r->our_seq = new_seq(g);
 	r->their_seq = m->seq;
 	memcpy(r->target, m->target, WIRE_SHORT_ID_LEN);

@@ -141,12 +141,13 @@ static void send_digest(struct gossip *g, struct member *to, const struct span *
 }
 
 /*
- * A joiner's pull. Sync answers members only: it brings its record to
- * those who may lack it. Padded to the largest datagram: until `to` has
- * proven our address its answers may be no larger than this.
+ * A joiner's pull. Padded to the largest datagram: until `to` has proven
+ * our address its answers may be no larger than this. It carries our
+ * record (inside what would be padding): sync answers members only, so
+ * it introduces us to those who lack us, and it draws a hello probe from
+ * those who have not proven our address yet.
  */
-static void send_pull_digest(struct gossip *g, struct member *to, const struct span *p,
-			     bool introduce)
+static void send_pull_digest(struct gossip *g, struct member *to, const struct span *p)
 {
 	struct wire_msg m;
 
@@ -154,10 +155,8 @@ static void send_pull_digest(struct gossip *g, struct member *to, const struct s
 	msg_span(&m, p);
 	m.n_buckets = WIRE_SYNC_FANOUT;
 	children(g, p, m.bucket);
-	if (introduce) {
-		m.n_records = 1;
-		m.record[0] = *member_self(g)->pub.rec;
-	}
+	m.n_records = 1;
+	m.record[0] = *member_self(g)->pub.rec;
 	if (msg_pad_to(&m, WIRE_MAX_PLAINTEXT) < 0)
 		m.pad = 0;
 	send_pull(g, to, &m);
@@ -372,10 +371,12 @@ void sync_input(struct gossip *g, const struct wire_msg *m, struct member *from,
 
 /*
  * A joiner pulls all 16 top buckets at once, spread over a few members
- * (partners[0], the seed, knows us; the others learn us from the digest).
+ * (the seed knows us; the others learn us from the digest).
  * Over lossy links one pass leaves gaps (each bucket takes three or four
  * datagrams), so it pulls again every SYNC_PULL_MS until SYNC_PULLS
- * passes in a row bring no new member.
+ * passes in a row bring no new member. Later passes go to the same
+ * partners while they last: our first pull made them prove our address
+ * (the hello probe our introduction draws), so their answers are whole.
  */
 void sync_join_pull(struct gossip *g, const uint32_t *partners, uint32_t n)
 {
@@ -385,26 +386,47 @@ void sync_join_pull(struct gossip *g, const uint32_t *partners, uint32_t n)
 		struct span root = { .len = 0 };
 		struct span p = child(&root, c);
 
-		send_pull_digest(g, &g->m[partners[c % n]], &p, c % n != 0);
+		send_pull_digest(g, &g->m[partners[c % n]], &p);
 	}
+	for (uint32_t i = 0; i < n && i < SYNC_JOIN_PARTNERS; i++)
+		memcpy(g->pull_partner[i], g->m[partners[i]].pub.rec->id, WIRE_SHORT_ID_LEN);
+	g->n_pull_partners = n < SYNC_JOIN_PARTNERS ? n : SYNC_JOIN_PARTNERS;
 	g->pull_seen = g->n_members;
 	g->next_pull = g->now + SYNC_PULL_MS;
 	if (!g->pull_left)
 		g->pull_left = SYNC_PULLS;
 }
 
+static bool listed(const uint32_t *a, uint32_t n, uint32_t s)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i] == s)
+			return true;
+	return false;
+}
+
 static void pull_tick(struct gossip *g, uint64_t now)
 {
-	uint32_t partners[SYNC_JOIN_PARTNERS], n;
+	uint32_t partners[SYNC_JOIN_PARTNERS], more[SYNC_JOIN_PARTNERS], n = 0, k;
 
 	if (!g->pull_left || now < g->next_pull)
 		return;
 	if (g->n_members > g->pull_seen)
 		g->pull_left = SYNC_PULLS;  /* still learning: keep pulling */
 	g->pull_left--;
-	n = members_pick(g, partners, SYNC_JOIN_PARTNERS, 0, member_probeable);
-	if (g->pull_left)
-		sync_join_pull(g, partners, n);
+	if (!g->pull_left)
+		return;
+	for (uint32_t i = 0; i < g->n_pull_partners; i++) {
+		struct member *x = member_find_short(g, g->pull_partner[i]);
+
+		if (x && member_probeable(g, x) && !listed(partners, n, member_slot(g, x)))
+			partners[n++] = member_slot(g, x);
+	}
+	k = members_pick(g, more, SYNC_JOIN_PARTNERS - n, 0, member_probeable);
+	for (uint32_t i = 0; i < k && n < SYNC_JOIN_PARTNERS; i++)
+		if (!listed(partners, n, more[i]))
+			partners[n++] = more[i];
+	sync_join_pull(g, partners, n);
 }
 
 uint64_t sync_next(const struct gossip *g)
