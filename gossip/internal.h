@@ -39,10 +39,10 @@ enum {
 	SYNC_PULLS = 3,
 	ADDR_YOUNG_MS = 60000,        /* a claim younger than this yields to a lower id */
 	NOTIFY_SLOTS = 8,             /* "you are dead to me" notices, rate-limited */
-	PROOF_SLOTS = 16,             /* PINGs to unproven addresses awaiting their ACK */
-	PROOF_SWEEP_PINGS = 16,       /* proof PINGs per probe period besides the probe... */
-	SWEEP_SLOTS = 16,             /* ...to distinct IPs */
-	PROOF_SWEEP_SCAN = 64,        /* probe-order entries looked at per period for them */
+	PROOF_SLOTS = 64,             /* PINGs to unproven addresses awaiting their ACK */
+	PROOF_SWEEP_PINGS = 48,       /* proof PINGs per probe period besides the probe... */
+	SWEEP_SLOTS = 48,             /* ...to distinct IPs */
+	PROOF_SWEEP_SCAN = 192,       /* probe-order entries looked at per period for them */
 	JOIN_SEEN_SLOTS = 16,         /* JOINs we answered: their retries are no replays */
 	JOIN_REPLAY_MS = 30000,       /* a JOIN at a version we hold is a retry this long */
 	JOIN_RESIGN_MS = 20000,       /* a joiner re-signs before its retries look like replays */
