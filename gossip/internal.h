@@ -36,6 +36,7 @@ enum {
 	SYNC_PUSH_MAX = 64,           /* records pushed for one incoming sync message */
 	SYNC_JOIN_PARTNERS = 4,       /* a joiner pulls from this many members at once */
 	SYNC_PULL_MS = 500,           /* ...and again this much later while it still learns */
+	SYNC_PULL_FIRST_MS = 150,     /* the second pass, after the partners' proofs */
 	SYNC_PULLS = 3,
 	ADDR_YOUNG_MS = 60000,        /* a claim younger than this yields to a lower id */
 	NOTIFY_SLOTS = 8,             /* "you are dead to me" notices, rate-limited */

@@ -392,7 +392,9 @@ void sync_join_pull(struct gossip *g, const uint32_t *partners, uint32_t n)
 		memcpy(g->pull_partner[i], g->m[partners[i]].pub.rec->id, WIRE_SHORT_ID_LEN);
 	g->n_pull_partners = n < SYNC_JOIN_PARTNERS ? n : SYNC_JOIN_PARTNERS;
 	g->pull_seen = g->n_members;
-	g->next_pull = g->now + SYNC_PULL_MS;
+	/* The first pass's answers were cut to its size; once our address is
+	 * proven (a round trip) the second pass gets them whole. */
+	g->next_pull = g->now + (g->pull_left ? SYNC_PULL_MS : SYNC_PULL_FIRST_MS);
 	if (!g->pull_left)
 		g->pull_left = SYNC_PULLS;
 }
