@@ -138,6 +138,21 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 			    "meshd_suspicions_total{event=\"refuted_by_us\"} %" PRIu64 "\n"
 			    "meshd_suspicions_total{event=\"cleared_by_answer\"} %" PRIu64 "\n",
 			    st->suspicions, st->refutations, st->susp_cleared);
+	family(b, "meshd_address_proof_total", "counter",
+	       "Address proofs (a member's gossip address answered our PING) and the PINGs sent for them.");
+	evbuffer_add_printf(b, "meshd_address_proof_total{event=\"proven\"} %" PRIu64 "\n"
+			    "meshd_address_proof_total{event=\"hello_ping\"} %" PRIu64 "\n"
+			    "meshd_address_proof_total{event=\"sweep_ping\"} %" PRIu64 "\n",
+			    st->proofs, st->hello_probes, st->proof_sweeps);
+	family(b, "meshd_replies_withheld_total", "counter",
+	       "Messages not sent: over their request's size, or to an unproven address unasked; "
+	       "PINGs from unknown senders and PING_REQs for unknown targets left unanswered.");
+	evbuffer_add_printf(b, "meshd_replies_withheld_total{reason=\"over_budget\"} %" PRIu64 "\n"
+			    "meshd_replies_withheld_total{reason=\"unproven\"} %" PRIu64 "\n"
+			    "meshd_replies_withheld_total{reason=\"ping_unknown_sender\"} %" PRIu64 "\n"
+			    "meshd_replies_withheld_total{reason=\"relay_unknown_target\"} %" PRIu64 "\n",
+			    st->replies_capped, st->unproven_held, st->pings_unknown,
+			    st->relays_refused);
 	family(b, "meshd_record_version_saturated_total", "counter",
 	       "Re-signs of our record refused: its version is at the cap (2^62).");
 	evbuffer_add_printf(b, "meshd_record_version_saturated_total %" PRIu64 "\n",

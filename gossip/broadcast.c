@@ -162,9 +162,10 @@ out:
 			drop(g, i);
 }
 
+/* D7: gossip is not asked for: only to addresses proven to be the member's. */
 static bool gossip_target(const struct gossip *g, const struct member *m)
 {
-	return member_probeable(g, m);
+	return member_probeable(g, m) && member_proven(g, m);
 }
 
 /*

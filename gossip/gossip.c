@@ -238,6 +238,7 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 	merge_apply(g, &m, held, flags, now_ms);
 
 	s = member_find_short(g, m.sender);
+	reply_begin(g, s, &m, len);
 	switch (m.type) {
 	case WIRE_JOIN:
 	case WIRE_JOIN_ACK:
@@ -258,6 +259,7 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 	/* A PING's ACK already carries the news; anything else gets a notice. */
 	if (s && m.type != WIRE_PING && !g->left)
 		notify_dead_sender(g, s, now_ms);
+	reply_end(g, now_ms);
 	return 0;
 }
 

@@ -194,6 +194,14 @@ struct gossip_stats {
 	uint64_t new_refused_full;   /* the table held max_members */
 	uint64_t new_refused_rate;   /* the admission bucket was empty */
 	uint64_t new_skipped_verify; /* past the per-datagram verification cap */
+	/* D7/D8: replies and proofs (keep together, at the end) */
+	uint64_t replies_capped;     /* not sent: over the reply budget of their request */
+	uint64_t unproven_held;      /* not sent: not a PING, to an unproven member, unasked */
+	uint64_t proofs;             /* member addresses that answered our PING themselves */
+	uint64_t hello_probes;       /* PINGs to an unproven member that just spoke to us */
+	uint64_t proof_sweeps;       /* PINGs to unproven members, a few each probe period */
+	uint64_t pings_unknown;      /* PINGs from senders we do not know: no ACK */
+	uint64_t relays_refused;     /* PING_REQs for a target we do not know (or hold failed) */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);
 

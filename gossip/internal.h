@@ -37,6 +37,7 @@ enum {
 	SYNC_PUSH_MAX = 64,           /* records pushed for one incoming sync message */
 	SYNC_JOIN_PARTNERS = 4,       /* a joiner pulls from this many members at once */
 	SYNC_PULL_MS = 500,           /* ...and again this much later while it still learns */
+	SYNC_PULL_FIRST_MS = 150,     /* the second pass, after the partners' proofs */
 	SYNC_PULLS = 3,
 	ADDR_YOUNG_MS = 60000,        /* a claim younger than this yields to a lower id */
 	NOTIFY_SLOTS = 8,             /* "you are dead to me" notices, rate-limited */
@@ -46,6 +47,17 @@ enum {
 	 * rest are skipped (anti-entropy brings honest ones again).
 	 */
 	VERIFY_NEW_MAX = 2,
+	PROOF_SLOTS = 64,             /* PINGs to unproven addresses awaiting their ACK */
+	PROOF_SWEEP_PINGS = 48,       /* proof PINGs per probe period besides the probe... */
+	SWEEP_SLOTS = 48,             /* ...to distinct IPs */
+	PROOF_SWEEP_SCAN = 192,       /* probe-order entries looked at per period for them */
+	JOIN_SEEN_SLOTS = 16,         /* JOINs we answered: their retries are no replays */
+	JOIN_REPLAY_MS = 30000,       /* a JOIN at a version we hold is a retry this long */
+	JOIN_RESIGN_MS = 20000,       /* a joiner re-signs before its retries look like replays */
+	/* Per datagram on the wire beyond the plaintext: envelope, UDP, IPv6. */
+	SEND_DGRAM_OVERHEAD = WIRE_ENVELOPE_OVERHEAD + 8 + 40,
+	HELLO_PING_MAX = 96,          /* a PING with a buddy rumour, plaintext (test_replies checks) */
+	HELLO_RESERVE = HELLO_PING_MAX + SEND_DGRAM_OVERHEAD,
 };
 
 /* A verified record and what is derived from it once. Immutable. */
@@ -83,6 +95,7 @@ static inline unsigned id_nibble(const uint8_t *id, unsigned i)
 #define M_PULLED   (1U << 3)  /* first learned from JOIN_ACK, sync or restore */
 #define M_CLEARED  (1U << 4)  /* it answered us while suspect: rumours about this version are ignored */
 #define M_NAMED    (1U << 7)  /* holds its name: linked in the name index (names.c) */
+#define M_PROVEN   (1U << 5)  /* its gossip address answered a PING of ours itself (D7) */
 
 struct member {
 	struct gossip_member pub;
@@ -105,9 +118,32 @@ struct probe {
 struct relay {
 	uint32_t our_seq, their_seq;
 	uint8_t target[WIRE_SHORT_ID_LEN];
-	struct wire_addr to, target_addr;
+	uint8_t asker[WIRE_SHORT_ID_LEN];   /* answered at its member address, not a source */
 	uint64_t retry_at, deadline;
 	bool used, retried;
+};
+
+/* A PING to an address not yet proven: its ACK, from that address, proves it. */
+struct proof {
+	uint8_t sid[WIRE_SHORT_ID_LEN];
+	uint32_t seq;
+	struct wire_addr to;
+	uint64_t at;
+};
+
+/* An IP that got a proof-sweep PING from us, and when. */
+struct sweep {
+	uint8_t family;
+	uint8_t ip[16];
+	uint64_t at;
+};
+
+/* A JOIN we answered at a version new to us: retries of it get answers too. */
+struct join_seen {
+	uint8_t sid[WIRE_SHORT_ID_LEN];
+	uint64_t version;
+	uint64_t at;
+	bool used;
 };
 
 struct suspicion {
@@ -178,6 +214,8 @@ struct gossip {
 	struct wire_sync_bucket last_summary;  /* root summary at the last sync tick */
 	uint64_t next_pull;                     /* a joiner's repeated full pulls */
 	uint32_t pull_left, pull_seen;
+	uint8_t pull_partner[SYNC_JOIN_PARTNERS][WIRE_SHORT_ID_LEN];
+	uint32_t n_pull_partners;
 
 	/* probing */
 	struct probe probe;
@@ -190,6 +228,16 @@ struct gossip {
 	uint32_t notice_pos;
 	struct notice confirmed[NOTIFY_SLOTS];  /* recent confirm probes, rate-limited */
 	uint32_t confirmed_pos;
+	/* D7: proofs in flight, hello probes sent lately, one input's reply budget */
+	struct proof proof[PROOF_SLOTS];
+	uint32_t proof_pos;
+	struct notice hello[NOTIFY_SLOTS];
+	uint32_t hello_pos, sweep_pos, swept_pos;
+	struct sweep swept[SWEEP_SLOTS];
+	size_t budget;                          /* bytes left for the current input's replies */
+	bool budget_on, budget_all;             /* all: the sender itself is unproven */
+	bool hello_due;                         /* PING hello_sid when the input is handled */
+	uint8_t hello_sid[WIRE_SHORT_ID_LEN];
 
 	struct suspicion *susp;
 	uint32_t n_susp, cap_susp;
@@ -203,13 +251,16 @@ struct gossip {
 	uint32_t n_seeds;
 	bool joining;
 	uint64_t next_join, join_backoff;
+	uint32_t join_nonce;                    /* JOIN.seq: a JOIN_ACK must echo it (D8) */
+	uint64_t join_signed_at;                /* our record's version first went out in a JOIN */
+	struct join_seen join_seen[JOIN_SEEN_SLOTS];
+	uint32_t join_seen_pos;
 
 	/* tombstones: [head, mid) retired from the digest, [mid, tail) not yet */
 	struct tomb *tq;
 	uint32_t tq_cap, tq_head, tq_mid, tq_tail;
 
 	uint64_t now;                           /* latest time we were given */
-	uint32_t seq;
 	struct gossip_stats stats;
 	uint8_t buf[WIRE_MAX_PLAINTEXT];
 };
@@ -327,6 +378,8 @@ void probe_urgent(struct gossip *g, uint32_t slot);
 void probe_confirm(struct gossip *g, struct member *m, uint32_t seq);
 void probe_free(struct gossip *g);
 void awareness_add(struct gossip *g, int delta);
+/* D7: a message from m carried its own record; PING it if its address is unproven. */
+void probe_hello(struct gossip *g, struct member *m, uint64_t now);
 
 /* broadcast.c */
 void bcast_record(struct gossip *g, const struct grec *h);
@@ -358,8 +411,30 @@ void tomb_free(struct gossip *g);
 
 /* send.c */
 bool member_addr(const struct gossip *g, const struct member *m, struct wire_addr *out);
+/*
+ * D7: m's gossip address answered a PING of ours from itself (or it is an
+ * overlay address in tunnel mode, where WireGuard authenticates sources).
+ * Only proven addresses get more bytes than asked for them.
+ */
+bool member_proven(const struct gossip *g, const struct member *m);
+/* The address a member is reached at differs between these records (proof lost). */
+bool member_addr_moved(const struct wire_record *a, const struct wire_record *b);
+/*
+ * The reply budget of one input datagram (gossip_input): between begin
+ * and end, everything sent to an unproven address (to any address when
+ * the sender itself is unproven or unknown) together stays within the
+ * datagram's size; what does not fit is not sent. Outside an input, an
+ * unproven member gets only PINGs.
+ */
+void reply_begin(struct gossip *g, const struct member *sender, const struct wire_msg *m,
+		 size_t len);
+void reply_end(struct gossip *g, uint64_t now);
+/* Plaintext bytes one more message to `to` (NULL: a raw address) may have now. */
+size_t send_room(const struct gossip *g, const struct member *to);
 int send_msg(struct gossip *g, const struct wire_addr *to, const struct wire_msg *m);
 int send_member(struct gossip *g, struct member *to, const struct wire_msg *m);
+/* A joiner's pull (sync.c): a request of ours, sent whether or not `to` is proven. */
+int send_pull(struct gossip *g, struct member *to, const struct wire_msg *m);
 /* Attach "you are suspect/failed" for a member we are about to contact. */
 void add_buddy_rumor(struct gossip *g, struct wire_msg *m, const struct member *to);
 /* A member we think failed is talking to us: tell it, so it refutes. */

@@ -8,6 +8,16 @@
  * the overlay prefix and a first batch of members, never more bytes than
  * the JOIN had: a forged source cannot turn a seed into an amplifier.
  * The joiner then pulls the whole membership at once (sync.c).
+ *
+ * D8: the JOIN carries a random nonce (new per gossip_join, the same in
+ * its retries); only a JOIN_ACK echoing it, whose first record is its
+ * sender's own, is taken, and only then is its `observed` address used:
+ * nobody who did not see our JOIN can hand us an endpoint to sign. (No
+ * source check: a multi-homed seed may answer from another address.)
+ * A seed answers a JOIN only at a version newer than it holds, or at the
+ * same version within JOIN_REPLAY_MS of first answering it (retries): a
+ * captured JOIN replayed later gets nothing. A joiner still waiting
+ * re-signs before that window closes.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,7 +29,11 @@ static void join_send(struct gossip *g, uint64_t now)
 	struct wire_msg m;
 	uint64_t cap = g->cfg.join_retry_ms * 32;
 
+	if (now >= g->join_signed_at + JOIN_RESIGN_MS &&
+	    self_sign(g, g->tmpl.version + 1, now) == 0)
+		g->join_signed_at = now;
 	msg_init(&m, WIRE_JOIN, g->idn.id);
+	m.seq = g->join_nonce;
 	m.n_records = 1;
 	m.record[0] = *member_self(g)->pub.rec;
 	if (msg_pad_to(&m, WIRE_MAX_PLAINTEXT) < 0)
@@ -44,6 +58,10 @@ int gossip_join(struct gossip *g, const struct wire_addr *seeds, size_t n, uint6
 	g->joining = true;
 	g->join_backoff = g->cfg.join_retry_ms ? g->cfg.join_retry_ms : 1000;
 	g->now = now_ms > g->now ? now_ms : g->now;
+	do
+		g->join_nonce = (uint32_t)gossip_rand(g);
+	while (!g->join_nonce);
+	g->join_signed_at = now_ms;
 	join_send(g, now_ms);
 	return 0;
 }
@@ -54,15 +72,47 @@ void join_tick(struct gossip *g, uint64_t now)
 		join_send(g, now);
 }
 
+static const struct join_seen *join_seen_find(const struct gossip *g, const struct wire_record *r)
+{
+	for (int i = 0; i < JOIN_SEEN_SLOTS; i++) {
+		const struct join_seen *j = &g->join_seen[i];
+
+		if (j->used && j->version == r->version && memcmp(j->sid, r->id, WIRE_SHORT_ID_LEN) == 0)
+			return j;
+	}
+	return NULL;
+}
+
+/* A JOIN at a version we hold: a retry shortly after we first answered it, else a replay. */
+static bool join_replayed(const struct gossip *g, const struct wire_record *r)
+{
+	const struct member *held = member_find(g, r->id);
+	const struct join_seen *j;
+
+	if (!held || r->version > held->pub.rec->version)
+		return false;
+	if (r->version < held->pub.rec->version)
+		return true;
+	j = join_seen_find(g, r);
+	return !j || g->now >= j->at + JOIN_REPLAY_MS;
+}
+
 int join_precheck(const struct gossip *g, const struct wire_msg *m)
 {
-	if (m->type == WIRE_JOIN_ACK)
-		return g->joining ? 0 : -EPROTO;
+	if (m->type == WIRE_JOIN_ACK) {
+		if (!g->joining)
+			return -EPROTO;
+		if (m->seq != g->join_nonce)
+			return -ESTALE;       /* not an answer to our JOIN */
+		/* The answer carries its sender's own record first. */
+		return m->n_records && memcmp(m->record[0].id, m->sender, WIRE_SHORT_ID_LEN) == 0 ?
+		       0 : -EPROTO;
+	}
 	/* JOIN: the record is the sender's own. */
 	if (memcmp(m->record[0].id, m->sender, WIRE_SHORT_ID_LEN) != 0 ||
 	    memcmp(m->record[0].id, g->idn.id, WIRE_ID_LEN) == 0 || g->left)
 		return -EPROTO;
-	return 0;
+	return join_replayed(g, &m->record[0]) ? -ESTALE : 0;
 }
 
 static bool batch_ok(const struct gossip *g, const struct member *m)
@@ -71,13 +121,23 @@ static bool batch_ok(const struct gossip *g, const struct member *m)
 }
 
 static void on_join(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
-		    size_t len)
+		    size_t len, uint64_t now)
 {
 	const struct member *joiner = member_find(g, m->record[0].id);
-	size_t limit = len < WIRE_MAX_PLAINTEXT ? len : WIRE_MAX_PLAINTEXT;
+	size_t room = send_room(g, NULL);
+	size_t limit = len < room ? len : room;
 	uint32_t pick[WIRE_MAX_RECORDS], n;
 	struct wire_msg ack;
 	int size;
+
+	if (!join_seen_find(g, &m->record[0])) {
+		struct join_seen *j = &g->join_seen[g->join_seen_pos++ % JOIN_SEEN_SLOTS];
+
+		memcpy(j->sid, m->record[0].id, WIRE_SHORT_ID_LEN);
+		j->version = m->record[0].version;
+		j->at = now;
+		j->used = true;
+	}
 
 	msg_init(&ack, WIRE_JOIN_ACK, g->idn.id);
 	ack.seq = m->seq;
@@ -138,7 +198,7 @@ void join_input(struct gossip *g, const struct wire_msg *m, const struct wire_ad
 		size_t len, uint64_t now)
 {
 	if (m->type == WIRE_JOIN)
-		on_join(g, m, from, len);
+		on_join(g, m, from, len, now);
 	else
 		on_join_ack(g, m, now);
 }

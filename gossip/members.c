@@ -245,6 +245,9 @@ void member_set_rec(struct gossip *g, struct member *m, const struct grec *h)
 		memcpy(old, m->pub.rec->name, sizeof(old));
 		names_release(g, m, old, false);
 	}
+	/* D7: a new address has to prove itself again. */
+	if (member_addr_moved(m->pub.rec, &h->rec))
+		m->flags &= ~M_PROVEN;
 	member_digest(g, m, false);
 	recpool_put(g->pool, member_grec(m));
 	m->pub.rec = &h->rec;

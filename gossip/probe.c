@@ -151,16 +151,82 @@ static struct member *pick_target(struct gossip *g)
 	return NULL;
 }
 
+/*
+ * Probe seqs are random, not a counter: an ACK echoing one shows its
+ * sender saw our PING, which is what proves an address (D7).
+ */
+static uint32_t new_seq(struct gossip *g)
+{
+	uint32_t s;
+
+	do
+		s = (uint32_t)gossip_rand(g);
+	while (s == 0 || s == g->probe.seq);
+	return s;
+}
+
+/* Remember a PING to an unproven address: its ACK, from there, proves it. */
+static void proof_expect(struct gossip *g, const struct member *m, uint32_t seq)
+{
+	struct proof *p = NULL;
+
+	for (int i = 0; i < PROOF_SLOTS && !p; i++)
+		if (g->proof[i].seq == seq && memcmp(g->proof[i].sid, m->pub.rec->id, WIRE_SHORT_ID_LEN) == 0)
+			p = &g->proof[i];
+	if (!p)
+		p = &g->proof[g->proof_pos++ % PROOF_SLOTS];
+	memcpy(p->sid, m->pub.rec->id, WIRE_SHORT_ID_LEN);
+	p->seq = seq;
+	p->at = g->now;
+	if (!member_addr(g, m, &p->to))
+		p->seq = 0;
+}
+
+static const struct proof *proof_find(const struct gossip *g, const struct wire_msg *ack)
+{
+	for (int i = 0; i < PROOF_SLOTS; i++) {
+		const struct proof *p = &g->proof[i];
+
+		if (p->seq && p->seq == ack->seq && memcmp(p->sid, ack->target, WIRE_SHORT_ID_LEN) == 0 &&
+		    g->now < p->at + 2 * scaled(g, g->cfg.probe_interval_ms))
+			return p;
+	}
+	return NULL;
+}
+
+/* An ACK to one of those PINGs, from the address we sent it to, still the member's. */
+static void proof_ack(struct gossip *g, const struct wire_msg *ack, const struct wire_addr *from)
+{
+	const struct proof *p = proof_find(g, ack);
+	struct member *m;
+	struct wire_addr a;
+
+	if (!p || !wire_addr_equal(&p->to, from))
+		return;
+	m = member_find_short(g, p->sid);
+	if (!m || !member_addr(g, m, &a) || !wire_addr_equal(&a, from) || (m->flags & M_PROVEN))
+		return;
+	m->flags |= M_PROVEN;
+	g->stats.proofs++;
+}
+
+/*
+ * An unproven address gets our PING small (no piggyback): a record that
+ * names a victim's address draws one small datagram per probe from us.
+ */
 static void send_ping(struct gossip *g, struct member *m, uint32_t seq, bool piggyback)
 {
 	struct wire_msg msg;
+	bool proven = member_proven(g, m);
 
 	msg_init(&msg, WIRE_PING, g->idn.id);
 	msg.seq = seq;
 	memcpy(msg.target, m->pub.rec->id, WIRE_SHORT_ID_LEN);
 	add_buddy_rumor(g, &msg, m);
-	if (piggyback)
+	if (piggyback && proven)
 		bcast_fill(g, &msg, WIRE_MAX_PLAINTEXT);
+	if (!proven)
+		proof_expect(g, m, seq);
 	send_member(g, m, &msg);
 }
 
@@ -171,8 +237,77 @@ static void send_ping(struct gossip *g, struct member *m, uint32_t seq, bool pig
  */
 void probe_confirm(struct gossip *g, struct member *m, uint32_t seq)
 {
-	/* D7: confirm probes go only to a proven address; the proof check belongs here. */
+	/* D7: an unproven address gets only its normal probe round, never extra PINGs. */
+	if (!member_proven(g, m))
+		return;
 	send_ping(g, m, seq, false);
+}
+
+/* Did an IP get a sweep PING from us this period? */
+static bool swept(struct gossip *g, const struct wire_addr *a, uint64_t now)
+{
+	size_t n = wire_family_len(a->family);
+
+	for (int i = 0; i < SWEEP_SLOTS; i++) {
+		const struct sweep *w = &g->swept[i];
+
+		if (w->family == a->family && now < w->at + g->cfg.probe_interval_ms &&
+		    memcmp(w->ip, a->ip, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Until its address is proven a member gets no gossip rounds and no sync
+ * from us, so proofs must not wait for the probe order to come round (a
+ * restart restores every member unproven). Each probe period up to
+ * PROOF_SWEEP_PINGS small PINGs go to the next unproven members in the
+ * probe order, but never two to one IP: however many records name a
+ * victim's address, it gets at most one of these per period from us.
+ */
+static void proof_sweep(struct gossip *g, uint64_t now)
+{
+	uint32_t sent = 0;
+
+	for (uint32_t i = 0; i < PROOF_SWEEP_SCAN && g->n_order && sent < PROOF_SWEEP_PINGS; i++) {
+		uint32_t s = g->order[g->sweep_pos++ % g->n_order];
+		struct wire_addr a;
+		struct sweep *w;
+		struct member *m;
+
+		if (s >= g->n_slots)
+			continue;
+		m = &g->m[s];
+		if (!member_probeable(g, m) || member_proven(g, m) ||
+		    (g->probe.active && s == g->probe.slot) || !member_addr(g, m, &a) ||
+		    swept(g, &a, now))
+			continue;
+		w = &g->swept[g->swept_pos++ % SWEEP_SLOTS];
+		w->family = a.family;
+		memcpy(w->ip, a.ip, sizeof(w->ip));
+		w->at = now;
+		g->stats.proof_sweeps++;
+		send_ping(g, m, new_seq(g), false);
+		sent++;
+	}
+}
+
+void probe_hello(struct gossip *g, struct member *m, uint64_t now)
+{
+	struct notice *n;
+
+	if (member_proven(g, m) || m->pub.self || m->pub.state == GOSSIP_LEFT)
+		return;
+	for (int i = 0; i < NOTIFY_SLOTS; i++)
+		if (memcmp(g->hello[i].sid, m->pub.rec->id, WIRE_SHORT_ID_LEN) == 0 &&
+		    now < g->hello[i].at + g->cfg.probe_interval_ms)
+			return;
+	n = &g->hello[g->hello_pos++ % NOTIFY_SLOTS];
+	memcpy(n->sid, m->pub.rec->id, WIRE_SHORT_ID_LEN);
+	n->at = now;
+	g->stats.hello_probes++;
+	send_ping(g, m, new_seq(g), false);
 }
 
 /* The member we are probing, if its slot still holds the same record. */
@@ -199,7 +334,7 @@ static void probe_start(struct gossip *g, uint64_t now)
 	p->slot = member_slot(g, m);
 	memcpy(p->id, m->pub.rec->id, WIRE_ID_LEN);
 	p->version = m->pub.rec->version;
-	p->seq = ++g->seq;
+	p->seq = new_seq(g);
 	p->timeout_at = now + scaled(g, g->cfg.probe_timeout_ms);
 	p->retry_at = p->timeout_at +
 		      (scaled(g, g->cfg.probe_interval_ms) - scaled(g, g->cfg.probe_timeout_ms)) / 2;
@@ -210,7 +345,7 @@ static void probe_start(struct gossip *g, uint64_t now)
 
 static bool relay_ok(const struct gossip *g, const struct member *m)
 {
-	return member_probeable(g, m) && m->pub.state == GOSSIP_ALIVE;
+	return member_probeable(g, m) && m->pub.state == GOSSIP_ALIVE && member_proven(g, m);
 }
 
 static void probe_indirect(struct gossip *g)
@@ -223,6 +358,11 @@ static void probe_indirect(struct gossip *g)
 	p->indirect = true;
 	if (!t)
 		return;
+	/*
+	 * An unproven target is probed like any other (a lost datagram is
+	 * not a dead member), but every PING it gets is a small one, and
+	 * relays relay only for targets they have proven themselves.
+	 */
 	msg_init(&m, WIRE_PING_REQ, g->idn.id);
 	m.seq = p->seq;
 	memcpy(m.target, p->id, WIRE_SHORT_ID_LEN);
@@ -258,21 +398,44 @@ static void probe_end(struct gossip *g, uint64_t now)
 		susp_confirm(g, m, g->idn.id, now);
 }
 
+/*
+ * A relay pings the target at the address of our own table. To an
+ * address we have not proven: once, inside the PING_REQ's reply budget
+ * (no larger than the request), and its ACK proves the address to us too.
+ */
 static void relay_ping(struct gossip *g, const struct relay *r)
 {
+	struct member *t = member_find_short(g, r->target);
 	struct wire_msg ping;
 
+	if (!t)
+		return;
 	msg_init(&ping, WIRE_PING, g->idn.id);
 	ping.seq = r->our_seq;
 	memcpy(ping.target, r->target, WIRE_SHORT_ID_LEN);
-	send_msg(g, &r->target_addr, &ping);
+	if (!member_proven(g, t))
+		proof_expect(g, t, r->our_seq);
+	send_member(g, t, &ping);
+}
+
+/* The relay's answer (ACK or NACK) goes to the asker's member address. */
+static void relay_answer(struct gossip *g, const struct relay *r, uint8_t type)
+{
+	struct member *a = member_find_short(g, r->asker);
+	struct wire_msg m;
+
+	if (!a)
+		return;
+	msg_init(&m, type, g->idn.id);
+	m.seq = r->their_seq;
+	memcpy(m.target, r->target, WIRE_SHORT_ID_LEN);
+	send_member(g, a, &m);
 }
 
 static void relay_tick(struct gossip *g, uint64_t now)
 {
 	for (int i = 0; i < GOSSIP_MAX_RELAYS; i++) {
 		struct relay *r = &g->relay[i];
-		struct wire_msg m;
 
 		if (r->used && !r->retried && r->retry_at <= now) {
 			r->retried = true;
@@ -281,10 +444,7 @@ static void relay_tick(struct gossip *g, uint64_t now)
 		if (!r->used || r->deadline > now)
 			continue;
 		r->used = false;
-		msg_init(&m, WIRE_NACK, g->idn.id);
-		m.seq = r->their_seq;
-		memcpy(m.target, r->target, WIRE_SHORT_ID_LEN);
-		send_msg(g, &r->to, &m);
+		relay_answer(g, r, WIRE_NACK);
 	}
 }
 
@@ -307,6 +467,7 @@ void probe_tick(struct gossip *g, uint64_t now)
 	if (now >= g->next_probe) {
 		probe_end(g, now);
 		probe_start(g, now);
+		proof_sweep(g, now);
 		g->next_probe = now + scaled(g, g->cfg.probe_interval_ms);
 	}
 }
@@ -353,7 +514,7 @@ int probe_precheck(const struct gossip *g, const struct wire_msg *m)
 	case WIRE_PING_REQ:
 		return memcmp(m->target, g->idn.id, WIRE_SHORT_ID_LEN) ? 0 : -EADDRNOTAVAIL;
 	case WIRE_ACK:
-		if (ours)
+		if (ours || proof_find(g, m))
 			return 0;
 		for (int i = 0; i < GOSSIP_MAX_RELAYS; i++)
 			if (g->relay[i].used && g->relay[i].our_seq == m->seq &&
@@ -366,41 +527,74 @@ int probe_precheck(const struct gossip *g, const struct wire_msg *m)
 	return 0;
 }
 
-static void on_ping(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
-		    size_t len)
+/*
+ * The ACK goes to the asker's member address, never to the datagram's
+ * source: a replayed PING from a forged source gets nothing there, and a
+ * PING from a sender we do not know gets nothing at all. To an unproven
+ * address it stays within the PING's size (send.c's reply budget).
+ */
+static void on_ping(struct gossip *g, const struct wire_msg *m)
 {
 	struct member *s = member_find_short(g, m->sender);
 	struct wire_msg ack;
+	size_t room;
+	int size;
 
+	if (!s) {
+		g->stats.pings_unknown++;
+		return;
+	}
+	room = send_room(g, s);
 	msg_init(&ack, WIRE_ACK, g->idn.id);
 	ack.seq = m->seq;
 	memcpy(ack.target, g->idn.id, WIRE_SHORT_ID_LEN);
-	if (s)
-		add_buddy_rumor(g, &ack, s);
-	/* No larger than the PING: a forged source gains nothing by it. */
-	bcast_fill(g, &ack, len < WIRE_MAX_PLAINTEXT ? len : WIRE_MAX_PLAINTEXT);
-	send_msg(g, from, &ack);
+	add_buddy_rumor(g, &ack, s);
+	size = msg_encoded_size(&ack);
+	if (ack.n_rumors && (size < 0 || (size_t)size > room))
+		ack.n_rumors = 0;    /* the ACK itself matters more */
+	bcast_fill(g, &ack, room);
+	send_member(g, s, &ack);
 }
 
-static void on_ping_req(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
-			uint64_t now)
+/*
+ * Relay for a known asker, about a target we know, at the address of our
+ * own table: a PING_REQ cannot aim our PING at an address of its choosing
+ * (its target_addr is not used). A target whose address has not answered
+ * us gets a single small PING, no retry: a record naming a victim draws
+ * at most one PING per PING_REQ from each relay, never larger than it.
+ */
+static void on_ping_req(struct gossip *g, const struct wire_msg *m, uint64_t now)
 {
+	struct member *asker = member_find_short(g, m->sender);
+	struct member *t = member_find_short(g, m->target);
 	struct relay *r = NULL;
 	/* Answer within the asker's period: it asked at probe_timeout. */
 	uint64_t wait = scaled(g, g->cfg.probe_timeout_ms) * 4 / 5;
 
+	if (!asker)
+		return;
+	if (!t || t->pub.self || !member_probeable(g, t)) {
+		struct wire_msg nack;
+
+		/* A NACK now: our link to the asker works, we will not ping there. */
+		g->stats.relays_refused++;
+		msg_init(&nack, WIRE_NACK, g->idn.id);
+		nack.seq = m->seq;
+		memcpy(nack.target, m->target, WIRE_SHORT_ID_LEN);
+		send_member(g, asker, &nack);
+		return;
+	}
 	for (int i = 0; i < GOSSIP_MAX_RELAYS && !r; i++)
 		if (!g->relay[i].used)
 			r = &g->relay[i];
 	if (!r)
 		return;  /* busy: the asker counts the missing NACK against us, fairly */
 	r->used = true;
-	r->retried = false;
-	r->our_seq = ++g->seq;
+	r->retried = !member_proven(g, t);
+	r->our_seq = new_seq(g);
 	r->their_seq = m->seq;
 	memcpy(r->target, m->target, WIRE_SHORT_ID_LEN);
-	r->to = *from;
-	r->target_addr = m->target_addr;
+	memcpy(r->asker, m->sender, WIRE_SHORT_ID_LEN);
 	r->retry_at = now + wait / 2;
 	r->deadline = now + wait;
 	relay_ping(g, r);
@@ -424,27 +618,24 @@ static void on_ack(struct gossip *g, const struct wire_msg *m, uint64_t now)
 		return;
 	r = relay_find(g, m->seq);
 	if (r) {
-		struct wire_msg ack;
-
 		r->used = false;
-		msg_init(&ack, WIRE_ACK, g->idn.id);
-		ack.seq = r->their_seq;
-		memcpy(ack.target, r->target, WIRE_SHORT_ID_LEN);
-		send_msg(g, &r->to, &ack);
+		relay_answer(g, r, WIRE_ACK);
 	}
 }
 
 void probe_input(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
 		 size_t len, uint64_t now)
 {
+	(void)len;
 	switch (m->type) {
 	case WIRE_PING:
-		on_ping(g, m, from, len);
+		on_ping(g, m);
 		break;
 	case WIRE_PING_REQ:
-		on_ping_req(g, m, from, now);
+		on_ping_req(g, m, now);
 		break;
 	case WIRE_ACK:
+		proof_ack(g, m, from);
 		on_ack(g, m, now);
 		break;
 	case WIRE_NACK:

@@ -9,8 +9,13 @@
  * Where a member listens for gossip: in tunnel mode (after joining) its
  * overlay address, so traffic rides WireGuard; otherwise its first
  * advertised underlay endpoint. Either way the gossip port of its record,
- * never the source of some datagram: replies to the source are only for
- * JOIN and probes, and stay no larger than what asked for them.
+ * never the source of some datagram: only a JOIN_ACK goes to a source
+ * (a joiner may not know its own address), no larger than the JOIN.
+ *
+ * A member signs its own record, so it can name anyone's address there.
+ * Replies (D7) are therefore either no larger than their request or go
+ * to an address that proved it is the member's: it answered a PING of
+ * ours, carrying a random seq, from exactly that address (probe.c).
  */
 bool member_addr(const struct gossip *g, const struct member *m, struct wire_addr *out)
 {
@@ -33,16 +38,106 @@ bool member_addr(const struct gossip *g, const struct member *m, struct wire_add
 	return true;
 }
 
-int send_msg(struct gossip *g, const struct wire_addr *to, const struct wire_msg *m)
+bool member_proven(const struct gossip *g, const struct member *m)
+{
+	const struct wire_record *r = m->pub.rec;
+
+	/* Tunnel mode: only the peer holding the overlay address gets it. */
+	if (g->cfg.via_overlay && !g->joining && r->n_overlay)
+		return true;
+	return m->flags & M_PROVEN;
+}
+
+bool member_addr_moved(const struct wire_record *a, const struct wire_record *b)
+{
+	if (a->gossip_port != b->gossip_port || a->n_endpoints != b->n_endpoints ||
+	    a->n_overlay != b->n_overlay)
+		return true;
+	if (a->n_endpoints && !wire_addr_equal(&a->endpoint[0], &b->endpoint[0]))
+		return true;
+	return a->n_overlay && !wire_prefix_same_ip(&a->overlay[0], &b->overlay[0]);
+}
+
+void reply_begin(struct gossip *g, const struct member *sender, const struct wire_msg *m,
+		 size_t len)
+{
+	g->budget_on = true;
+	g->budget_all = !sender || !member_proven(g, sender);
+	/* The request's own datagram overhead pays for one reply datagram's. */
+	g->budget = len + SEND_DGRAM_OVERHEAD;
+	g->hello_due = false;
+	if (!sender || !g->budget_all || g->budget <= HELLO_RESERVE)
+		return;
+	/*
+	 * It brought its own record: it is new here, or just moved. A hello
+	 * probe proves its address; it goes out last (the answer it needs to
+	 * know us, a JOIN_ACK, goes first), from bytes set aside now.
+	 */
+	for (int i = 0; i < m->n_records; i++)
+		if (memcmp(m->record[i].id, sender->pub.rec->id, WIRE_ID_LEN) == 0) {
+			memcpy(g->hello_sid, sender->pub.rec->id, WIRE_SHORT_ID_LEN);
+			g->hello_due = true;
+			g->budget -= HELLO_RESERVE;
+			break;
+		}
+}
+
+void reply_end(struct gossip *g, uint64_t now)
+{
+	if (g->hello_due) {
+		struct member *s = member_find_short(g, g->hello_sid);
+
+		g->budget += HELLO_RESERVE;
+		g->hello_due = false;
+		if (s)
+			probe_hello(g, s, now);
+	}
+	g->budget_on = false;
+	g->budget_all = false;
+	g->budget = 0;
+}
+
+static bool budgeted(const struct gossip *g, const struct member *to)
+{
+	return g->budget_on && (g->budget_all || !to || !member_proven(g, to));
+}
+
+size_t send_room(const struct gossip *g, const struct member *to)
+{
+	if (!budgeted(g, to))
+		return WIRE_MAX_PLAINTEXT;
+	if (g->budget <= SEND_DGRAM_OVERHEAD)
+		return 0;
+	return g->budget - SEND_DGRAM_OVERHEAD < WIRE_MAX_PLAINTEXT ?
+	       g->budget - SEND_DGRAM_OVERHEAD : WIRE_MAX_PLAINTEXT;
+}
+
+static int emit(struct gossip *g, const struct wire_addr *to, const struct wire_msg *m,
+		bool charge)
 {
 	int n = msg_encode(m, g->buf, sizeof(g->buf));
 
 	if (n < 0)
 		return n;
+	if (charge) {
+		size_t cost = (size_t)n + SEND_DGRAM_OVERHEAD;
+
+		if (cost > g->budget) {
+			g->stats.replies_capped++;
+			return -EMSGSIZE;
+		}
+		g->budget -= cost;
+	}
 	g->stats.sent_msgs[m->type]++;
 	g->stats.sent_bytes[m->type] += (uint64_t)n;
 	g->io.send(g->io.ctx, to, g->buf, (size_t)n);
 	return n;
+}
+
+/* A raw address: a seed (our JOIN) or a joiner's source (JOIN_ACK, budgeted). */
+int send_msg(struct gossip *g, const struct wire_addr *to, const struct wire_msg *m)
+{
+	return emit(g, to, m, g->budget_on);
 }
 
 int send_member(struct gossip *g, struct member *to, const struct wire_msg *m)
@@ -51,7 +146,25 @@ int send_member(struct gossip *g, struct member *to, const struct wire_msg *m)
 
 	if (!member_addr(g, to, &a))
 		return -EHOSTUNREACH;
-	return send_msg(g, &a, m);
+	/*
+	 * Unasked traffic (gossip rounds, sync, NACKs) to an address that
+	 * never answered us could be aimed at anyone: only our probe's PING,
+	 * which is how the address gets proven.
+	 */
+	if (!g->budget_on && m->type != WIRE_PING && !member_proven(g, to)) {
+		g->stats.unproven_held++;
+		return -EHOSTUNREACH;
+	}
+	return emit(g, &a, m, budgeted(g, to));
+}
+
+int send_pull(struct gossip *g, struct member *to, const struct wire_msg *m)
+{
+	struct wire_addr a;
+
+	if (!member_addr(g, to, &a))
+		return -EHOSTUNREACH;
+	return emit(g, &a, m, false);
 }
 
 /* Lifeguard's buddy system, extended to tombstones: tell them to their face. */

@@ -21,10 +21,14 @@
  * Size: a reply can be larger than the request (a short want list pulls
  * up to SYNC_PUSH_MAX records). Sync runs only between members: the
  * sender must be in our table, and answers go to the address in its
- * signed record, never to the datagram's source, so a forged source
- * cannot aim them at a third party; in tunnel mode WireGuard has
- * authenticated the source anyway. JOIN, the one exchange with strangers,
- * keeps the rule strictly (join.c).
+ * signed record, never to the datagram's source. But a member signs its
+ * own record and could name a victim's address there, so answers larger
+ * than the request go only to an address that proved it is the member's
+ * (D7; in tunnel mode WireGuard authenticates it); to any other they are
+ * cut to the request's size by send.c's reply budget, and our own
+ * periodic digests go only to proven members. A joiner, whose address
+ * nobody has proven yet, pads its pull digests so that the answers fit
+ * until the proof lands (the hello probe its introduction draws).
  */
 #include <string.h>
 
@@ -125,7 +129,7 @@ static void msg_span(struct wire_msg *m, const struct span *p)
 	m->prefix_len = (uint8_t)p->len;
 }
 
-static void send_digest(struct gossip *g, struct member *to, const struct span *p, bool introduce)
+static void send_digest(struct gossip *g, struct member *to, const struct span *p)
 {
 	struct wire_msg m;
 
@@ -133,12 +137,29 @@ static void send_digest(struct gossip *g, struct member *to, const struct span *
 	msg_span(&m, p);
 	m.n_buckets = WIRE_SYNC_FANOUT;
 	children(g, p, m.bucket);
-	/* Sync answers members only: a joiner brings its record to those who lack it. */
-	if (introduce) {
-		m.n_records = 1;
-		m.record[0] = *member_self(g)->pub.rec;
-	}
 	send_member(g, to, &m);
+}
+
+/*
+ * A joiner's pull. Padded to the largest datagram: until `to` has proven
+ * our address its answers may be no larger than this. It carries our
+ * record (inside what would be padding): sync answers members only, so
+ * it introduces us to those who lack us, and it draws a hello probe from
+ * those who have not proven our address yet.
+ */
+static void send_pull_digest(struct gossip *g, struct member *to, const struct span *p)
+{
+	struct wire_msg m;
+
+	msg_init(&m, WIRE_SYNC_DIGEST, g->idn.id);
+	msg_span(&m, p);
+	m.n_buckets = WIRE_SYNC_FANOUT;
+	children(g, p, m.bucket);
+	m.n_records = 1;
+	m.record[0] = *member_self(g)->pub.rec;
+	if (msg_pad_to(&m, WIRE_MAX_PLAINTEXT) < 0)
+		m.pad = 0;
+	send_pull(g, to, &m);
 }
 
 /* Pushing records to one member, a datagram at a time. */
@@ -177,15 +198,21 @@ static bool push_one(struct pusher *p, struct member *x)
 {
 	int cost = msg_record_cost(x->pub.rec);
 	bool failed = x->pub.state == GOSSIP_FAILED;
+	int need;
 
 	if (p->pushed >= SYNC_PUSH_MAX)
 		return false;
 	/* A contested claim is not handed on: joiners learn the incumbent only. */
 	if (cost < 0 || x->pub.conflict || x == p->to)
 		return true;
+	need = cost + (failed ? MSG_RUMOR_COST : 0);
+	/* send_room: to an unproven address, what the request's size leaves. */
 	if (p->m.n_records == WIRE_MAX_RECORDS ||
-	    p->size + cost + (failed ? MSG_RUMOR_COST : 0) > WIRE_MAX_PLAINTEXT)
+	    (size_t)(p->size + need) > send_room(p->g, p->to)) {
 		push_flush(p);
+		if ((size_t)(p->size + need) > send_room(p->g, p->to))
+			return false;
+	}
 	p->m.record[p->m.n_records++] = *x->pub.rec;
 	p->size += cost;
 	if (failed) {
@@ -262,7 +289,7 @@ static void on_digest(struct gossip *g, const struct wire_msg *m, struct member 
 		 * the usual bucket-by-bucket exchange takes over from there. */
 		mine[0] = summary(g, &p);
 		if (mine[0].hash != m->bucket[0].hash || mine[0].count != m->bucket[0].count)
-			send_digest(g, from, &p, false);
+			send_digest(g, from, &p);
 		return;
 	}
 	if (m->n_buckets != WIRE_SYNC_FANOUT)
@@ -280,7 +307,7 @@ static void on_digest(struct gossip *g, const struct wire_msg *m, struct member 
 		else if (mine[c].count <= WIRE_MAX_ENTRIES || cp.len >= WIRE_SYNC_MAX_DEPTH)
 			send_listing(g, from, &cp);
 		else
-			send_digest(g, from, &cp, false);
+			send_digest(g, from, &cp);
 	}
 	push_flush(&push);
 }
@@ -344,10 +371,12 @@ void sync_input(struct gossip *g, const struct wire_msg *m, struct member *from,
 
 /*
  * A joiner pulls all 16 top buckets at once, spread over a few members
- * (partners[0], the seed, knows us; the others learn us from the digest).
+ * (the seed knows us; the others learn us from the digest).
  * Over lossy links one pass leaves gaps (each bucket takes three or four
  * datagrams), so it pulls again every SYNC_PULL_MS until SYNC_PULLS
- * passes in a row bring no new member.
+ * passes in a row bring no new member. Later passes go to the same
+ * partners while they last: our first pull made them prove our address
+ * (the hello probe our introduction draws), so their answers are whole.
  */
 void sync_join_pull(struct gossip *g, const uint32_t *partners, uint32_t n)
 {
@@ -357,26 +386,49 @@ void sync_join_pull(struct gossip *g, const uint32_t *partners, uint32_t n)
 		struct span root = { .len = 0 };
 		struct span p = child(&root, c);
 
-		send_digest(g, &g->m[partners[c % n]], &p, c % n != 0);
+		send_pull_digest(g, &g->m[partners[c % n]], &p);
 	}
+	for (uint32_t i = 0; i < n && i < SYNC_JOIN_PARTNERS; i++)
+		memcpy(g->pull_partner[i], g->m[partners[i]].pub.rec->id, WIRE_SHORT_ID_LEN);
+	g->n_pull_partners = n < SYNC_JOIN_PARTNERS ? n : SYNC_JOIN_PARTNERS;
 	g->pull_seen = g->n_members;
-	g->next_pull = g->now + SYNC_PULL_MS;
+	/* The first pass's answers were cut to its size; once our address is
+	 * proven (a round trip) the second pass gets them whole. */
+	g->next_pull = g->now + (g->pull_left ? SYNC_PULL_MS : SYNC_PULL_FIRST_MS);
 	if (!g->pull_left)
 		g->pull_left = SYNC_PULLS;
 }
 
+static bool listed(const uint32_t *a, uint32_t n, uint32_t s)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i] == s)
+			return true;
+	return false;
+}
+
 static void pull_tick(struct gossip *g, uint64_t now)
 {
-	uint32_t partners[SYNC_JOIN_PARTNERS], n;
+	uint32_t partners[SYNC_JOIN_PARTNERS], more[SYNC_JOIN_PARTNERS], n = 0, k;
 
 	if (!g->pull_left || now < g->next_pull)
 		return;
 	if (g->n_members > g->pull_seen)
 		g->pull_left = SYNC_PULLS;  /* still learning: keep pulling */
 	g->pull_left--;
-	n = members_pick(g, partners, SYNC_JOIN_PARTNERS, 0, member_probeable);
-	if (g->pull_left)
-		sync_join_pull(g, partners, n);
+	if (!g->pull_left)
+		return;
+	for (uint32_t i = 0; i < g->n_pull_partners; i++) {
+		struct member *x = member_find_short(g, g->pull_partner[i]);
+
+		if (x && member_probeable(g, x) && !listed(partners, n, member_slot(g, x)))
+			partners[n++] = member_slot(g, x);
+	}
+	k = members_pick(g, more, SYNC_JOIN_PARTNERS - n, 0, member_probeable);
+	for (uint32_t i = 0; i < k && n < SYNC_JOIN_PARTNERS; i++)
+		if (!listed(partners, n, more[i]))
+			partners[n++] = more[i];
+	sync_join_pull(g, partners, n);
 }
 
 uint64_t sync_next(const struct gossip *g)
@@ -388,10 +440,16 @@ uint64_t sync_next(const struct gossip *g)
 	return t;
 }
 
+/* Our own digests go to proven addresses only: they are not asked for. */
 static bool is_failed(const struct gossip *g, const struct member *m)
 {
-	(void)g;
-	return (m->flags & M_USED) && !m->pub.self && m->pub.state == GOSSIP_FAILED;
+	return (m->flags & M_USED) && !m->pub.self && m->pub.state == GOSSIP_FAILED &&
+	       member_proven(g, m);
+}
+
+static bool sync_ok(const struct gossip *g, const struct member *m)
+{
+	return member_probeable(g, m) && member_proven(g, m);
 }
 
 /*
@@ -419,7 +477,7 @@ void sync_tick(struct gossip *g, uint64_t now)
 			n = members_pick(g, &to, 1, 0, is_failed);
 	}
 	if (!n)
-		n = members_pick(g, &to, 1, 0, member_probeable);
+		n = members_pick(g, &to, 1, 0, sync_ok);
 	if (!n)
 		return;
 	{

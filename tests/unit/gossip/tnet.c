@@ -110,6 +110,19 @@ static void t_send(void *ctx, const struct wire_addr *to, const uint8_t *buf, si
 		if (len > n->max_len[type])
 			n->max_len[type] = len;
 	}
+	if (dst < 0 && !overlay && to->family == WIRE_AF_INET && to->ip[0] == 192 && to->ip[1] == 0 &&
+	    to->ip[2] == 2 && to->ip[3] >= 1) {
+		net->out_bytes[to->ip[3] - 1] += len;
+		net->out_msgs[to->ip[3] - 1]++;
+		if (net->n_out < TN_OUT_MAX) {
+			struct tn_out *o = &net->out[net->n_out++];
+
+			o->from = n->idx;
+			o->len = (uint32_t)len;
+			o->to = *to;
+			memcpy(o->buf, buf, len);
+		}
+	}
 	if (dst < 0 || (net->drop && net->drop(net, n->idx, (uint32_t)dst, buf, len))) {
 		net->dropped++;
 		return;
@@ -137,9 +150,18 @@ static void t_changed(void *ctx, enum gossip_event ev, const struct gossip_membe
 	e->at = n->net->now;
 }
 
+static void t_observed(void *ctx, const struct wire_addr *addr)
+{
+	struct tnode *n = ctx;
+
+	n->observed = *addr;
+	n->n_observed++;
+}
+
 static void start(struct tnode *t, const struct gossip_config *cfg, uint64_t now)
 {
-	struct gossip_io io = { .ctx = t, .rand64 = t_rand, .send = t_send, .changed = t_changed };
+	struct gossip_io io = { .ctx = t, .rand64 = t_rand, .send = t_send, .changed = t_changed,
+				.observed = t_observed };
 	struct wire_record tmpl;
 
 	template(&tmpl, &t->idn, t->idx, 1000);
@@ -161,6 +183,8 @@ void tn_init(struct tnet *net, uint32_t n, uint32_t seed_base, const struct goss
 	net->cfg = *cfg;
 	net->q = calloc(TN_QMAX, sizeof(*net->q));
 	assert_non_null(net->q);
+	net->out = calloc(TN_OUT_MAX, sizeof(*net->out));
+	assert_non_null(net->out);
 	for (uint32_t i = 0; i < n; i++) {
 		struct tnode *t = &net->node[i];
 
@@ -177,6 +201,7 @@ void tn_free(struct tnet *net)
 	for (uint32_t i = 0; i < net->n; i++)
 		gossip_free(net->node[i].g);
 	free(net->q);
+	free(net->out);
 }
 
 void tn_connect_all(struct tnet *net)

@@ -18,7 +18,7 @@
 #include "proto/msg.h"
 #include "proto/record.h"
 
-enum { TN_MAX = 12, TN_LOG = 256, TN_QMAX = 4096 };
+enum { TN_MAX = 12, TN_LOG = 256, TN_QMAX = 4096, TN_OUT_MAX = 64 };
 
 struct tn_event {
 	enum gossip_event ev;
@@ -41,6 +41,15 @@ struct tnode {
 	uint64_t to_overlay;              /* datagrams sent to an overlay address */
 	uint8_t first_records[WIRE_MAX_PLAINTEXT];  /* first RECORDS datagram after reset */
 	size_t first_records_len;
+	struct wire_addr observed;        /* the last io->observed() */
+	uint32_t n_observed;
+};
+
+/* A datagram to an address where no engine lives (an outsider, a victim). */
+struct tn_out {
+	uint32_t from, len;
+	struct wire_addr to;
+	uint8_t buf[WIRE_MAX_PLAINTEXT];
 };
 
 struct tn_msg {
@@ -62,6 +71,10 @@ struct tnet {
 	void *ctx;
 	uint64_t dropped;
 	uint8_t watch[WIRE_ID_LEN];       /* count datagrams carrying this id's record */
+	/* Sent to 192.0.2.(k+1) with no engine there: the first TN_OUT_MAX kept, all counted. */
+	struct tn_out *out;
+	uint32_t n_out;
+	uint64_t out_bytes[256], out_msgs[256];
 };
 
 void tn_identity(struct identity *idn, uint32_t n);
