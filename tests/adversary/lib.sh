@@ -40,6 +40,7 @@ NO_ENDPOINT=" " # nodes started without --endpoint (learnt from a JOIN_ACK)
 
 adv_cleanup() {
 	local rc=$?
+	set +e   # every step must run, whatever failed before
 	touch "$E2E_DIR/stop" 2>/dev/null || true
 	# Our own background jobs (watchers, sinks) only: by pid.
 	local p
