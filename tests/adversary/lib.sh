@@ -199,3 +199,27 @@ adv_watch_report() {  # adv_watch_report WHAT: a violation when the watch saw an
 		adv_violation "$1: $WATCH_BAD violating observations in $WATCH_POLLS polls (first: $(head -n 1 "$E2E_DIR/watch.violations"))"
 	fi
 }
+
+# A member's status without parsing the whole table with jq: a Sybil
+# flood can leave 100,000 members in it. The control socket writes each
+# member as one flat JSON object that starts with its name.
+status_fast() {  # status_fast VIEWER NAME
+	"$BIN/meshctl" --socket "$(sock_of "$1")" members --json 2>/dev/null |
+		grep -o "{\"name\":\"$2\"[^}]*}" | head -n 1 | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'
+}
+
+all_status() {  # all_status STATUS NAME VIEWER...
+	local st=$1 name=$2 v; shift 2
+	for v in "$@"; do [ "$(status_fast "$v" "$name")" = "$st" ] || return 1; done
+}
+
+within() {  # within SECONDS CMD...: poll CMD every 100 ms; print the ms it took or "timeout"
+	local limit=$1 t0; shift
+	t0=$(now_ms)
+	while [ $(( $(now_ms) - t0 )) -lt $((limit * 1000)) ]; do
+		if "$@"; then echo $(( $(now_ms) - t0 )); return 0; fi
+		sleep 0.1
+	done
+	echo timeout
+	return 1
+}
