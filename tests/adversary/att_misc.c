@@ -40,6 +40,17 @@ int cmd_joinack(const struct att_opts *o)
 	att_open(&a, o->bind, o->key_file);
 	att_identity(&a, o->name ? o->name : "adv-seed", o->endpoint);
 	att_parse_addr(&to, o->target);
+	/* A second identity's record: a JOIN_ACK whose records[0] is not the sender's. */
+	struct identity other;
+	struct wire_record other_rec = a.rec;
+
+	if (identity_generate(&other) < 0)
+		att_die("identity_generate");
+	memcpy(other_rec.id, other.id, WIRE_ID_LEN);
+	snprintf(other_rec.name, sizeof(other_rec.name), "adv-other");
+	if (record_sign(&other_rec, &other) < 0)
+		att_die("record_sign");
+	identity_wipe(&other);
 	for (long i = 0; i < count; i++) {
 		struct wire_msg m;
 
@@ -56,10 +67,8 @@ int cmd_joinack(const struct att_opts *o)
 		m.observed.ip[2] = (uint8_t)(i / 250);
 		m.observed.ip[3] = (uint8_t)(1 + i % 250);
 		m.observed.port = (uint16_t)(40000 + i);
-		if (i % 5 != 4) {
-			m.n_records = 1;
-			m.record[0] = a.rec;
-		}
+		m.n_records = 1;
+		m.record[0] = i % 5 != 4 ? a.rec : other_rec;
 		att_send(&a, &to, &m);
 		att_poll(&a, wait);
 	}
