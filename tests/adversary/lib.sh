@@ -135,10 +135,10 @@ member_field() {  # member_field VIEWER NAME FIELD
 		'[.members[] | select(.name == $n)][0][$f] // empty'
 }
 
-att() {  # att NS_NODE COMMAND ARGS...: run the attacker in a namespace; keep its figures
+att() {  # att NS_NODE COMMAND ARGS...: run the attacker in a namespace (at nice $ATT_NICE); keep its figures
 	local n=$1; shift
 	local out="$E2E_DIR/att-$1-$$-$RANDOM.out" rc=0
-	ip netns exec "$(ns_of "$n")" "$ATT" "$@" >"$out" 2>&1 || rc=$?
+	ip netns exec "$(ns_of "$n")" nice -n "${ATT_NICE:-0}" "$ATT" "$@" >"$out" 2>&1 || rc=$?
 	cat "$out"
 	grep '^ADVERSARY ' "$out" | sed 's/^ADVERSARY //' | while read -r l; do adv_result_raw "$l"; done
 	[ "$rc" -eq 0 ] || die "attacker '$1' failed to carry out the attack (exit $rc)"
