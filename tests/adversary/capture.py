@@ -3,6 +3,7 @@
 # A passive outsider's tap: record the UDP payloads sent to DST_IP:PORT
 # seen on an interface (run inside a namespace), one hex line each, for
 # SECONDS. No key, no parsing: sealed datagrams are opaque bytes here.
+# OUT is created only once the tap is bound: callers wait for it.
 # usage: capture.py IFACE DST_IP PORT SECONDS OUT
 import socket, struct, sys, time
 

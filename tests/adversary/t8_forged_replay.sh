@@ -24,7 +24,7 @@ wait_until 10 "node1 control socket" test -S "$(sock_of 1)"
 ip netns exec "$(ns_of 1)" python3 "$ADV_HERE/capture.py" eth0 "$(under_of 1)" 51821 8 \
 	"$E2E_DIR/tap.hex" &
 tap=$!
-sleep 0.5
+wait_until 10 "the tap listening" test -e "$E2E_DIR/tap.hex"   # created once bound
 adv_start 2 --join "$(gossip_of 1)"
 adv_start 3 --join "$(gossip_of 1)"
 wait_until 30 "mesh of 3" all_alive 1 2 3 -- node1 node2 node3
