@@ -124,7 +124,7 @@ int cmd_sybil(const struct att_opts *o)
 		att_send_raw(&a, &o->node[d % o->n_nodes], dg + (size_t)d * WIRE_MAX_DATAGRAM, len[d]);
 	}
 	t2 = att_now_ms();
-	att_report("item=4 attack=sybil identities=%ld datagrams=%ld rate=%ld bytes=%llu gen_ms=%llu "
+	att_report("attack=sybil identities=%ld datagrams=%ld rate=%ld bytes=%llu gen_ms=%llu "
 		   "send_ms=%llu",
 		   count, n_dg, o->rate, (unsigned long long)a.sent_bytes, (unsigned long long)(t1 - t0),
 		   (unsigned long long)(t2 - t1));
@@ -225,7 +225,7 @@ int cmd_flood(const struct att_opts *o)
 		a.sent_dgrams += (uint64_t)r;
 		sent += (uint64_t)r;
 	}
-	att_report("item=7 attack=cpu_flood datagrams=%llu bytes=%llu seconds=%.1f offered_rate=%ld "
+	att_report("attack=cpu_flood datagrams=%llu bytes=%llu seconds=%.1f offered_rate=%ld "
 		   "achieved_dps=%.0f",
 		   (unsigned long long)a.sent_dgrams, (unsigned long long)a.sent_bytes, seconds, rate,
 		   (double)a.sent_dgrams * 1000.0 / (double)(att_now_ms() - t0));

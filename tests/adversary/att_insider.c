@@ -116,10 +116,10 @@ int cmd_evict(const struct att_opts *o)
 			att_send(&a, &o->node[k], &m);
 		att_poll(&a, 10);
 	}
-	att_report("item=1 attack=eviction attempts=%ld datagrams=%llu bytes=%llu "
+	att_report("attack=rumours label=%s attempts=%ld datagrams=%llu bytes=%llu "
 		   "victim_max_version_seen=%llu acks_sent=%llu",
-		   attempts, (unsigned long long)a.sent_dgrams, (unsigned long long)a.sent_bytes,
-		   (unsigned long long)max_seen, (unsigned long long)a.acks_sent);
+		   o->name ? o->name : "adv-evict", attempts, (unsigned long long)a.sent_dgrams,
+		   (unsigned long long)a.sent_bytes, (unsigned long long)max_seen, (unsigned long long)a.acks_sent);
 	return 0;
 }
 
@@ -235,7 +235,7 @@ int cmd_reflect(const struct att_opts *o)
 		att_send(&a, to, &m);
 		att_sleep_ms(2);
 	}
-	att_report("item=3 attack=reflection requests=%ld attacker_bytes=%llu attacker_datagrams=%llu "
+	att_report("attack=reflection requests=%ld attacker_bytes=%llu attacker_datagrams=%llu "
 		   "setup_bytes=%llu",
 		   requests, (unsigned long long)a.sent_bytes, (unsigned long long)a.sent_dgrams,
 		   (unsigned long long)setup_bytes);

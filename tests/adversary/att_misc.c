@@ -72,7 +72,7 @@ int cmd_joinack(const struct att_opts *o)
 		att_send(&a, &to, &m);
 		att_poll(&a, wait);
 	}
-	att_report("item=5 attack=joinack_spoof spoofs=%ld datagrams=%llu bytes=%llu", count,
+	att_report("attack=joinack_spoof spoofs=%ld datagrams=%llu bytes=%llu", count,
 		   (unsigned long long)a.sent_dgrams, (unsigned long long)a.sent_bytes);
 	return 0;
 }
@@ -104,7 +104,7 @@ int cmd_pingreq(const struct att_opts *o)
 		att_send(&a, &o->node[i % o->n_nodes], &m);
 		att_poll(&a, wait);
 	}
-	att_report("item=8 attack=pingreq_target_addr attempts=%ld datagrams=%llu", count,
+	att_report("attack=pingreq_target_addr attempts=%ld datagrams=%llu", count,
 		   (unsigned long long)a.sent_dgrams);
 	return 0;
 }
@@ -155,7 +155,7 @@ int cmd_replay(const struct att_opts *o)
 		att_poll(&a, o->interval_ms > 0 ? o->interval_ms : 20);
 	}
 	att_poll(&a, (long)(wait * 1000));
-	att_report("item=8 attack=replay label=%s captured=%d replays=%ld answers=%llu answer_bytes=%llu",
+	att_report("attack=replay label=%s captured=%d replays=%ld answers=%llu answer_bytes=%llu",
 		   o->name ? o->name : "replay", n, (long)n * count,
 		   (unsigned long long)a.recv_dgrams, (unsigned long long)a.recv_bytes);
 	return 0;

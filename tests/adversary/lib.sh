@@ -144,9 +144,9 @@ att() {  # att NS_NODE COMMAND ARGS...: run the attacker in a namespace (at nice
 	[ "$rc" -eq 0 ] || die "attacker '$1' failed to carry out the attack (exit $rc)"
 }
 
-adv_result_raw() {  # a line the attacker printed (it names its own item)
+adv_result_raw() {  # a line the attacker printed, kept under this test's item
 	if [ -n "${ADVERSARY_RESULTS:-}" ]; then
-		echo "$(date -u +%FT%TZ) ADVERSARY $*" >> "$ADVERSARY_RESULTS"
+		echo "$(date -u +%FT%TZ) ADVERSARY item=$ADV_ITEM $*" >> "$ADVERSARY_RESULTS"
 	fi
 }
 
