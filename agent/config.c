@@ -39,8 +39,8 @@ const struct config_opt config_opts[] = {
 	{ "failed-grace", OPT_U32, "SECONDS", "keep a failed member's peer this long (default 300)" },
 	{ "tag", OPT_SPECIAL, "KEY=VALUE", "advertise a tag (repeatable, at most 4)" },
 	{ "max-members", OPT_SPECIAL, "N", "member table cap, tombstones included (default 4096)" },
-	{ "admit-rate", OPT_SPECIAL, "N", "new members taken in per second, 0 = no limit (default 100)" },
-	{ "admit-burst", OPT_SPECIAL, "N", "new members taken in at once (default 1000)" },
+	{ "admit-rate", OPT_SPECIAL, "N", "new members taken in per second per source, 0 = no limit (default 100)" },
+	{ "admit-burst", OPT_SPECIAL, "N", "new members taken in at once per source (default 1000)" },
 };
 const size_t config_n_opts = sizeof(config_opts) / sizeof(config_opts[0]);
 

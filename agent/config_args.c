@@ -144,7 +144,7 @@ static int default_path(char **slot, const char *fmt, const char *ifname)
 /* "10.88.0.7/16" -> "10.88.0.0/16" (the value was checked by config_set). */
 static char *network_of(const char *cidr)
 {
-	char ip[INET6_ADDRSTRLEN], out[INET6_ADDRSTRLEN + 5];
+	char ip[INET6_ADDRSTRLEN], out[INET6_ADDRSTRLEN + 16];  /* room for any int: -Wformat-truncation */
 	unsigned char a[16];
 	const char *slash = strchr(cidr, '/');
 	int af, len, bytes;

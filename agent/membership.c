@@ -193,16 +193,22 @@ static void note_refused_members(struct agent *a)
 {
 	static struct refusal_note full = { LOG_RATELIMIT_INIT(60000, 1), 0 },
 				   rate = { LOG_RATELIMIT_INIT(60000, 1), 0 },
-				   prefix = { LOG_RATELIMIT_INIT(60000, 1), 0 };
+				   prefix = { LOG_RATELIMIT_INIT(60000, 1), 0 },
+				   evicted = { LOG_RATELIMIT_INIT(60000, 1), 0 };
 	const struct gossip_stats *st = gossip_stats(a->g);
 
 	if (note_due(&full, st->new_refused_full))
 		log_warn("member table full (--max-members %u): refused %" PRIu64
 			 " record(s) of new members so far", a->cfg->max_members,
 			 st->new_refused_full);
+	if (note_due(&evicted, st->evicted_unproven))
+		log_warn("member table full (--max-members %u): dropped %" PRIu64 " member(s) so far "
+			 "that never answered us, to make room", a->cfg->max_members,
+			 st->evicted_unproven);
 	if (note_due(&rate, st->new_refused_rate))
-		log_warn("new members arriving faster than --admit-rate %u/s: deferred %"
-			 PRIu64 " record(s) so far", a->cfg->admit_rate, st->new_refused_rate);
+		log_warn("new members arriving from one source faster than --admit-rate %u/s: "
+			 "deferred %" PRIu64 " record(s) so far", a->cfg->admit_rate,
+			 st->new_refused_rate);
 	if (note_due(&prefix, st->refused_by_reason[GOSSIP_REFUSE_PREFIX]))
 		log_warn("refused %" PRIu64 " datagram(s) so far carrying a member record whose "
 			 "overlay address lies outside the mesh prefix %s",

@@ -125,6 +125,9 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 			    PRIu64 "\nmeshd_new_member_records_dropped_total{reason=\"verify_cap\"} %"
 			    PRIu64 "\n", st->new_refused_full, st->new_refused_rate,
 			    st->new_skipped_verify);
+	family(b, "meshd_members_evicted_total", "counter",
+	       "Members dropped from a full table to make room: they never answered us.");
+	evbuffer_add_printf(b, "meshd_members_evicted_total %" PRIu64 "\n", st->evicted_unproven);
 	family(b, "meshd_probe_rtt_seconds", "summary", "Round trip of direct probes (ping to ack).");
 	evbuffer_add_printf(b, "meshd_probe_rtt_seconds_sum %.6f\nmeshd_probe_rtt_seconds_count %"
 			    PRIu64 "\n", a->c.rtt_sum_s, a->c.rtt_count);

@@ -99,8 +99,6 @@ int gossip_new(struct gossip **out, const struct gossip_config *cfg,
 	g->prefix = cfg->overlay_prefix;
 	g->now = now_ms;
 	g->salt = gossip_rand(g);
-	g->admit_milli = (uint64_t)cfg->admit_burst * 1000;
-	g->admit_at = now_ms;
 	g->pool = cfg->pool;
 	if (!g->pool) {
 		ret = gossip_recpool_new(&g->pool);
@@ -227,7 +225,7 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 	/* Cheap rules first: a datagram they refuse costs no signature check. */
 	ret = precheck(g, &m);
 	if (!ret)
-		ret = merge_check(g, &m, held);
+		ret = merge_check(g, &m, from, held);
 	if (ret)
 		return refuse(g, ret);
 

@@ -58,6 +58,8 @@ enum {
 	SEND_DGRAM_OVERHEAD = WIRE_ENVELOPE_OVERHEAD + 8 + 40,
 	HELLO_PING_MAX = 96,          /* a PING with a buddy rumour, plaintext (test_replies checks) */
 	HELLO_RESERVE = HELLO_PING_MAX + SEND_DGRAM_OVERHEAD,
+	ADMIT_SOURCES = 64,           /* sources with their own new-id bucket (admit.c) */
+	UNPROVEN_GRACE_MS = 10000,    /* a full table keeps a never-answering member this long */
 };
 
 /* A verified record and what is derived from it once. Immutable. */
@@ -175,6 +177,13 @@ struct notice {
 	uint64_t at;
 };
 
+/* A source address's bucket of new-id admissions (admit.c). */
+struct admit_src {
+	uint8_t family;
+	uint8_t ip[16];
+	uint64_t milli, at, seen;     /* tokens x 1000, last refill, last use */
+};
+
 struct gossip {
 	struct gossip_config cfg;
 	struct gossip_io io;
@@ -194,7 +203,9 @@ struct gossip {
 	uint32_t accept_seq;
 	uint32_t *nhead, nhead_mask;            /* name -> holder chains (names.c) */
 	uint32_t n_names, n_name_conflicted;
-	uint64_t admit_milli, admit_at;         /* new-id bucket: tokens x 1000, last refill */
+	struct admit_src asrc[ADMIT_SOURCES];   /* new-id buckets per source (admit.c) */
+	uint32_t n_asrc;
+	uint32_t n_proven;                      /* members with M_PROVEN */
 
 	/* self */
 	struct wire_record tmpl;                /* our record as last signed */
@@ -314,6 +325,14 @@ int addr_derive_self(struct gossip *g, struct wire_record *tmpl);
 int addr_rederive(struct gossip *g, struct wire_record *tmpl);
 bool addr_same(const struct wire_prefix *a, const struct wire_prefix *b);
 
+/* admit.c */
+/* Spend one new-id admission of this source (NULL: our own state file). */
+bool admit_new(struct gossip *g, const struct wire_addr *from);
+/* Table full: drop the longest-waiting member that never answered us. */
+bool admit_make_room(struct gossip *g, const struct wire_msg *msg);
+/* Its address answered us (proof or our probe's ACK): count it once. */
+void member_mark_proven(struct gossip *g, struct member *m);
+
 /* names.c: called by members.c on every record and state change */
 void names_update(struct gossip *g, struct member *m);
 void names_release(struct gossip *g, struct member *m, const char *name, bool forget);
@@ -336,7 +355,8 @@ enum { MERGE_SYNC = 1 << 0, MERGE_PULLED = 1 << 1 };
  */
 extern const struct grec merge_skip;
 #define MERGE_SKIPPED (&merge_skip)
-int merge_check(struct gossip *g, const struct wire_msg *m, const struct grec **held);
+int merge_check(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
+		const struct grec **held);
 bool merge_all_stale(const struct gossip *g, const struct wire_msg *m);
 void merge_apply(struct gossip *g, const struct wire_msg *m, const struct grec **held,
 		 unsigned flags, uint64_t now);
@@ -354,6 +374,9 @@ void susp_start(struct gossip *g, struct member *m, const uint8_t origin[static 
 void susp_confirm(struct gossip *g, struct member *m, const uint8_t origin[static WIRE_SHORT_ID_LEN],
 		  uint64_t now);
 void susp_cancel(struct gossip *g, struct member *m);
+/* Queue a rumour about m, if m ever answered us (suspicion.c). */
+void susp_spread(struct gossip *g, const struct member *m, uint8_t state,
+		 const uint8_t origin[static WIRE_SHORT_ID_LEN]);
 /* An ACK answering one of our confirm probes (precheck: before anything changes). */
 bool susp_ack_expected(const struct gossip *g, const struct wire_msg *ack);
 /*

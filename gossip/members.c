@@ -229,6 +229,8 @@ void member_remove(struct gossip *g, struct member *m)
 	g->n_members--;
 	if (m->pub.conflict)
 		g->n_conflicted--;
+	if (m->flags & M_PROVEN)
+		g->n_proven--;
 	recpool_put(g->pool, member_grec(m));
 	memset(m, 0, sizeof(*m));
 	m->bnext = g->free_head;
@@ -247,7 +249,11 @@ void member_set_rec(struct gossip *g, struct member *m, const struct grec *h)
 	}
 	/* D7: a new address has to prove itself again. */
 	if (member_addr_moved(m->pub.rec, &h->rec))
+{
+		if (m->flags & M_PROVEN)
+			g->n_proven--;
 		m->flags &= ~M_PROVEN;
+	}
 	member_digest(g, m, false);
 	recpool_put(g->pool, member_grec(m));
 	m->pub.rec = &h->rec;
@@ -348,4 +354,13 @@ uint32_t members_pick(struct gossip *g, uint32_t *out, uint32_t k, uint32_t skip
 		seen++;
 	}
 	return n;
+}
+
+void member_mark_proven(struct gossip *g, struct member *m)
+{
+	if (m->flags & M_PROVEN)
+		return;
+	m->flags |= M_PROVEN;
+	g->n_proven++;
+	g->stats.proofs++;
 }

@@ -49,41 +49,24 @@ static bool in_prefix(const struct gossip *g, const struct wire_record *r)
 	return true;
 }
 
-/* Spend one admission for a new id, refilling the bucket from engine time. */
-static bool admit(struct gossip *g)
-{
-	uint64_t cap = (uint64_t)g->cfg.admit_burst * 1000, el;
-
-	if (!g->cfg.admit_rate)
-		return true;
-	if (g->now > g->admit_at) {
-		/* Both bounded by check_config: no product can wrap. */
-		el = g->now - g->admit_at < cap ? g->now - g->admit_at : cap;
-		g->admit_milli += el * g->cfg.admit_rate;
-		if (g->admit_milli > cap)
-			g->admit_milli = cap;
-		g->admit_at = g->now;
-	}
-	if (g->admit_milli < 1000)
-		return false;
-	g->admit_milli -= 1000;
-	return true;
-}
-
 /* A record for an id we do not hold: may it be checked and taken now? */
-static bool may_enter(struct gossip *g, bool pooled, uint32_t *entering, uint32_t *verifying)
+static bool may_enter(struct gossip *g, const struct wire_msg *msg, const struct wire_addr *from,
+		      bool pooled, uint32_t *entering, uint32_t *verifying)
 {
-	if (g->n_members + *entering >= g->cfg.max_members) {
-		g->stats.new_refused_full++;
-		return false;
-	}
 	if (!pooled && *verifying >= VERIFY_NEW_MAX) {
 		g->stats.new_skipped_verify++;
 		return false;
 	}
-	if (!admit(g)) {
+	if (!admit_new(g, from)) {
 		g->stats.new_refused_rate++;
 		return false;
+	}
+	/* Full: a member that never answered us makes room (admit.c). */
+	while (g->n_members + *entering >= g->cfg.max_members) {
+		if (!admit_make_room(g, msg)) {
+			g->stats.new_refused_full++;
+			return false;
+		}
 	}
 	(*entering)++;
 	*verifying += !pooled;
@@ -102,7 +85,8 @@ static bool may_enter(struct gossip *g, bool pooled, uint32_t *entering, uint32_
  * record is taken first: it is the one that makes the sender known, and
  * a JOIN is nothing without it.
  */
-int merge_check(struct gossip *g, const struct wire_msg *m, const struct grec **held)
+int merge_check(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
+		const struct grec **held)
 {
 	uint32_t entering = 0, verifying = 0;
 	uint8_t order[WIRE_MAX_RECORDS];
@@ -122,7 +106,7 @@ int merge_check(struct gossip *g, const struct wire_msg *m, const struct grec **
 		if (!in_prefix(g, r))
 			return -EDOM;
 		if (memcmp(r->id, g->idn.id, WIRE_ID_LEN) != 0 && !member_find(g, r->id) &&
-		    !may_enter(g, held[i] != NULL, &entering, &verifying)) {
+		    !may_enter(g, m, from, held[i] != NULL, &entering, &verifying)) {
 			held[i] = MERGE_SKIPPED;
 			if (m->type == WIRE_JOIN)
 				return -ENOSPC;
@@ -180,7 +164,7 @@ void mark_failed(struct gossip *g, struct member *m, const uint8_t origin[static
 	member_set_state(g, m, GOSSIP_FAILED, now);
 	tomb_push(g, m);
 	member_event(g, m, GOSSIP_EV_FAILED);
-	bcast_rumor(g, m->pub.rec->id, m->pub.rec->version, WIRE_LIVE_FAILED, origin);
+	susp_spread(g, m, WIRE_LIVE_FAILED, origin);
 }
 
 int merge_new(struct gossip *g, const struct grec *h, unsigned flags, bool failed, uint64_t now)

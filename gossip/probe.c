@@ -113,7 +113,10 @@ static struct member *ring_successor(struct gossip *g)
 			struct member *c = &g->m[v - 1];
 			int rel = id_cmp(c->pub.rec->id, self);
 
-			if (!member_probeable(g, c) || (k == 0 && rel < 0) || (k == 256 && rel > 0))
+			/* Members that answered us only: a flood of records that never
+			 * answer must not stand between us and a real successor. */
+			if (!member_probeable(g, c) || !(c->flags & M_PROVEN) ||
+			    (k == 0 && rel < 0) || (k == 256 && rel > 0))
 				continue;
 			if (!best || id_cmp(c->pub.rec->id, best->pub.rec->id) < 0)
 				best = c;
@@ -204,10 +207,28 @@ static void proof_ack(struct gossip *g, const struct wire_msg *ack, const struct
 	if (!p || !wire_addr_equal(&p->to, from))
 		return;
 	m = member_find_short(g, p->sid);
-	if (!m || !member_addr(g, m, &a) || !wire_addr_equal(&a, from) || (m->flags & M_PROVEN))
+	if (!m || !member_addr(g, m, &a) || !wire_addr_equal(&a, from))
 		return;
-	m->flags |= M_PROVEN;
-	g->stats.proofs++;
+	member_mark_proven(g, m);
+}
+
+/*
+ * The target of our own probe answered from its address: it is proven too
+ * (in tunnel mode no proof PINGs are sent, and this is how a member comes
+ * to count as one that answers us: admit.c, ring_successor, suspicion.c).
+ */
+static void probe_answered(struct gossip *g, const struct wire_msg *ack, const struct wire_addr *from)
+{
+	const struct probe *p = &g->probe;
+	struct member *m;
+	struct wire_addr a;
+
+	if (!p->active || ack->seq != p->seq || memcmp(ack->target, p->id, WIRE_SHORT_ID_LEN) ||
+	    memcmp(ack->sender, p->id, WIRE_SHORT_ID_LEN))
+		return;
+	m = member_find_short(g, ack->sender);
+	if (m && member_addr(g, m, &a) && wire_addr_equal(&a, from))
+		member_mark_proven(g, m);
 }
 
 /*
@@ -636,6 +657,7 @@ void probe_input(struct gossip *g, const struct wire_msg *m, const struct wire_a
 		break;
 	case WIRE_ACK:
 		proof_ack(g, m, from);
+		probe_answered(g, m, from);
 		on_ack(g, m, now);
 		break;
 	case WIRE_NACK:

@@ -25,9 +25,25 @@
 
 #include "internal.h"
 
+/*
+ * The N of the timeouts is how many members a rumour must reach. Gossip
+ * rounds and sync go only to proven members (send.c), so outside tunnel
+ * mode that is the live members that ever answered us, not every record a
+ * key holder managed to get into the table: a flood of identities that
+ * never answer must not stretch the time it takes to fail a real crash.
+ */
+static uint32_t population(const struct gossip *g)
+{
+	uint32_t live = member_live(g);
+
+	if (g->cfg.via_overlay)
+		return live;
+	return g->n_proven + 1 < live ? g->n_proven + 1 : live;
+}
+
 uint64_t susp_timeout(const struct gossip *g, uint32_t confirmations)
 {
-	uint32_t n = member_live(g), k = g->cfg.suspicion_confirmations;
+	uint32_t n = population(g), k = g->cfg.suspicion_confirmations;
 	double min = g->cfg.suspicion_min_mult * log10(n > 10 ? n : 10) * g->cfg.probe_interval_ms;
 	double max = g->cfg.suspicion_max_mult * min, t;
 
@@ -37,6 +53,20 @@ uint64_t susp_timeout(const struct gossip *g, uint32_t confirmations)
 		return (uint64_t)min;
 	t = max - (max - min) * log(confirmations + 1.0) / log(k + 1.0);
 	return (uint64_t)(t > min ? t : min);
+}
+
+/*
+ * Rumours we pass on are about members that answered us. A record that
+ * never answered (a key holder's made-up identities, most of all) is
+ * still probed and failed here, but its suspicion stays ours: spread, it
+ * would crowd the piggyback queue and every node's urgent probes out of
+ * the way of a real member's failure.
+ */
+void susp_spread(struct gossip *g, const struct member *m, uint8_t state,
+		 const uint8_t origin[static WIRE_SHORT_ID_LEN])
+{
+	if (m->flags & M_PROVEN)
+		bcast_rumor(g, m->pub.rec->id, m->pub.rec->version, state, origin);
 }
 
 static struct suspicion *find(const struct gossip *g, uint32_t slot)
@@ -95,7 +125,7 @@ void susp_start(struct gossip *g, struct member *m, const uint8_t origin[static 
 	member_set_state(g, m, GOSSIP_SUSPECT, now);
 	member_event(g, m, GOSSIP_EV_SUSPECT);
 	g->stats.suspicions++;
-	bcast_rumor(g, m->pub.rec->id, m->pub.rec->version, WIRE_LIVE_SUSPECT, origin);
+	susp_spread(g, m, WIRE_LIVE_SUSPECT, origin);
 	if (memcmp(origin, g->idn.id, WIRE_SHORT_ID_LEN) != 0) {
 		confirm_probe(g, s, m, now);
 	} else {
@@ -109,9 +139,11 @@ void susp_start(struct gossip *g, struct member *m, const uint8_t origin[static 
 	 * a dead member collects its confirmations within about one interval,
 	 * while a live one is rarely failed by that handful under loss, and
 	 * their pings carry the suspicion to it (buddy system) so it refutes.
+	 * N is the population gossip reaches (above): records that never
+	 * answer us must not thin out the confirmations of a real crash.
 	 */
-	live = member_live(g);
-	if (memcmp(origin, g->idn.id, WIRE_SHORT_ID_LEN) != 0 &&
+	live = population(g);
+	if (memcmp(origin, g->idn.id, WIRE_SHORT_ID_LEN) != 0 && (m->flags & M_PROVEN) &&
 	    gossip_rand(g) % (live ? live : 1) < 2 * (uint64_t)g->cfg.suspicion_confirmations)
 		probe_urgent(g, slot);
 }
@@ -132,7 +164,7 @@ void susp_confirm(struct gossip *g, struct member *m, const uint8_t origin[stati
 	conf = s->n_origins - 1u;
 	s->deadline = s->start + susp_timeout(g, conf);
 	/* Pass the confirmation on, so others can count it too. */
-	bcast_rumor(g, m->pub.rec->id, m->pub.rec->version, WIRE_LIVE_SUSPECT, origin);
+	susp_spread(g, m, WIRE_LIVE_SUSPECT, origin);
 }
 
 void susp_cancel(struct gossip *g, struct member *m)

@@ -10,6 +10,9 @@
 
 #include "tnet.h"
 
+/* gossip/internal.h UNPROVEN_GRACE_MS: the tests see only the public API. */
+enum { UNPROVEN_GRACE_MS_TEST = 10000 };
+
 enum { OUT = 60, BATCH = 6 };  /* 6 records fit one datagram */
 
 static struct gossip_config cfg(void)
@@ -30,6 +33,19 @@ static int offer(struct tnet *net, const struct identity *x, uint32_t slot, uint
 	msg_init(&m, WIRE_RECORDS, x->id);
 	m.record[m.n_records++] = r;
 	return tn_input(net, 0, slot, &m);
+}
+
+/* Each record in its own datagram, all from one source address. */
+static int offer_from(struct tnet *net, const struct identity *x, uint32_t slot, uint32_t src,
+		      uint64_t version)
+{
+	struct wire_record r;
+	struct wire_msg m;
+
+	tn_record(&r, x, slot, version);
+	msg_init(&m, WIRE_RECORDS, x->id);
+	m.record[m.n_records++] = r;
+	return tn_input(net, 0, src, &m);
 }
 
 static const struct gossip_stats *st(const struct tnet *net)
@@ -103,10 +119,11 @@ static void test_join_refused_when_full(void **state)
 	tn_free(&net);
 }
 
+/* New ids are bucketed per source: a flooder spends its own tokens only. */
 static void test_admission_bucket(void **state)
 {
 	struct gossip_config c = cfg();
-	struct identity x[8];
+	struct identity x[9];
 	struct tnet net;
 	size_t size;
 
@@ -114,35 +131,73 @@ static void test_admission_bucket(void **state)
 	c.admit_rate = 10;    /* one new id per 100 ms */
 	c.admit_burst = 3;
 	tn_init(&net, 1, 3, &c);
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 9; i++)
 		tn_identity(&x[i], 620 + (uint32_t)i);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(offer(&net, &x[i], OUT + (uint32_t)i, 1), 0);
+		assert_int_equal(offer_from(&net, &x[i], OUT + (uint32_t)i, OUT, 1), 0);
 	assert_int_equal(gossip_size(net.node[0].g), 4);
 	assert_int_equal(st(&net)->new_refused_rate, 2);
 	assert_int_equal(st(&net)->verified, 3);
 
+	/* Another source has a bucket of its own. */
+	assert_int_equal(offer_from(&net, &x[8], OUT + 8, OUT + 8, 1), 0);
+	assert_non_null(gossip_find(net.node[0].g, x[8].id));
+
 	/* 100 ms of engine time buys exactly one more. */
 	net.now += 99;
-	assert_int_equal(offer(&net, &x[3], OUT + 3, 1), 0);
+	assert_int_equal(offer_from(&net, &x[3], OUT + 3, OUT, 1), 0);
 	assert_null(gossip_find(net.node[0].g, x[3].id));
 	net.now += 1;
-	assert_int_equal(offer(&net, &x[3], OUT + 3, 1), 0);
+	assert_int_equal(offer_from(&net, &x[3], OUT + 3, OUT, 1), 0);
 	assert_non_null(gossip_find(net.node[0].g, x[3].id));
-	assert_int_equal(offer(&net, &x[4], OUT + 4, 1), 0);
+	assert_int_equal(offer_from(&net, &x[4], OUT + 4, OUT, 1), 0);
 	assert_null(gossip_find(net.node[0].g, x[4].id));
 
 	/* A long quiet spell refills only up to the burst. */
 	net.now += 3600 * 1000;
 	size = gossip_size(net.node[0].g);
 	for (int i = 4; i < 8; i++)
-		assert_int_equal(offer(&net, &x[i], OUT + (uint32_t)i, 1), 0);
+		assert_int_equal(offer_from(&net, &x[i], OUT + (uint32_t)i, OUT, 1), 0);
 	assert_int_equal(gossip_size(net.node[0].g), size + 3);
 	assert_int_equal(st(&net)->new_refused_rate, 2 + 1 + 1 + 1);
 
 	/* Known ids never wait for the bucket. */
-	assert_int_equal(offer(&net, &x[0], OUT, 2), 0);
+	assert_int_equal(offer_from(&net, &x[0], OUT, OUT, 2), 0);
 	assert_int_equal(gossip_find(net.node[0].g, x[0].id)->rec->version, 2);
+	tn_free(&net);
+}
+
+/*
+ * A full table gives up a member that never answered us, once it has had
+ * UNPROVEN_GRACE_MS to: a flood of silent identities cannot lock out a
+ * newcomer. A member that answered is kept.
+ */
+static void test_full_table_drops_the_silent(void **state)
+{
+	struct gossip_config c = cfg();
+	struct identity x[4];
+	struct tnet net;
+
+	(void)state;
+	c.max_members = 3;   /* self and two */
+	tn_init(&net, 2, 4, &c);
+	tn_connect_all(&net);
+	tn_run(&net, 3000);  /* node 1 answers node 0's PINGs: proven */
+	for (int i = 0; i < 4; i++)
+		tn_identity(&x[i], 640 + (uint32_t)i);
+	assert_int_equal(offer(&net, &x[0], OUT, 1), 0);
+	assert_int_equal(gossip_size(net.node[0].g), 3);
+	/* Too soon: the silent one still has time to answer. */
+	assert_int_equal(offer(&net, &x[1], OUT + 1, 1), 0);
+	assert_null(gossip_find(net.node[0].g, x[1].id));
+	assert_int_equal(st(&net)->new_refused_full, 1);
+	net.now += UNPROVEN_GRACE_MS_TEST;
+	assert_int_equal(offer(&net, &x[1], OUT + 1, 1), 0);
+	assert_non_null(gossip_find(net.node[0].g, x[1].id));
+	assert_null(gossip_find(net.node[0].g, x[0].id));
+	assert_non_null(gossip_find(net.node[0].g, tn_id(&net, 1)));
+	assert_int_equal(st(&net)->evicted_unproven, 1);
+	assert_int_equal(gossip_size(net.node[0].g), 3);
 	tn_free(&net);
 }
 
@@ -313,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_table_cap_refuses_new_ids),
 		cmocka_unit_test(test_join_refused_when_full),
 		cmocka_unit_test(test_admission_bucket),
+		cmocka_unit_test(test_full_table_drops_the_silent),
 		cmocka_unit_test(test_two_new_verifications_per_datagram),
 		cmocka_unit_test(test_cheap_rules_before_signatures),
 		cmocka_unit_test(test_outside_prefix_refused),
