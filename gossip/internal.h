@@ -462,5 +462,8 @@ int send_pull(struct gossip *g, struct member *to, const struct wire_msg *m);
 void add_buddy_rumor(struct gossip *g, struct wire_msg *m, const struct member *to);
 /* A member we think failed is talking to us: tell it, so it refutes. */
 void notify_dead_sender(struct gossip *g, struct member *s, uint64_t now);
+/* Once per member per probe interval from this ring: due now? (noted if so) */
+bool notice_take(struct gossip *g, struct notice *ring, uint32_t *pos, const struct member *m,
+		 uint64_t now);
 
 #endif

@@ -316,17 +316,9 @@ static void proof_sweep(struct gossip *g, uint64_t now)
 
 void probe_hello(struct gossip *g, struct member *m, uint64_t now)
 {
-	struct notice *n;
-
-	if (member_proven(g, m) || m->pub.self || m->pub.state == GOSSIP_LEFT)
+	if (member_proven(g, m) || m->pub.self || m->pub.state == GOSSIP_LEFT ||
+	    !notice_take(g, g->hello, &g->hello_pos, m, now))
 		return;
-	for (int i = 0; i < NOTIFY_SLOTS; i++)
-		if (memcmp(g->hello[i].sid, m->pub.rec->id, WIRE_SHORT_ID_LEN) == 0 &&
-		    now < g->hello[i].at + g->cfg.probe_interval_ms)
-			return;
-	n = &g->hello[g->hello_pos++ % NOTIFY_SLOTS];
-	memcpy(n->sid, m->pub.rec->id, WIRE_SHORT_ID_LEN);
-	n->at = now;
 	g->stats.hello_probes++;
 	send_ping(g, m, new_seq(g), false);
 }

@@ -184,6 +184,27 @@ void add_buddy_rumor(struct gossip *g, struct wire_msg *m, const struct member *
 }
 
 /*
+ * Small rings of (member, time) for what we do at most once per member per
+ * probe interval, however often a datagram asks for it: the answer is
+ * ours to send, so its rate must not be the asker's. True, and noted,
+ * when one is due.
+ */
+bool notice_take(struct gossip *g, struct notice *ring, uint32_t *pos, const struct member *m,
+		 uint64_t now)
+{
+	struct notice *n;
+
+	for (int i = 0; i < NOTIFY_SLOTS; i++)
+		if (memcmp(ring[i].sid, m->pub.rec->id, WIRE_SHORT_ID_LEN) == 0 &&
+		    now < ring[i].at + g->cfg.probe_interval_ms)
+			return false;
+	n = &ring[(*pos)++ % NOTIFY_SLOTS];
+	memcpy(n->sid, m->pub.rec->id, WIRE_SHORT_ID_LEN);
+	n->at = now;
+	return true;
+}
+
+/*
  * A member we hold as suspect or failed is talking to us, so it is alive
  * and does not know: tell it, so it signs a new version that clears it
  * everywhere. This is what heals a partition: the two sides hold each
@@ -193,17 +214,10 @@ void add_buddy_rumor(struct gossip *g, struct wire_msg *m, const struct member *
 void notify_dead_sender(struct gossip *g, struct member *s, uint64_t now)
 {
 	struct wire_msg m;
-	struct notice *n;
 
-	if (s->pub.state != GOSSIP_SUSPECT && s->pub.state != GOSSIP_FAILED)
+	if ((s->pub.state != GOSSIP_SUSPECT && s->pub.state != GOSSIP_FAILED) ||
+	    !notice_take(g, g->notice, &g->notice_pos, s, now))
 		return;
-	for (int i = 0; i < NOTIFY_SLOTS; i++)
-		if (memcmp(g->notice[i].sid, s->pub.rec->id, WIRE_SHORT_ID_LEN) == 0 &&
-		    now < g->notice[i].at + g->cfg.probe_interval_ms)
-			return;
-	n = &g->notice[g->notice_pos++ % NOTIFY_SLOTS];
-	memcpy(n->sid, s->pub.rec->id, WIRE_SHORT_ID_LEN);
-	n->at = now;
 	msg_init(&m, WIRE_RECORDS, g->idn.id);
 	add_buddy_rumor(g, &m, s);
 	send_member(g, s, &m);

@@ -85,15 +85,8 @@ static void drop(struct gossip *g, struct suspicion *s)
 /* At most one confirm probe per suspect per probe interval, however often it is rumoured. */
 static void confirm_probe(struct gossip *g, struct suspicion *s, struct member *m, uint64_t now)
 {
-	struct notice *n;
-
-	for (int i = 0; i < NOTIFY_SLOTS; i++)
-		if (memcmp(g->confirmed[i].sid, m->pub.rec->id, WIRE_SHORT_ID_LEN) == 0 &&
-		    now < g->confirmed[i].at + g->cfg.probe_interval_ms)
-			return;
-	n = &g->confirmed[g->confirmed_pos++ % NOTIFY_SLOTS];
-	memcpy(n->sid, m->pub.rec->id, WIRE_SHORT_ID_LEN);
-	n->at = now;
+	if (!notice_take(g, g->confirmed, &g->confirmed_pos, m, now))
+		return;
 	/* Random and non-zero: only the suspect, who got the PING, can answer it. */
 	s->confirm_seq = (uint32_t)gossip_rand(g) | 1;
 	probe_confirm(g, m, s->confirm_seq);
