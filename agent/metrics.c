@@ -156,6 +156,9 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 			    "meshd_replies_withheld_total{reason=\"relay_unknown_target\"} %" PRIu64 "\n",
 			    st->replies_capped, st->unproven_held, st->pings_unknown,
 			    st->relays_refused);
+	family(b, "meshd_local_health_score", "gauge",
+	       "Lifeguard local health: 0 is healthy; probe intervals and timeouts scale by 1 + this.");
+	evbuffer_add_printf(b, "meshd_local_health_score %" PRIu32 "\n", st->awareness);
 	family(b, "meshd_record_version_saturated_total", "counter",
 	       "Re-signs of our record refused: its version is at the cap (2^62).");
 	evbuffer_add_printf(b, "meshd_record_version_saturated_total %" PRIu64 "\n",

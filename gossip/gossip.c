@@ -234,6 +234,7 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 	else if (m.type == WIRE_SYNC_DIGEST || m.type == WIRE_SYNC_ENTRIES)
 		flags = MERGE_SYNC;
 	merge_apply(g, &m, held, flags, now_ms);
+	merge_release(g, &m, held);
 
 	s = member_find_short(g, m.sender);
 	reply_begin(g, s, &m, len);

@@ -233,6 +233,7 @@ struct gossip {
 	uint32_t *order, n_order, cap_order, order_pos;
 	uint32_t urgent[GOSSIP_MAX_URGENT], n_urgent;
 	uint32_t probe_round, awareness;
+	uint64_t refute_aw_at;                  /* last refutation that raised awareness */
 	uint64_t next_probe;
 	struct relay relay[GOSSIP_MAX_RELAYS];
 	struct notice notice[NOTIFY_SLOTS];
@@ -351,12 +352,15 @@ void self_conflict_refresh(struct gossip *g);   /* addr.c */
 enum { MERGE_SYNC = 1 << 0, MERGE_PULLED = 1 << 1 };
 /*
  * Check every record of m before anything changes; fills held[] from the
- * pool, or MERGE_SKIPPED for a record that must not be applied.
+ * pool, each with a reference of its own (merge_release drops them), or
+ * MERGE_SKIPPED for a record that must not be applied.
  */
 extern const struct grec merge_skip;
 #define MERGE_SKIPPED (&merge_skip)
 int merge_check(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
 		const struct grec **held);
+/* Drop the references merge_check took (after merge_apply). */
+void merge_release(struct gossip *g, const struct wire_msg *m, const struct grec **held);
 bool merge_all_stale(const struct gossip *g, const struct wire_msg *m);
 void merge_apply(struct gossip *g, const struct wire_msg *m, const struct grec **held,
 		 unsigned flags, uint64_t now);

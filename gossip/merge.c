@@ -96,29 +96,53 @@ int merge_check(struct gossip *g, const struct wire_msg *m, const struct wire_ad
 		for (int i = 0; i < m->n_records; i++)
 			if ((memcmp(m->record[i].id, m->sender, WIRE_SHORT_ID_LEN) == 0) == (pass == 0))
 				order[n++] = (uint8_t)i;
+	for (int i = 0; i < m->n_records; i++)
+		held[i] = NULL;
 	for (int k = 0; k < n; k++) {
 		int i = order[k];
 		const struct wire_record *r = &m->record[i];
+		int ret;
 
+		/*
+		 * A reference of our own: the pool's other holder may be the
+		 * piggyback queue, and applying an earlier record of this very
+		 * message can push that entry out of a full queue.
+		 */
 		held[i] = recpool_find(g->pool, r);
+		if (held[i])
+			recpool_ref(g->pool, held[i]);
 		if (!would_change(g, r))
 			continue;
-		if (!in_prefix(g, r))
-			return -EDOM;
-		if (memcmp(r->id, g->idn.id, WIRE_ID_LEN) != 0 && !member_find(g, r->id) &&
+		ret = !in_prefix(g, r) ? -EDOM : 0;
+		if (!ret && memcmp(r->id, g->idn.id, WIRE_ID_LEN) != 0 && !member_find(g, r->id) &&
 		    !may_enter(g, m, from, held[i] != NULL, &entering, &verifying)) {
+			if (held[i])
+				recpool_put(g->pool, held[i]);
 			held[i] = MERGE_SKIPPED;
-			if (m->type == WIRE_JOIN)
-				return -ENOSPC;
-			continue;
+			if (m->type != WIRE_JOIN)
+				continue;
+			ret = -ENOSPC;
 		}
-		if (held[i])
-			continue;
-		g->stats.verified++;
-		if (record_verify(r))
-			return -WIRE_EAUTH;
+		if (!ret && !held[i]) {
+			g->stats.verified++;
+			if (record_verify(r))
+				ret = -WIRE_EAUTH;
+		}
+		if (ret) {
+			merge_release(g, m, held);
+			return ret;
+		}
 	}
 	return 0;
+}
+
+void merge_release(struct gossip *g, const struct wire_msg *m, const struct grec **held)
+{
+	for (int i = 0; i < m->n_records; i++) {
+		if (held[i] && held[i] != MERGE_SKIPPED)
+			recpool_put(g->pool, held[i]);
+		held[i] = NULL;
+	}
 }
 
 bool merge_all_stale(const struct gossip *g, const struct wire_msg *m)

@@ -399,10 +399,16 @@ static void probe_end(struct gossip *g, uint64_t now)
 	p->active = false;
 	if (p->acked)
 		return;
-	/* NACKs prove our own links work; missing ones point at us. */
-	awareness_add(g, p->nack_expect ? p->nack_expect - p->nacks : 1);
 	g->stats.probe_failures++;
 	m = target(g);
+	/*
+	 * NACKs prove our own links work; missing ones point at us. But a
+	 * member that never answered us says nothing about our health: its
+	 * address may lead nowhere (a key holder's made-up identities), and a
+	 * flood of those must not slow all our timers down.
+	 */
+	if (!m || (m->flags & M_PROVEN))
+		awareness_add(g, p->nack_expect ? p->nack_expect - p->nacks : 1);
 	if (!m)
 		return;
 	if (m->pub.state == GOSSIP_ALIVE)

@@ -35,6 +35,20 @@ int self_sign(struct gossip *g, uint64_t version, uint64_t now)
 }
 
 /*
+ * Lifeguard: being suspected hints that our own links or timers are slow.
+ * But anyone with the network key can make us refute (a rumour at the
+ * version we hold), so it counts at most once per probe interval: a
+ * rumour flood must not stretch all our timers ninefold.
+ */
+static void refute_awareness(struct gossip *g, uint64_t now)
+{
+	if (g->refute_aw_at && now < g->refute_aw_at + g->cfg.probe_interval_ms)
+		return;
+	g->refute_aw_at = now;
+	awareness_add(g, 1);
+}
+
+/*
  * Someone says we are suspect or failed at the version we hold: only we
  * can answer, by signing the next version. Exactly the next: a rumour is
  * unsigned, so the version it names is never a reason to jump ahead
@@ -46,7 +60,7 @@ void self_refute(struct gossip *g, uint64_t now)
 	if (g->left || self_sign(g, g->tmpl.version + 1, now))
 		return;
 	g->stats.refutations++;
-	awareness_add(g, 1);
+	refute_awareness(g, now);
 }
 
 static bool claims_ours(const struct gossip *g, const struct wire_record *r)
@@ -86,7 +100,7 @@ void self_seen(struct gossip *g, const struct wire_record *r, bool verified, uin
 	if (self_sign(g, r->version + 1, now))
 		return;
 	g->stats.refutations++;
-	awareness_add(g, 1);
+	refute_awareness(g, now);
 }
 
 static void rederive(struct gossip *g, uint64_t now)
