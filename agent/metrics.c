@@ -30,6 +30,25 @@ static void family(struct evbuffer *b, const char *name, const char *type, const
 	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* One counter family with a sample per label value. */
+struct labelled {
+	const char *value;
+	uint64_t n;
+};
+
+static void counters(struct evbuffer *b, const char *name, const char *help, const char *label,
+		     const struct labelled *v, size_t n)
+{
+	family(b, name, "counter", help);
+	for (size_t i = 0; i < n; i++)
+		evbuffer_add_printf(b, "%s{%s=\"%s\"} %" PRIu64 "\n", name, label, v[i].value, v[i].n);
+}
+#define COUNTERS(b, name, help, label, ...)                                              \
+	do {                                                                             \
+		const struct labelled v_[] = { __VA_ARGS__ };                            \
+		counters(b, name, help, label, v_, sizeof(v_) / sizeof(v_[0]));          \
+	} while (0)
+
 static void by_type(struct evbuffer *b, const char *name, const char *dir,
 		    const uint64_t v[GOSSIP_NTYPES])
 {
@@ -118,44 +137,32 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 
 	family(b, "meshd_members_max", "gauge", "The member table cap (--max-members).");
 	evbuffer_add_printf(b, "meshd_members_max %u\n", a->cfg->max_members);
-	family(b, "meshd_new_member_records_dropped_total", "counter",
-	       "Records of new member ids dropped unverified, by reason.");
-	evbuffer_add_printf(b, "meshd_new_member_records_dropped_total{reason=\"table_full\"} %"
-			    PRIu64 "\nmeshd_new_member_records_dropped_total{reason=\"admit_rate\"} %"
-			    PRIu64 "\nmeshd_new_member_records_dropped_total{reason=\"verify_cap\"} %"
-			    PRIu64 "\n", st->new_refused_full, st->new_refused_rate,
-			    st->new_skipped_verify);
+	COUNTERS(b, "meshd_new_member_records_dropped_total",
+		 "Records of new member ids dropped unverified, by reason.", "reason",
+		 { "table_full", st->new_refused_full }, { "admit_rate", st->new_refused_rate },
+		 { "verify_cap", st->new_skipped_verify });
 	family(b, "meshd_members_evicted_total", "counter",
 	       "Members dropped from a full table to make room: they never answered us.");
 	evbuffer_add_printf(b, "meshd_members_evicted_total %" PRIu64 "\n", st->evicted_unproven);
 	family(b, "meshd_probe_rtt_seconds", "summary", "Round trip of direct probes (ping to ack).");
 	evbuffer_add_printf(b, "meshd_probe_rtt_seconds_sum %.6f\nmeshd_probe_rtt_seconds_count %"
 			    PRIu64 "\n", a->c.rtt_sum_s, a->c.rtt_count);
-	family(b, "meshd_probes_total", "counter", "Probes sent and probes that failed.");
-	evbuffer_add_printf(b, "meshd_probes_total{result=\"sent\"} %" PRIu64 "\n"
-			    "meshd_probes_total{result=\"failed\"} %" PRIu64 "\n",
-			    st->probes, st->probe_failures);
-	family(b, "meshd_suspicions_total", "counter",
-	       "Suspicions: started here, refuted by us, dropped because the suspect answered us.");
-	evbuffer_add_printf(b, "meshd_suspicions_total{event=\"started\"} %" PRIu64 "\n"
-			    "meshd_suspicions_total{event=\"refuted_by_us\"} %" PRIu64 "\n"
-			    "meshd_suspicions_total{event=\"cleared_by_answer\"} %" PRIu64 "\n",
-			    st->suspicions, st->refutations, st->susp_cleared);
-	family(b, "meshd_address_proof_total", "counter",
-	       "Address proofs (a member's gossip address answered our PING) and the PINGs sent for them.");
-	evbuffer_add_printf(b, "meshd_address_proof_total{event=\"proven\"} %" PRIu64 "\n"
-			    "meshd_address_proof_total{event=\"hello_ping\"} %" PRIu64 "\n"
-			    "meshd_address_proof_total{event=\"sweep_ping\"} %" PRIu64 "\n",
-			    st->proofs, st->hello_probes, st->proof_sweeps);
-	family(b, "meshd_replies_withheld_total", "counter",
-	       "Messages not sent: over their request's size, or to an unproven address unasked; "
-	       "PINGs from unknown senders and PING_REQs for unknown targets left unanswered.");
-	evbuffer_add_printf(b, "meshd_replies_withheld_total{reason=\"over_budget\"} %" PRIu64 "\n"
-			    "meshd_replies_withheld_total{reason=\"unproven\"} %" PRIu64 "\n"
-			    "meshd_replies_withheld_total{reason=\"ping_unknown_sender\"} %" PRIu64 "\n"
-			    "meshd_replies_withheld_total{reason=\"relay_unknown_target\"} %" PRIu64 "\n",
-			    st->replies_capped, st->unproven_held, st->pings_unknown,
-			    st->relays_refused);
+	COUNTERS(b, "meshd_probes_total", "Probes sent and probes that failed.", "result",
+		 { "sent", st->probes }, { "failed", st->probe_failures });
+	COUNTERS(b, "meshd_suspicions_total",
+		 "Suspicions: started here, refuted by us, dropped because the suspect answered us.",
+		 "event", { "started", st->suspicions }, { "refuted_by_us", st->refutations },
+		 { "cleared_by_answer", st->susp_cleared });
+	COUNTERS(b, "meshd_address_proof_total",
+		 "Address proofs (a member's gossip address answered our PING) and the PINGs sent for them.",
+		 "event", { "proven", st->proofs }, { "hello_ping", st->hello_probes },
+		 { "sweep_ping", st->proof_sweeps });
+	COUNTERS(b, "meshd_replies_withheld_total",
+		 "Messages not sent: over their request's size, or to an unproven address unasked; "
+		 "PINGs from unknown senders and PING_REQs for unknown targets left unanswered.",
+		 "reason", { "over_budget", st->replies_capped }, { "unproven", st->unproven_held },
+		 { "ping_unknown_sender", st->pings_unknown },
+		 { "relay_unknown_target", st->relays_refused });
 	family(b, "meshd_local_health_score", "gauge",
 	       "Lifeguard local health: 0 is healthy; probe intervals and timeouts scale by 1 + this.");
 	evbuffer_add_printf(b, "meshd_local_health_score %" PRIu32 "\n", st->awareness);
@@ -182,11 +189,9 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 			    a->converged_ms ? (double)(now - a->converged_ms) / 1000.0
 					    : (double)(now - a->start_ms) / 1000.0);
 
-	family(b, "meshd_hooks_total", "counter", "Event hook runs by result.");
-	evbuffer_add_printf(b, "meshd_hooks_total{result=\"started\"} %" PRIu64 "\n"
-			    "meshd_hooks_total{result=\"failed\"} %" PRIu64 "\n"
-			    "meshd_hooks_total{result=\"dropped\"} %" PRIu64 "\n",
-			    a->c.hooks_run, a->c.hooks_failed, a->c.hooks_dropped);
+	COUNTERS(b, "meshd_hooks_total", "Event hook runs by result.", "result",
+		 { "started", a->c.hooks_run }, { "failed", a->c.hooks_failed },
+		 { "dropped", a->c.hooks_dropped });
 	family(b, "meshd_uptime_seconds", "gauge", "Seconds since meshd started.");
 	evbuffer_add_printf(b, "meshd_uptime_seconds %" PRIu64 "\n", (now - a->start_ms) / 1000);
 }

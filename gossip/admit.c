@@ -72,8 +72,11 @@ bool admit_new(struct gossip *g, const struct wire_addr *from)
 	return true;
 }
 
-/* Does the message being checked carry a record of m? Then it must stay:
- * merge_check holds pointers to pooled records that m's reference keeps. */
+/*
+ * Does the message being checked carry a record of m? Then m stays: this
+ * message may be its update, which merge_check has already let through as
+ * a known member's and would otherwise re-enter past the admission checks.
+ */
 static bool in_message(const struct wire_msg *msg, const struct member *m)
 {
 	for (int i = 0; msg && i < msg->n_records; i++)

@@ -197,19 +197,24 @@ static const struct proof *proof_find(const struct gossip *g, const struct wire_
 	return NULL;
 }
 
+/* The member with this short id answered from the address we reach it at: proven. */
+static void prove_from(struct gossip *g, const uint8_t sid[static WIRE_SHORT_ID_LEN],
+		       const struct wire_addr *from)
+{
+	struct member *m = member_find_short(g, sid);
+	struct wire_addr a;
+
+	if (m && member_addr(g, m, &a) && wire_addr_equal(&a, from))
+		member_mark_proven(g, m);
+}
+
 /* An ACK to one of those PINGs, from the address we sent it to, still the member's. */
 static void proof_ack(struct gossip *g, const struct wire_msg *ack, const struct wire_addr *from)
 {
 	const struct proof *p = proof_find(g, ack);
-	struct member *m;
-	struct wire_addr a;
 
-	if (!p || !wire_addr_equal(&p->to, from))
-		return;
-	m = member_find_short(g, p->sid);
-	if (!m || !member_addr(g, m, &a) || !wire_addr_equal(&a, from))
-		return;
-	member_mark_proven(g, m);
+	if (p && wire_addr_equal(&p->to, from))
+		prove_from(g, p->sid, from);
 }
 
 /*
@@ -220,15 +225,10 @@ static void proof_ack(struct gossip *g, const struct wire_msg *ack, const struct
 static void probe_answered(struct gossip *g, const struct wire_msg *ack, const struct wire_addr *from)
 {
 	const struct probe *p = &g->probe;
-	struct member *m;
-	struct wire_addr a;
 
-	if (!p->active || ack->seq != p->seq || memcmp(ack->target, p->id, WIRE_SHORT_ID_LEN) ||
-	    memcmp(ack->sender, p->id, WIRE_SHORT_ID_LEN))
-		return;
-	m = member_find_short(g, ack->sender);
-	if (m && member_addr(g, m, &a) && wire_addr_equal(&a, from))
-		member_mark_proven(g, m);
+	if (p->active && ack->seq == p->seq && !memcmp(ack->target, p->id, WIRE_SHORT_ID_LEN) &&
+	    !memcmp(ack->sender, p->id, WIRE_SHORT_ID_LEN))
+		prove_from(g, ack->sender, from);
 }
 
 /*
