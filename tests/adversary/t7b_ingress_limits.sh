@@ -9,7 +9,7 @@
 #    even opened
 #  - meanwhile the members stay alive on both sides (no suspicion), node
 #    1 keeps probing (its timers run) and its debug log stays small
-# Traffic goes only to 127.0.0.0/8. Usage: ingress.sh BUILD_DIR
+# Traffic goes only to 127.0.0.0/8. Usage: t7b_ingress_limits.sh BUILD_DIR
 set -euo pipefail
 BUILD=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -14,7 +14,7 @@
 # and once the attacker is gone, a normal scrape works again.
 # Root (setpriv to nobody, fd limits). Exit 77 = cannot run here (a failure
 # under CI=true).
-# Usage: metrics_abuse.sh BUILD_DIR
+# Usage: t6_metrics_abuse.sh BUILD_DIR
 set -euo pipefail
 BUILD=$(cd "$1" && pwd)
 MESHD=$BUILD/agent/meshd
