@@ -162,12 +162,6 @@ out:
 			drop(g, i);
 }
 
-/* D7: gossip is not asked for: only to addresses proven to be the member's. */
-static bool gossip_target(const struct gossip *g, const struct member *m)
-{
-	return member_probeable(g, m) && member_proven(g, m);
-}
-
 /*
  * Rounds sit on a fixed grid (phase g->gossip_phase, one per interval): at
  * most one round per grid step, and only when something waits. The first
@@ -197,7 +191,8 @@ void bcast_tick(struct gossip *g, uint64_t now)
 	if (due > now)
 		return;
 	g->gossip_done = due;
-	n = members_pick(g, to, fan, 0, gossip_target);
+	/* D7: gossip is not asked for: members that answered us (send.c). */
+	n = pick_targets(g, to, fan, 0, member_probeable);
 	for (uint32_t i = 0; i < n && g->n_q; i++) {
 		struct wire_msg m;
 

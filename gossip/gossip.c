@@ -237,7 +237,7 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 	merge_release(g, &m, held);
 
 	s = member_find_short(g, m.sender);
-	reply_begin(g, s, &m, len);
+	reply_begin(g, s, &m, from, len);
 	switch (m.type) {
 	case WIRE_JOIN:
 	case WIRE_JOIN_ACK:

@@ -206,6 +206,8 @@ struct gossip {
 	struct admit_src asrc[ADMIT_SOURCES];   /* new-id buckets per source (admit.c) */
 	uint32_t n_asrc;
 	uint32_t n_proven;                      /* members with M_PROVEN */
+	/* pick_targets' base rule, for its two tiers (send.c) */
+	bool (*pick_ok)(const struct gossip *, const struct member *);
 
 	/* self */
 	struct wire_record tmpl;                /* our record as last signed */
@@ -444,6 +446,14 @@ bool member_addr(const struct gossip *g, const struct member *m, struct wire_add
  * Only proven addresses get more bytes than asked for them.
  */
 bool member_proven(const struct gossip *g, const struct member *m);
+/*
+ * Up to k distinct random targets passing `ok` for what we send unasked
+ * (gossip rounds, sync, leave notices, relays): members that answered us
+ * (M_PROVEN) first; other proven ones (tunnel mode: any overlay address)
+ * fill in only while fewer than gossip_fanout live members answered us.
+ */
+uint32_t pick_targets(struct gossip *g, uint32_t *out, uint32_t k, uint32_t skip,
+		      bool (*ok)(const struct gossip *, const struct member *));
 /* The address a member is reached at differs between these records (proof lost). */
 bool member_addr_moved(const struct wire_record *a, const struct wire_record *b);
 /*
@@ -454,7 +464,7 @@ bool member_addr_moved(const struct wire_record *a, const struct wire_record *b)
  * unproven member gets only PINGs.
  */
 void reply_begin(struct gossip *g, const struct member *sender, const struct wire_msg *m,
-		 size_t len);
+		 const struct wire_addr *from, size_t len);
 void reply_end(struct gossip *g, uint64_t now);
 /* Plaintext bytes one more message to `to` (NULL: a raw address) may have now. */
 size_t send_room(const struct gossip *g, const struct member *to);

@@ -219,8 +219,8 @@ static void proof_ack(struct gossip *g, const struct wire_msg *ack, const struct
 
 /*
  * The target of our own probe answered from its address: it is proven too
- * (in tunnel mode no proof PINGs are sent, and this is how a member comes
- * to count as one that answers us: admit.c, ring_successor, suspicion.c).
+ * (this and the proofs above are how a member comes to count as one that
+ * answers us: admit.c, ring_successor, suspicion.c, pick_targets).
  */
 static void probe_answered(struct gossip *g, const struct wire_msg *ack, const struct wire_addr *from)
 {
@@ -232,21 +232,24 @@ static void probe_answered(struct gossip *g, const struct wire_msg *ack, const s
 }
 
 /*
- * An unproven address gets our PING small (no piggyback): a record that
- * names a victim's address draws one small datagram per probe from us.
+ * A member that never answered us gets our PING small (no piggyback): a
+ * record that names a victim's address draws one small datagram per probe
+ * from us, and the queue's retransmissions are not spent on identities
+ * that may not exist (in tunnel mode too, where the address counts as
+ * proven). Its ACK, from that address, proves it.
  */
 static void send_ping(struct gossip *g, struct member *m, uint32_t seq, bool piggyback)
 {
 	struct wire_msg msg;
-	bool proven = member_proven(g, m);
+	bool answered = m->flags & M_PROVEN;
 
 	msg_init(&msg, WIRE_PING, g->idn.id);
 	msg.seq = seq;
 	memcpy(msg.target, m->pub.rec->id, WIRE_SHORT_ID_LEN);
 	add_buddy_rumor(g, &msg, m);
-	if (piggyback && proven)
+	if (piggyback && answered)
 		bcast_fill(g, &msg, WIRE_MAX_PLAINTEXT);
-	if (!proven)
+	if (!answered)
 		proof_expect(g, m, seq);
 	send_member(g, m, &msg);
 }
@@ -316,7 +319,7 @@ static void proof_sweep(struct gossip *g, uint64_t now)
 
 void probe_hello(struct gossip *g, struct member *m, uint64_t now)
 {
-	if (member_proven(g, m) || m->pub.self || m->pub.state == GOSSIP_LEFT ||
+	if ((m->flags & M_PROVEN) || m->pub.self || m->pub.state == GOSSIP_LEFT ||
 	    !notice_take(g, g->hello, &g->hello_pos, m, now))
 		return;
 	g->stats.hello_probes++;
@@ -358,7 +361,7 @@ static void probe_start(struct gossip *g, uint64_t now)
 
 static bool relay_ok(const struct gossip *g, const struct member *m)
 {
-	return member_probeable(g, m) && m->pub.state == GOSSIP_ALIVE && member_proven(g, m);
+	return member_probeable(g, m) && m->pub.state == GOSSIP_ALIVE;
 }
 
 static void probe_indirect(struct gossip *g)
@@ -381,7 +384,7 @@ static void probe_indirect(struct gossip *g)
 	memcpy(m.target, p->id, WIRE_SHORT_ID_LEN);
 	if (!member_addr(g, t, &m.target_addr))
 		return;
-	n = members_pick(g, via, k, p->slot, relay_ok);
+	n = pick_targets(g, via, k, p->slot, relay_ok);
 	for (uint32_t i = 0; i < n; i++)
 		if (send_member(g, &g->m[via[i]], &m) >= 0)
 			p->nack_expect++;
@@ -432,7 +435,7 @@ static void relay_ping(struct gossip *g, const struct relay *r)
 	msg_init(&ping, WIRE_PING, g->idn.id);
 	ping.seq = r->our_seq;
 	memcpy(ping.target, r->target, WIRE_SHORT_ID_LEN);
-	if (!member_proven(g, t))
+	if (!(t->flags & M_PROVEN))
 		proof_expect(g, t, r->our_seq);
 	send_member(g, t, &ping);
 }

@@ -147,12 +147,6 @@ void self_yield_check(struct gossip *g, struct member *other, uint64_t now)
 		self_conflict_refresh(g);
 }
 
-/* Proven members only: the send path holds anything else back (D7, send.c). */
-static bool leave_target(const struct gossip *g, const struct member *m)
-{
-	return member_probeable(g, m) && member_proven(g, m);
-}
-
 int gossip_leave(struct gossip *g, uint64_t now_ms)
 {
 	struct member *self = member_self(g);
@@ -176,8 +170,8 @@ int gossip_leave(struct gossip *g, uint64_t now_ms)
 	msg_init(&m, WIRE_LEAVE, g->idn.id);
 	m.n_records = 1;
 	m.record[0] = self->pub.rec[0];
-	n = members_pick(g, to, g->cfg.gossip_fanout < 8 ? g->cfg.gossip_fanout : 8, 0,
-			 leave_target);
+	n = pick_targets(g, to, g->cfg.gossip_fanout < 8 ? g->cfg.gossip_fanout : 8, 0,
+			 member_probeable);
 	for (uint32_t i = 0; i < n; i++)
 		send_member(g, &g->m[to[i]], &m);
 	return 0;

@@ -48,6 +48,50 @@ bool member_proven(const struct gossip *g, const struct member *m)
 	return m->flags & M_PROVEN;
 }
 
+static bool tier_answered(const struct gossip *g, const struct member *m)
+{
+	return (m->flags & M_PROVEN) && g->pick_ok(g, m);
+}
+
+static bool tier_proven(const struct gossip *g, const struct member *m)
+{
+	return !(m->flags & M_PROVEN) && member_proven(g, m) && g->pick_ok(g, m);
+}
+
+/* Fewer than gossip_fanout live members have answered us. */
+static bool few_answered(const struct gossip *g)
+{
+	uint32_t n = 0;
+
+	if (g->n_proven < g->cfg.gossip_fanout)
+		return true;
+	for (uint32_t s = 1; s < g->n_slots && n < g->cfg.gossip_fanout; s++)
+		n += (g->m[s].flags & M_PROVEN) && member_probeable(g, &g->m[s]);
+	return n < g->cfg.gossip_fanout;
+}
+
+/*
+ * In tunnel mode every overlay address counts as proven (WireGuard
+ * authenticates it), but a key holder's made-up identities hold overlay
+ * addresses too: traffic to them is lost, and each one makes WireGuard
+ * try handshakes with an endpoint nobody proved. So what we send unasked
+ * goes to members that answered us; the rest of the proven fill in only
+ * while fewer than gossip_fanout live members have (a mesh just started,
+ * where nobody has yet), so dissemination never waits for proofs.
+ */
+uint32_t pick_targets(struct gossip *g, uint32_t *out, uint32_t k, uint32_t skip,
+		      bool (*ok)(const struct gossip *, const struct member *))
+{
+	uint32_t n;
+
+	g->pick_ok = ok;
+	n = members_pick(g, out, k, skip, tier_answered);
+	if (n < k && g->cfg.via_overlay && !g->joining && few_answered(g))
+		n += members_pick(g, out + n, k - n, skip, tier_proven);
+	g->pick_ok = NULL;
+	return n;
+}
+
 bool member_addr_moved(const struct wire_record *a, const struct wire_record *b)
 {
 	if (a->gossip_port != b->gossip_port || a->n_endpoints != b->n_endpoints ||
@@ -58,14 +102,37 @@ bool member_addr_moved(const struct wire_record *a, const struct wire_record *b)
 	return a->n_overlay && !wire_prefix_same_ip(&a->overlay[0], &b->overlay[0]);
 }
 
+/*
+ * Tunnel mode: a datagram from a member's own overlay address came
+ * through WireGuard, from the peer that holds it, so a PING back costs no
+ * new handshake; its answer makes the member one that answered us. There
+ * is no proof sweep through the tunnel (it would make WireGuard handshake
+ * with every endpoint a key holder made up), and ordinary probing would
+ * reach a real member only when the probe order comes round, behind all
+ * of those identities.
+ */
+static bool tunnel_hello(const struct gossip *g, const struct member *sender,
+			 const struct wire_addr *from)
+{
+	struct wire_addr a;
+
+	return g->cfg.via_overlay && !g->joining && !(sender->flags & M_PROVEN) &&
+	       member_addr(g, sender, &a) && wire_addr_equal(&a, from);
+}
+
 void reply_begin(struct gossip *g, const struct member *sender, const struct wire_msg *m,
-		 size_t len)
+		 const struct wire_addr *from, size_t len)
 {
 	g->budget_on = true;
 	g->budget_all = !sender || !member_proven(g, sender);
 	/* The request's own datagram overhead pays for one reply datagram's. */
 	g->budget = len + SEND_DGRAM_OVERHEAD;
 	g->hello_due = false;
+	if (sender && !g->budget_all && tunnel_hello(g, sender, from)) {
+		memcpy(g->hello_sid, sender->pub.rec->id, WIRE_SHORT_ID_LEN);
+		g->hello_due = true;   /* unbudgeted: an overlay address (budgeted()) */
+		return;
+	}
 	if (!sender || !g->budget_all || g->budget <= HELLO_RESERVE)
 		return;
 	/*

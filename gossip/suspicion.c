@@ -27,17 +27,16 @@
 
 /*
  * The N of the timeouts is how many members a rumour must reach. Gossip
- * rounds and sync go only to proven members (send.c), so outside tunnel
- * mode that is the live members that ever answered us, not every record a
- * key holder managed to get into the table: a flood of identities that
- * never answer must not stretch the time it takes to fail a real crash.
+ * rounds and sync go to members that answered us (send.c, pick_targets;
+ * in tunnel mode too), so that is the live members that ever answered
+ * us, not every record a key holder managed to get into the table: a
+ * flood of identities that never answer must not stretch the time it
+ * takes to fail a real crash.
  */
 static uint32_t population(const struct gossip *g)
 {
 	uint32_t live = member_live(g);
 
-	if (g->cfg.via_overlay)
-		return live;
 	return g->n_proven + 1 < live ? g->n_proven + 1 : live;
 }
 

@@ -440,16 +440,10 @@ uint64_t sync_next(const struct gossip *g)
 	return t;
 }
 
-/* Our own digests go to proven addresses only: they are not asked for. */
 static bool is_failed(const struct gossip *g, const struct member *m)
 {
-	return (m->flags & M_USED) && !m->pub.self && m->pub.state == GOSSIP_FAILED &&
-	       member_proven(g, m);
-}
-
-static bool sync_ok(const struct gossip *g, const struct member *m)
-{
-	return member_probeable(g, m) && member_proven(g, m);
+	(void)g;
+	return (m->flags & M_USED) && !m->pub.self && m->pub.state == GOSSIP_FAILED;
 }
 
 /*
@@ -470,14 +464,15 @@ void sync_tick(struct gossip *g, uint64_t now)
 	g->next_sync = now + g->cfg.sync_interval_ms;
 	if (g->left || g->joining)
 		return;
+	/* Our own digests are not asked for: members that answered us (send.c). */
 	if (failed) {
 		uint64_t all = (uint64_t)live + failed, bar = failed < all / 2 ? failed : all / 2;
 
 		if (gossip_rand(g) % all < bar)
-			n = members_pick(g, &to, 1, 0, is_failed);
+			n = pick_targets(g, &to, 1, 0, is_failed);
 	}
 	if (!n)
-		n = members_pick(g, &to, 1, 0, sync_ok);
+		n = pick_targets(g, &to, 1, 0, member_probeable);
 	if (!n)
 		return;
 	{

@@ -123,6 +123,8 @@ static void t_send(void *ctx, const struct wire_addr *to, const uint8_t *buf, si
 			memcpy(o->buf, buf, len);
 		}
 	}
+	if (dst < 0 && type < GOSSIP_NTYPES)
+		net->nowhere[type]++;
 	if (dst < 0 || (net->drop && net->drop(net, n->idx, (uint32_t)dst, buf, len))) {
 		net->dropped++;
 		return;
@@ -133,6 +135,7 @@ static void t_send(void *ctx, const struct wire_addr *to, const uint8_t *buf, si
 	m->from = n->idx;
 	m->to = (uint32_t)dst;
 	m->len = (uint32_t)len;
+	m->overlay = overlay;
 	memcpy(m->buf, buf, len);
 }
 
@@ -222,6 +225,14 @@ static void deliver_one(struct tnet *net, uint32_t k)
 	memmove(&net->q[k], &net->q[k + 1], (net->nq - k - 1) * sizeof(*net->q));
 	net->nq--;
 	tn_addr(m.from, &from);
+	if (m.overlay) {
+		/* Through the tunnel: from the sender's overlay address (WireGuard's source). */
+		const struct wire_record *r = gossip_self(net->node[m.from].g)->rec;
+
+		from.family = r->overlay[0].family;
+		memcpy(from.ip, r->overlay[0].ip, sizeof(from.ip));
+		from.port = r->gossip_port;
+	}
 	gossip_input(net->node[m.to].g, &from, m.buf, m.len, net->now);
 }
 

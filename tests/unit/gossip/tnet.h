@@ -56,6 +56,7 @@ struct tn_msg {
 	uint64_t at;
 	uint32_t from, to;
 	uint32_t len;
+	bool overlay;                     /* sent to an overlay address: comes from the sender's */
 	uint8_t buf[WIRE_MAX_PLAINTEXT];
 };
 
@@ -75,6 +76,8 @@ struct tnet {
 	struct tn_out *out;
 	uint32_t n_out;
 	uint64_t out_bytes[256], out_msgs[256];
+	/* Datagrams (by type) sent to an address where no engine lives, overlay ones included. */
+	uint64_t nowhere[GOSSIP_NTYPES];
 };
 
 void tn_identity(struct identity *idn, uint32_t n);
