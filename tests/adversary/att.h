@@ -9,6 +9,7 @@
  *   att_insider.c  rumours (eviction, theft) and sync reflection
  *   att_flood.c    Sybil identities and the signature-CPU flood
  *   att_misc.c     sink, spoofed JOIN_ACKs, PING_REQ, replay, key grinding
+ *   att_claim.c    address claims by fresh ground identities (theft through a restart)
  *   attacker.c     option parsing and the command table
  * Every figure it measures is printed as one `ADVERSARY key=value ...`
  * line so the test scripts can grep it and keep it.
@@ -48,6 +49,8 @@ struct att_opts {
 	long rate;
 	const char *outside;         /* CIDR outside the mesh prefix */
 	const char *prefix;          /* mesh prefix, for in-prefix Sybil addresses */
+	const char *address;         /* CIDR: the overlay address a claim pins */
+	long delay_ms;               /* before the first attempt */
 };
 
 struct att_seen {
@@ -112,5 +115,6 @@ int cmd_pingreq(const struct att_opts *o);
 int cmd_replay(const struct att_opts *o);
 int cmd_classify(const struct att_opts *o);
 int cmd_lowkey(const struct att_opts *o);
+int cmd_claim(const struct att_opts *o);
 
 #endif

@@ -13,6 +13,8 @@
  *   sink     --bind IP:P [--seconds S] [--name LABEL]
  *   classify --key K --file HEX --name TYPE   (the test's oracle: prints datagrams of TYPE)
  *   lowkey   --file OUT --victim-id ID        (identity seed whose id sorts below ID)
+ *   claim    --key K --bind IP:P --node IP:P... --victim-id ID --address CIDR [--count N]
+ *            [--interval-ms MS] [--delay-ms MS] [--name PREFIX]
  * Exit status 0 when the attack was carried out (whether or not it worked:
  * the test scripts judge that from the victims), 2 on a usage or setup error.
  */
@@ -29,7 +31,7 @@ static const struct {
 	{ "evict", cmd_evict },     { "reflect", cmd_reflect }, { "sybil", cmd_sybil },
 	{ "flood", cmd_flood },     { "joinack", cmd_joinack }, { "pingreq", cmd_pingreq },
 	{ "replay", cmd_replay },   { "sink", cmd_sink },       { "classify", cmd_classify },
-	{ "lowkey", cmd_lowkey },
+	{ "lowkey", cmd_lowkey },   { "claim", cmd_claim },
 };
 
 static long number(const char *opt, const char *v)
@@ -83,6 +85,10 @@ static void parse(struct att_opts *o, int argc, char **argv)
 			o->outside = v;
 		else if (!strcmp(k, "--prefix"))
 			o->prefix = v;
+		else if (!strcmp(k, "--address"))
+			o->address = v;
+		else if (!strcmp(k, "--delay-ms"))
+			o->delay_ms = number(k, v);
 		else
 			att_die("unknown option %s", k);
 	}
