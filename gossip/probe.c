@@ -283,12 +283,34 @@ static bool swept(struct gossip *g, const struct wire_addr *a, uint64_t now)
 }
 
 /*
- * Until its address is proven a member gets no gossip rounds and no sync
- * from us, so proofs must not wait for the probe order to come round (a
+ * The IP a PING to m makes traffic for: its gossip address's, or in
+ * tunnel mode its WireGuard endpoint's (where WireGuard sends handshakes
+ * for a peer it has no session with); the same IP outside tunnel mode.
+ */
+static bool sweep_ip(const struct gossip *g, const struct member *m, struct wire_addr *a)
+{
+	const struct wire_record *r = m->pub.rec;
+
+	if (!member_addr(g, m, a))
+		return false;
+	if (r->n_endpoints) {
+		memcpy(a->ip, r->endpoint[0].ip, sizeof(a->ip));
+		a->family = r->endpoint[0].family;
+	}
+	return true;
+}
+
+/*
+ * Until a member answered us it gets no gossip rounds and no sync from
+ * us, so proofs must not wait for the probe order to come round (a
  * restart restores every member unproven). Each probe period up to
- * PROOF_SWEEP_PINGS small PINGs go to the next unproven members in the
- * probe order, but never two to one IP: however many records name a
- * victim's address, it gets at most one of these per period from us.
+ * PROOF_SWEEP_PINGS small PINGs go to the next such members in the probe
+ * order, but never two to one IP: however many records name a victim's
+ * address, it gets at most one of these per period from us. In tunnel
+ * mode the PINGs go through the tunnel and the IP is the WireGuard
+ * endpoint's: identities a key holder made up by the thousand, at one
+ * endpoint or a few, make WireGuard handshake there once per period,
+ * while every real member, at its own endpoint, is proven in one.
  */
 static void proof_sweep(struct gossip *g, uint64_t now)
 {
@@ -303,8 +325,8 @@ static void proof_sweep(struct gossip *g, uint64_t now)
 		if (s >= g->n_slots)
 			continue;
 		m = &g->m[s];
-		if (!member_probeable(g, m) || member_proven(g, m) ||
-		    (g->probe.active && s == g->probe.slot) || !member_addr(g, m, &a) ||
+		if (!member_probeable(g, m) || (m->flags & M_PROVEN) ||
+		    (g->probe.active && s == g->probe.slot) || !sweep_ip(g, m, &a) ||
 		    swept(g, &a, now))
 			continue;
 		w = &g->swept[g->swept_pos++ % SWEEP_SLOTS];
