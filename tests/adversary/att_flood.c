@@ -27,8 +27,9 @@ static void quick_identity(struct identity *idn)
 	crypto_sign_keypair(idn->id, idn->sk);
 }
 
+/* ov: a pinned overlay address (tunnel mode: each fake holds its own), or NULL. */
 static void small_record(struct wire_record *r, const struct identity *idn, const char *name,
-			 const struct wire_addr *endpoint)
+			 const struct wire_addr *endpoint, const struct wire_prefix *ov)
 {
 	memset(r, 0, sizeof(*r));
 	memcpy(r->id, idn->id, WIRE_ID_LEN);
@@ -37,6 +38,11 @@ static void small_record(struct wire_record *r, const struct identity *idn, cons
 	r->n_endpoints = 1;
 	r->endpoint[0] = *endpoint;
 	r->gossip_port = endpoint->port;
+	if (ov) {
+		r->n_overlay = 1;
+		r->overlay[0] = *ov;
+		r->flags = WIRE_REC_ADDR_PINNED;
+	}
 	if (record_sign(r, idn) < 0)
 		att_die("record_sign");
 }
@@ -63,7 +69,7 @@ static void send_outside(struct att *a, const struct att_opts *o, const struct w
 
 	quick_identity(&idn);
 	msg_init(&m, WIRE_RECORDS, idn.id);
-	small_record(&m.record[0], &idn, "adv-outside", ep);
+	small_record(&m.record[0], &idn, "adv-outside", ep, NULL);
 	m.record[0].n_overlay = 1;
 	if (wire_prefix_parse(&m.record[0].overlay[0], o->outside) < 0)
 		att_die("bad --outside %s", o->outside);
@@ -81,10 +87,12 @@ int cmd_sybil(const struct att_opts *o)
 {
 	static struct att a;
 	long count = o->count > 0 ? o->count : 100000;
-	long n_dg = (count + WIRE_MAX_RECORDS - 1) / WIRE_MAX_RECORDS;
-	uint8_t *dg = malloc((size_t)n_dg * WIRE_MAX_DATAGRAM);
-	uint16_t *len = malloc((size_t)n_dg * sizeof(*len));
+	/* 8 records a datagram; 6 or 7 when each carries an overlay address. */
+	long n_dg = 0, max_dg = (count + 5) / 6;
+	uint8_t *dg = malloc((size_t)max_dg * WIRE_MAX_DATAGRAM);
+	uint16_t *len = malloc((size_t)max_dg * sizeof(*len));
 	struct wire_addr ep;
+	struct wire_prefix pfx;
 	struct wire_msg *m = malloc(sizeof(*m));
 	uint64_t t0, t1, t2;
 
@@ -94,23 +102,43 @@ int cmd_sybil(const struct att_opts *o)
 		att_die("sybil needs --key and --node");
 	att_open(&a, o->bind, o->key_file);
 	att_parse_addr(&ep, o->endpoint ? o->endpoint : o->bind);
+	if (o->prefix && (wire_prefix_parse(&pfx, o->prefix) < 0 || pfx.family != WIRE_AF_INET ||
+			  pfx.len > 16))
+		att_die("sybil --prefix wants an IPv4 prefix of /16 or wider, not %s", o->prefix);
 	t0 = att_now_ms();
-	for (long d = 0, made = 0; d < n_dg; d++) {
+	for (long made = 0; made < count; n_dg++) {
 		static const uint8_t none[WIRE_ID_LEN];
 		struct identity idn;
 
 		msg_init(m, WIRE_RECORDS, none);  /* sender: set below */
 		for (int k = 0; k < WIRE_MAX_RECORDS && made < count; k++, made++) {
+			struct wire_prefix ov;
 			char name[32];
+			int size;
 
 			quick_identity(&idn);
 			snprintf(name, sizeof(name), "sybil-%06ld", made);
-			small_record(&m->record[k], &idn, name, &ep);
+			if (o->prefix) {
+				/* Its own host address, from .16.0 up (the nodes hold .0.N). */
+				uint32_t h = 4096 + (uint32_t)(made % 60000);
+
+				ov = pfx;
+				ov.ip[2] = (uint8_t)(pfx.ip[2] + (h >> 8));
+				ov.ip[3] = (uint8_t)h;
+			}
+			small_record(&m->record[k], &idn, name, &ep, o->prefix ? &ov : NULL);
 			m->n_records++;
+			size = msg_encoded_size(m);
+			if (size < 0 || size > WIRE_MAX_PLAINTEXT) {
+				m->n_records--;   /* the next datagram's first: made again */
+				break;
+			}
 		}
 		/* The sender is the first record's owner, as a member sending its own. */
 		memcpy(m->sender, m->record[0].id, WIRE_SHORT_ID_LEN);
-		len[d] = (uint16_t)seal_msg(&a, m, dg + (size_t)d * WIRE_MAX_DATAGRAM);
+		if (n_dg == max_dg)
+			att_die("sybil: records do not fit 6 a datagram");
+		len[n_dg] = (uint16_t)seal_msg(&a, m, dg + (size_t)n_dg * WIRE_MAX_DATAGRAM);
 		sodium_memzero(&idn, sizeof(idn));
 	}
 	t1 = att_now_ms();
@@ -167,7 +195,7 @@ int cmd_flood(const struct att_opts *o)
 
 		quick_identity(&idn);
 		snprintf(name, sizeof(name), "flood-%02d", i);
-		small_record(&recs[i], &idn, name, &ep);
+		small_record(&recs[i], &idn, name, &ep, NULL);
 		sodium_memzero(&idn, sizeof(idn));
 	}
 	for (int i = 0; i < FLOOD_RING; i++) {

@@ -6,6 +6,7 @@
  *   evict    --key K --bind IP:P --node IP:P... --victim-id ID [--count N] [--interval-ms MS]
  *   reflect  --key K --bind IP:P --node IP:P... --sink IP:P --prefix CIDR [--count N]
  *   sybil    --key K --bind IP:P --node IP:P... [--count N] [--endpoint IP:P] [--outside CIDR]
+ *            [--rate DATAGRAMS_PER_S] [--prefix CIDR: each identity pins its own address in it]
  *   flood    --key K --bind IP:P --target IP:P [--seconds S] [--rate DATAGRAMS_PER_S]
  *   joinack  --key K --bind IP:P --target IP:P [--count N] [--interval-ms MS]
  *   pingreq  --key K --bind IP:P --node IP:P... --victim-id ID --sink IP:P [--count N]
