@@ -105,11 +105,10 @@ bool member_addr_moved(const struct wire_record *a, const struct wire_record *b)
 /*
  * Tunnel mode: a datagram from a member's own overlay address came
  * through WireGuard, from the peer that holds it, so a PING back costs no
- * new handshake; its answer makes the member one that answered us. There
- * is no proof sweep through the tunnel (it would make WireGuard handshake
- * with every endpoint a key holder made up), and ordinary probing would
- * reach a real member only when the probe order comes round, behind all
- * of those identities.
+ * new handshake; its answer makes the member one that answered us,
+ * without waiting for the probe order or the proof sweep (one member per
+ * WireGuard endpoint a period) to come round to it behind the identities
+ * a key holder made up.
  */
 static bool tunnel_hello(const struct gossip *g, const struct member *sender,
 			 const struct wire_addr *from)
