@@ -196,6 +196,44 @@ static void test_restart_proves_members_through_the_tunnel(void **state)
 	tn_free(&net);
 }
 
+/*
+ * A member that moves (a new endpoint: WireGuard would handshake
+ * elsewhere) has to answer again; until it does it is no gossip target
+ * unless too few others answered. Here it is proven again within a few
+ * periods, and news still reaches it.
+ */
+static void test_moved_member_is_proven_again(void **state)
+{
+	struct gossip_config c = cfg();
+	struct wire_record r;
+	uint64_t proofs[4];
+	struct tnet net;
+
+	(void)state;
+	make_fakes();
+	tn_init(&net, 4, 56, &c);
+	tn_connect_all(&net);
+	tn_run(&net, 6000);
+	for (uint32_t i = 0; i < 3; i++) {
+		restore_fakes(&net, i);
+		proofs[i] = gossip_stats(net.node[i].g)->proofs;
+	}
+	r = *gossip_self(net.node[3].g)->rec;
+	r.endpoint[0].port = 51830;
+	assert_int_equal(gossip_update_self(net.node[3].g, &r, net.now), 0);
+	tn_run(&net, 5000);
+	for (uint32_t i = 0; i < 3; i++) {
+		assert_int_equal(gossip_find(net.node[i].g, tn_id(&net, 3))->rec->endpoint[0].port, 51830);
+		assert_true(gossip_stats(net.node[i].g)->proofs > proofs[i]);
+	}
+	r = *gossip_self(net.node[0].g)->rec;
+	snprintf(r.name, sizeof(r.name), "t0-later");
+	assert_int_equal(gossip_update_self(net.node[0].g, &r, net.now), 0);
+	tn_run(&net, 3000);
+	assert_string_equal(gossip_find(net.node[3].g, tn_id(&net, 0))->rec->name, "t0-later");
+	tn_free(&net);
+}
+
 /* A mesh where nobody has answered anyone yet still converges (the fallback). */
 static void test_fresh_mesh_converges(void **state)
 {
@@ -223,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_gossip_goes_to_members_that_answered),
 		cmocka_unit_test(test_identities_do_not_slow_failure_detection),
 		cmocka_unit_test(test_restart_proves_members_through_the_tunnel),
+		cmocka_unit_test(test_moved_member_is_proven_again),
 		cmocka_unit_test(test_fresh_mesh_converges),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
