@@ -110,7 +110,7 @@ int config_load(struct meshd_config *cfg, int argc, char **argv, char *err, size
 int config_finish(struct meshd_config *cfg, char *err, size_t errlen);
 
 /* The network keys a start by invite or a rotation saved (state dir). */
-#define CONFIG_STATE_NETKEYS "netkeys"
+#define CONFIG_STATE_NETKEYS_NAME "netkeys"
 bool config_state_has_netkey(const struct meshd_config *cfg);
 
 /* Every key in canonical `key = value` form (golden tests, --print-config). */

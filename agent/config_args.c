@@ -174,7 +174,7 @@ bool config_state_has_netkey(const struct meshd_config *cfg)
 	char path[4096];
 
 	if (!cfg->state_dir ||
-	    snprintf(path, sizeof(path), "%s/" CONFIG_STATE_NETKEYS, cfg->state_dir) >=
+	    snprintf(path, sizeof(path), "%s/" CONFIG_STATE_NETKEYS_NAME, cfg->state_dir) >=
 	    (int)sizeof(path))
 		return false;
 	return access(path, F_OK) == 0;
