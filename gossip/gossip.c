@@ -322,6 +322,10 @@ int gossip_restore(struct gossip *g, const struct wire_record *rec, uint64_t now
 
 	if (now_ms > g->now)
 		g->now = now_ms;
+	/* A state file may hold members revoked since, or admitted no more. */
+	trust_begin(g);
+	if (trust_record_check(g, rec))
+		return -EPERM;
 	if (!h) {
 		ret = record_validate(rec);
 		if (ret)
