@@ -324,7 +324,7 @@ int gossip_restore(struct gossip *g, const struct wire_record *rec, uint64_t now
 		g->now = now_ms;
 	/* A state file may hold members revoked since, or admitted no more. */
 	trust_begin(g);
-	if (trust_record_check(g, rec))
+	if (trust_record_check(g, rec, false))
 		return -EPERM;
 	if (!h) {
 		ret = record_validate(rec);

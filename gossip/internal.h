@@ -477,8 +477,12 @@ int trust_init(struct gossip *g);
 void trust_free(struct gossip *g);
 /* A datagram's signature-check budget for admissions starts here. */
 void trust_begin(struct gossip *g);
-/* May record r (not ours) enter or replace what we hold? 0 or why not (counted). */
-int trust_record_check(struct gossip *g, const struct wire_record *r);
+/*
+ * May record r (not ours) enter or replace what we hold? 0 or why not
+ * (counted). `spread`: a spend new to us is gossiped (not for records
+ * from our own state file: the mesh has them).
+ */
+int trust_record_check(struct gossip *g, const struct wire_record *r, bool spread);
 /* The sender is a revoked member: refuse its datagram before anything else. */
 bool trust_sender_refused(const struct gossip *g, const uint8_t sid[static WIRE_SHORT_ID_LEN]);
 /* After an input or a call: remove who lost standing, tell the agent the store changed. */

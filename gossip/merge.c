@@ -115,7 +115,7 @@ int merge_check(struct gossip *g, const struct wire_msg *m, const struct wire_ad
 			continue;
 		ret = !in_prefix(g, r) ? -EDOM : 0;
 		/* Authority mode: no valid admission, no signature check (T4). */
-		if (!ret && trust_record_check(g, r)) {
+		if (!ret && trust_record_check(g, r, true)) {
 			if (held[i])
 				recpool_put(g->pool, held[i]);
 			held[i] = MERGE_SKIPPED;

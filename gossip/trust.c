@@ -353,13 +353,15 @@ const struct gossip_trust_stats *gossip_trust_stats(const struct gossip *g)
 
 /* ---- hooks for the rest of the engine ---- */
 
-int trust_record_check(struct gossip *g, const struct wire_record *r)
+int trust_record_check(struct gossip *g, const struct wire_record *r, bool spread)
 {
 	int ret;
 
 	if (!g->trust || !memcmp(r->id, g->idn.id, WIRE_ID_LEN))
 		return 0;
+	g->trust->quiet = !spread;
 	ret = trust_admit(g, r);
+	g->trust->quiet = false;
 	if (ret == -EAGAIN)
 		g->stats.new_skipped_verify++;
 	else if (ret)
