@@ -16,13 +16,13 @@
 
 static const char *const type_names[GOSSIP_NTYPES] = {
 	"unknown", "join", "join_ack", "ping", "ping_req", "ack", "nack", "sync_digest",
-	"sync_entries", "records", "leave",
+	"sync_entries", "records", "leave", "trust",
 };
 
 /* Index = enum gossip_refusal. */
 static const char *const engine_reasons[] = {
 	"other", "decode", "auth", "stale", "unexpected", "self", "unknown_sender", "nomem",
-	"outside_prefix", "members_full",
+	"outside_prefix", "members_full", "revoked_sender", "no_admission",
 };
 
 static void family(struct evbuffer *b, const char *name, const char *type, const char *help)

@@ -162,7 +162,7 @@ int trust_spend_take(struct gossip *g, const struct trust_spend *sp, bool *added
 	/* It pushed the last winner out: that member is refused from now on. */
 	if (inv->n_spend > inv->cert.uses) {
 		t->stats.losers++;
-		trust_remove_later(g, tstore_spend(t, inv, inv->cert.uses)->member);
+		t->rescan = true;
 	}
 	return 0;
 }

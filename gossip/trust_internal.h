@@ -22,7 +22,6 @@ enum {
 	TRUST_QUEUE_MAX = 1024,         /* objects waiting to be gossiped */
 	TRUST_VERIFY_MAX = 8,           /* signature checks per incoming WIRE_TRUST */
 	TRUST_PUSH_MAX = 24,            /* objects pushed for one anti-entropy page */
-	TRUST_PENDING_MAX = 64,         /* members to remove after the current input */
 	TRUST_SWEEP_MS = 10000,         /* how often expired admissions are looked for */
 };
 
@@ -70,9 +69,9 @@ struct gossip_trust {
 	uint64_t next_round, next_sweep;
 	uint32_t page_pos;              /* rotates pages over the hash space */
 
-	/* Members to take out once the current input is applied (trust_after). */
-	uint8_t pending[TRUST_PENDING_MAX][WIRE_ID_LEN];
-	uint32_t n_pending;
+	bool rescan;                    /* someone may have lost standing: trust_after looks */
+	bool self_revoked;              /* the agent was told (GOSSIP_EV_REVOKED on self) */
+	bool quiet;                     /* importing: store, do not gossip */
 	bool dirty;                     /* the store changed: tell the agent (trust_stored) */
 	uint32_t budget;                /* signature checks left for the current datagram */
 
@@ -84,6 +83,8 @@ struct gossip_trust {
 int tstore_init(struct gossip_trust *t);
 void tstore_free(struct gossip_trust *t);
 struct tobj *tstore_by_hash(const struct gossip_trust *t, uint64_t hash);
+/* Position in by_hash of the first object whose hash is >= h. */
+uint32_t tstore_hash_pos(const struct gossip_trust *t, uint64_t h);
 /* The revocation of (kind, target), or NULL. */
 const struct trust_revocation *tstore_revoked(const struct gossip_trust *t, uint8_t kind,
 					      const uint8_t target[static WIRE_ID_LEN]);
@@ -141,8 +142,8 @@ void trust_count_refusal(struct gossip *g, int err);
 
 /* trust.c */
 uint64_t trust_unix(const struct gossip *g);
-/* Queue member id for removal after the current input (dethroned spend, revoked invite). */
-void trust_remove_later(struct gossip *g, const uint8_t id[static WIRE_ID_LEN]);
+/* Every TRUST_SWEEP_MS: members whose admission ran out leave the table. */
+void trust_sweep(struct gossip *g, uint64_t now);
 /* Verify and apply one object; 0 new, -EALREADY held, or why refused. */
 int trust_accept(struct gossip *g, const struct gossip_trust_obj *o, bool spread);
 

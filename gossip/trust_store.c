@@ -75,8 +75,7 @@ static void del_at(uint32_t *a, uint32_t *n, uint32_t pos)
 	(*n)--;
 }
 
-/* Index of the first slot whose hash is >= h. */
-static uint32_t hash_pos(const struct gossip_trust *t, uint64_t h)
+uint32_t tstore_hash_pos(const struct gossip_trust *t, uint64_t h)
 {
 	uint32_t lo = 0, hi = t->n_hash;
 
@@ -93,7 +92,7 @@ static uint32_t hash_pos(const struct gossip_trust *t, uint64_t h)
 
 struct tobj *tstore_by_hash(const struct gossip_trust *t, uint64_t hash)
 {
-	uint32_t i = hash_pos(t, hash);
+	uint32_t i = tstore_hash_pos(t, hash);
 
 	return i < t->n_hash && t->obj[t->by_hash[i]].hash == hash ? &t->obj[t->by_hash[i]] : NULL;
 }
@@ -101,7 +100,7 @@ struct tobj *tstore_by_hash(const struct gossip_trust *t, uint64_t hash)
 /* A new slot holding o, indexed by hash and counted in the digest. */
 static int64_t obj_add(struct gossip_trust *t, const struct gossip_trust_obj *o, uint64_t hash)
 {
-	uint32_t slot, pos = hash_pos(t, hash);
+	uint32_t slot, pos = tstore_hash_pos(t, hash);
 
 	if (t->n_free) {
 		slot = t->free_slot[--t->n_free];
@@ -135,7 +134,7 @@ static int64_t obj_add(struct gossip_trust *t, const struct gossip_trust_obj *o,
 static void obj_del(struct gossip_trust *t, uint32_t slot)
 {
 	uint64_t h = t->obj[slot].hash;
-	uint32_t pos = hash_pos(t, h);
+	uint32_t pos = tstore_hash_pos(t, h);
 
 	while (t->by_hash[pos] != slot)
 		pos++;
