@@ -164,15 +164,28 @@ static int load_admission(struct agent *a, char *err, size_t errlen)
 
 	if ((r = tfile_read_admission(dir, &t->adm, &t->has_adm, err, errlen)) != 0)
 		return r;
-	if (t->has_adm) {
-		if (t->tok)
-			log_info("admitted before (%s/admission): the invite is not spent again", dir);
+	if (t->has_adm && t->tok &&
+	    sodium_memcmp(t->tok->invite.invite_pub, t->adm.invite.invite_pub, WIRE_ID_LEN) == 0) {
+		log_info("admitted before (%s/admission): the invite is not spent again", dir);
 		return 0;
 	}
 	if (!t->tok)
 		return 0;
-	if ((r = invite_admit(t->tok, &a->idn, (uint64_t)agent_wall_s(), &t->adm, err, errlen)) != 0 ||
-	    (r = invite_save(dir, t->tok, &t->adm, a->cfg->key_transition, err, errlen)) != 0)
+	if (t->has_adm)
+		log_info("a new invite: this node is admitted again (re-invited), same identity");
+	if ((r = invite_admit(t->tok, &a->idn, (uint64_t)agent_wall_s(), &t->adm, err, errlen)) != 0)
+		return r;
+	/*
+	 * A re-invited member was away past a rotation's window: its saved
+	 * key no longer opens anything, the token's is the mesh's now. The
+	 * epoch label stays; the next grant's is higher either way.
+	 */
+	if (t->has_adm && sodium_memcmp(a->ks.cur.key, t->tok->netkey, WIRE_KEY_LEN) != 0) {
+		keysched_init(&a->ks, t->tok->netkey, a->ks.cur.epoch, a->cfg->key_transition);
+		if ((r = tfile_write_netkeys(dir, &a->ks, err, errlen)) != 0)
+			return r;
+	}
+	if ((r = invite_save(dir, t->tok, &t->adm, a->cfg->key_transition, err, errlen)) != 0)
 		return r;
 	t->has_adm = true;
 	log_info("joined by invite: admission saved in %s/admission", dir);

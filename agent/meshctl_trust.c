@@ -14,10 +14,11 @@
  *   revoke --authority-key FILE [--no-rotate] [--activate-in DURATION] NAME|ID
  *   revoke --authority-key FILE --invite INVITE-ID [--no-rotate]
  *   rotate-network-key --authority-key FILE [--activate-in DURATION]
- *   join TOKEN|@FILE [--config FILE] [--state-dir DIR] [--force]
+ *   (join: meshctl_join.c)
  *   revocations
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <sodium.h>
@@ -30,7 +31,7 @@
 
 #include "../proto/token.h"
 #include "../proto/trust.h"
-#include "atomic_file.h"
+#include "duration.h"
 #include "invite.h"
 #include "keyfile.h"
 #include "meshctl.h"
@@ -126,41 +127,9 @@ static int fetch_info(struct meshctl *c, struct info *in)
 	return 0;
 }
 
-/* "90", "90s", "15m", "12h", "7d", "2w" -> seconds; 0 or -EINVAL. */
-static int parse_duration(const char *s, uint64_t *out)
-{
-	static const struct { char unit; uint64_t mult; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
-	};
-	uint64_t v = 0, mult = 1;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > 100000000000ULL)
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (*p) {
-		size_t i;
-
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (*p == units[i].unit)
-				break;
-		if (i == sizeof(units) / sizeof(units[0]) || p[1])
-			return -EINVAL;
-		mult = units[i].mult;
-	}
-	if (v * mult >= TRUST_TIME_MAX / 2)
-		return -EINVAL;
-	*out = v * mult;
-	return 0;
-}
-
 static int duration_arg(const char *opt, const char *s, uint64_t *out)
 {
-	if (parse_duration(s, out) == 0)
+	if (duration_parse(s, out) == 0)
 		return 0;
 	fprintf(stderr, "meshctl: %s '%s': not a duration (like 90s, 15m, 12h, 7d, 2w)\n", opt, s);
 	return -1;
@@ -284,7 +253,7 @@ static int cmd_authority(struct meshctl *c, int argc, char **argv)
 /* ---- invite ---- */
 
 struct invite_opts {
-	const char *auth_path, *netkey_path, *name, *address, *prefix;
+	const char *auth_path, *netkey_path, *name, *address, *prefix, *out;
 	uint64_t expires, admit_ttl;
 	uint32_t uses;
 	size_t n_tags, n_seeds;
@@ -297,8 +266,9 @@ static void invite_usage(FILE *f)
 	fprintf(f,
 		"usage: meshctl invite --authority-key FILE --expires DURATION [--uses N]\n"
 		"         [--name NAME] [--address CIDR] [--tag K=V]... [--admission-ttl DURATION]\n"
-		"         [--seed IP:PORT]... [--network-key FILE [--prefix CIDR]]\n"
-		"Prints an invite token (a secret: it holds the network key) for\n"
+		"         [--seed IP:PORT]... [--network-key FILE [--prefix CIDR]] [--out FILE]\n"
+		"Prints an invite token (a secret: it holds the network key; --out writes\n"
+		"it to a new file of mode 0600 instead) for\n"
 		"`meshd --invite-file FILE` or `meshctl join`. --name, --address and --tag\n"
 		"pin those fields of the member it admits. The network key, seeds and\n"
 		"prefix come from the local agent unless --network-key is given (then\n"
@@ -319,6 +289,7 @@ static int parse_invite_opts(int argc, char **argv, struct invite_opts *o)
 		{ "seed", required_argument, NULL, 's' },
 		{ "network-key", required_argument, NULL, 'k' },
 		{ "prefix", required_argument, NULL, 'p' },
+		{ "out", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -341,6 +312,7 @@ static int parse_invite_opts(int argc, char **argv, struct invite_opts *o)
 			break;
 		case 'A': o->address = optarg; break;
 		case 'p': o->prefix = optarg; break;
+		case 'o': o->out = optarg; break;
 		case 'e':
 			if (duration_arg("--expires", optarg, &o->expires) != 0)
 				return -1;
@@ -456,6 +428,36 @@ static int invite_mesh(struct meshctl *c, const struct invite_opts *o,
 	return 0;
 }
 
+/* A new file, 0600 whatever the umask, never replacing one. */
+static int write_secret(const char *path, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0) {
+		fprintf(stderr, "meshctl: cannot create %s: %s%s\n", path, strerror(errno),
+			errno == EEXIST ? " (not overwritten)" : "");
+		return -1;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off < len || write(fd, "\n", 1) != 1 || fchmod(fd, 0600) != 0 || fsync(fd) != 0) {
+		fprintf(stderr, "meshctl: cannot write %s: %s\n", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static int cmd_invite(struct meshctl *c, int argc, char **argv)
 {
 	uint8_t sk[TRUST_SECRET_KEY_LEN], pk[WIRE_ID_LEN], inv_sk[TRUST_SECRET_KEY_LEN];
@@ -513,8 +515,13 @@ static int cmd_invite(struct meshctl *c, int argc, char **argv)
 			r <= -1200 ? token_strerror(r) : wire_strerror(r));
 		goto out;
 	}
-	printf("%s\n", text);
-	fflush(stdout);
+	if (o.out) {
+		if (write_secret(o.out, text) != 0)
+			goto out;
+	} else {
+		printf("%s\n", text);
+		fflush(stdout);
+	}
 	invite_format_time(when, sizeof(when), t->invite.not_after);
 	key_to_base64(id, t->invite.invite_pub);
 	fprintf(stderr, "invite %s: %u use(s), until %s%s%s\n", id, (unsigned)o.uses, when,
@@ -796,157 +803,6 @@ out:
 	return rc;
 }
 
-/* ---- join ---- */
-
-static int write_config(const char *path, const struct token *t, const char *ifname,
-			const char *state_dir)
-{
-	char *buf = NULL, text[WIRE_ADDR_STRLEN], key[KEY_B64_LEN];
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int r;
-
-	if (!f)
-		return -ENOMEM;
-	fprintf(f, "# Written by `meshctl join`. The network key, authorities and this node's\n"
-		"# admission are in the state directory.\n");
-	fprintf(f, "interface = %s\nstate-dir = %s\n", ifname, state_dir);
-	for (size_t i = 0; i < t->n_auth; i++) {
-		key_to_base64(key, t->auth[i]);
-		fprintf(f, "authority = %s\n", key);
-	}
-	for (size_t i = 0; i < t->n_seeds; i++) {
-		wire_addr_format(&t->seed[i], text, sizeof(text));
-		fprintf(f, "join = %s\n", text);
-	}
-	if (t->has_prefix) {
-		wire_prefix_format(&t->prefix, text, sizeof(text));
-		fprintf(f, "prefix = %s\n", text);
-	}
-	if (t->name[0])
-		fprintf(f, "name = %s\n", t->name);
-	if (t->has_address) {
-		wire_prefix_format(&t->address, text, sizeof(text));
-		fprintf(f, "address = %s\n", text);
-	}
-	for (size_t i = 0; i < t->n_tags; i++)
-		fprintf(f, "tag = %s=%s\n", t->tag[i].key, t->tag[i].val);
-	if (fclose(f) != 0) {
-		free(buf);
-		return -EIO;
-	}
-	r = atomic_write_file(path, buf, len, 0600);
-	free(buf);
-	return r;
-}
-
-static void join_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: meshctl [--interface IF] join TOKEN|@FILE [--config FILE] [--state-dir DIR]\n"
-		"         [--force]\n"
-		"Spends the invite for this host: creates its identity, signs its admission,\n"
-		"saves them with the network key in DIR (default /var/lib/meshd/IF) and\n"
-		"writes FILE (default /etc/meshd/IF.conf) for `systemctl start meshd@IF`.\n"
-		"A TOKEN on the command line is visible in ps: prefer @FILE (mode 0600).\n");
-}
-
-static int cmd_join(struct meshctl *c, int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "state-dir", required_argument, NULL, 'd' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char conf_buf[256], dir_buf[256], err[512], id[KEY_B64_LEN];
-	const char *conf = NULL, *dir = NULL, *ifname = c->ifname ? c->ifname : "wg0";
-	struct token *t = calloc(1, sizeof(*t));
-	char *text = malloc(TOKEN_MAX_TEXT);
-	struct trust_admission adm;
-	struct identity idn;
-	bool force = false, created, have_adm;
-	int opt, r, rc = 1;
-
-	memset(&idn, 0, sizeof(idn));
-	if (!t || !text)
-		goto out;
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'c': conf = optarg; break;
-		case 'd': dir = optarg; break;
-		case 'f': force = true; break;
-		case 'h': join_usage(stdout); rc = 0; goto out;
-		default: join_usage(stderr); rc = 2; goto out;
-		}
-	}
-	if (optind != argc - 1) {
-		join_usage(stderr);
-		rc = 2;
-		goto out;
-	}
-	if (!conf) {
-		snprintf(conf_buf, sizeof(conf_buf), "/etc/meshd/%s.conf", ifname);
-		conf = conf_buf;
-	}
-	if (!dir) {
-		snprintf(dir_buf, sizeof(dir_buf), "/var/lib/meshd/%s", ifname);
-		dir = dir_buf;
-	}
-	if (argv[optind][0] == '@')
-		r = invite_read_file(argv[optind] + 1, text, TOKEN_MAX_TEXT, err, sizeof(err));
-	else
-		r = snprintf(text, TOKEN_MAX_TEXT, "%s", argv[optind]) >= TOKEN_MAX_TEXT ?
-		    (snprintf(err, sizeof(err), "the token is longer than any invite"), -EINVAL) : 0;
-	if (r == 0 && sodium_init() < 0)
-		r = -EIO;
-	if (r == 0)
-		r = invite_decode(t, text, err, sizeof(err));
-	if (r != 0) {
-		fprintf(stderr, "meshctl: %s\n", err);
-		goto out;
-	}
-	if (!force && access(conf, F_OK) == 0) {
-		fprintf(stderr, "meshctl: %s exists: not overwritten (--force replaces it)\n", conf);
-		goto out;
-	}
-	if (state_dir_prepare(dir, err, sizeof(err)) != 0 ||
-	    tfile_read_admission(dir, &adm, &have_adm, err, sizeof(err)) != 0) {
-		fprintf(stderr, "meshctl: %s\n", err);
-		goto out;
-	}
-	if (have_adm) {
-		fprintf(stderr, "meshctl: %s/admission exists: this host joined already (remove the "
-			"state directory to join as a new member)\n", dir);
-		goto out;
-	}
-	if (state_identity(dir, &idn, &created, err, sizeof(err)) != 0 ||
-	    invite_admit(t, &idn, (uint64_t)time(NULL), &adm, err, sizeof(err)) != 0 ||
-	    invite_save(dir, t, &adm, 600, err, sizeof(err)) != 0) {
-		fprintf(stderr, "meshctl: %s\n", err);
-		goto out;
-	}
-	if ((r = write_config(conf, t, ifname, dir)) != 0) {
-		fprintf(stderr, "meshctl: cannot write %s: %s\n", conf, strerror(-r));
-		goto out;
-	}
-	key_to_base64(id, idn.id);
-	printf("joined as %s (id %s): config %s, state %s\nstart it: systemctl start meshd@%s\n",
-	       t->name[0] ? t->name : "(host name)", id, conf, dir, ifname);
-	rc = 0;
-out:
-	identity_wipe(&idn);
-	if (t)
-		token_wipe(t);
-	free(t);
-	if (text)
-		sodium_memzero(text, TOKEN_MAX_TEXT);
-	free(text);
-	return rc;
-}
-
 /* ---- revocations ---- */
 
 static int cmd_revocations(struct meshctl *c, int argc, char **argv)
@@ -973,7 +829,7 @@ static const struct {
 	{ "invite", cmd_invite },
 	{ "revoke", cmd_revoke },
 	{ "rotate-network-key", cmd_rotate },
-	{ "join", cmd_join },
+	{ "join", meshctl_join },
 	{ "revocations", cmd_revocations },
 };
 
