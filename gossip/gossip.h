@@ -177,7 +177,9 @@ int gossip_restore(struct gossip *g, const struct wire_record *rec, uint64_t now
  * gossip_restore of every record another engine of this process holds.
  * With a shared cfg.pool the records are taken as they are (they were
  * verified on the way into the pool): how the simulator builds a
- * converged mesh of 10^4 engines without 10^8 lookups.
+ * converged mesh of 10^4 engines without 10^8 lookups. In authority mode
+ * src's trust objects come along the same way, and the records' admissions
+ * are not checked again.
  */
 int gossip_restore_from(struct gossip *g, const struct gossip *src, uint64_t now_ms);
 
