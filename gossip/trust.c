@@ -203,6 +203,8 @@ static int accept_revocation(struct gossip *g, const struct trust_revocation *re
 		inv->revoked = true;
 		tstore_drop_spends(t, inv);
 	}
+	if (rev->kind == TRUST_REVOKE_MEMBER)
+		tstore_drop_grant(t, rev->target);
 	t->rescan = true;
 	return 0;
 }
