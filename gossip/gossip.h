@@ -169,7 +169,10 @@ uint64_t gossip_tick(struct gossip *g, uint64_t now_ms);
 uint64_t gossip_next_deadline(const struct gossip *g);
 /* Sign and spread a leave record. */
 int gossip_leave(struct gossip *g, uint64_t now_ms);
-/* Re-sign our record with new endpoints/tags (e.g. underlay address changed). */
+/*
+ * Re-sign our record with new endpoints/tags (e.g. underlay address changed).
+ * A template without an admission keeps the one we have.
+ */
 int gossip_update_self(struct gossip *g, const struct wire_record *self, uint64_t now_ms);
 /* Seed the table with a remembered record (state file); verified; state starts suspect-free alive. */
 int gossip_restore(struct gossip *g, const struct wire_record *rec, uint64_t now_ms);
