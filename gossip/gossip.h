@@ -169,7 +169,10 @@ uint64_t gossip_tick(struct gossip *g, uint64_t now_ms);
 uint64_t gossip_next_deadline(const struct gossip *g);
 /* Sign and spread a leave record. */
 int gossip_leave(struct gossip *g, uint64_t now_ms);
-/* Re-sign our record with new endpoints/tags (e.g. underlay address changed). */
+/*
+ * Re-sign our record with new endpoints/tags (e.g. underlay address changed).
+ * A template without an admission keeps the one we have.
+ */
 int gossip_update_self(struct gossip *g, const struct wire_record *self, uint64_t now_ms);
 /* Seed the table with a remembered record (state file); verified; state starts suspect-free alive. */
 int gossip_restore(struct gossip *g, const struct wire_record *rec, uint64_t now_ms);
@@ -177,7 +180,9 @@ int gossip_restore(struct gossip *g, const struct wire_record *rec, uint64_t now
  * gossip_restore of every record another engine of this process holds.
  * With a shared cfg.pool the records are taken as they are (they were
  * verified on the way into the pool): how the simulator builds a
- * converged mesh of 10^4 engines without 10^8 lookups.
+ * converged mesh of 10^4 engines without 10^8 lookups. In authority mode
+ * src's trust objects come along the same way, and the records' admissions
+ * are not checked again.
  */
 int gossip_restore_from(struct gossip *g, const struct gossip *src, uint64_t now_ms);
 

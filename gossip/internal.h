@@ -490,6 +490,8 @@ void trust_after(struct gossip *g);
 void trust_tick(struct gossip *g, uint64_t now);
 uint64_t trust_next(const struct gossip *g);
 int trust_precheck(const struct gossip *g, const struct wire_msg *m);
+/* gossip_restore_from with a shared pool: src's trust objects, unverified. */
+int trust_copy_from(struct gossip *g, const struct gossip *src);
 void trust_input(struct gossip *g, const struct wire_msg *m, struct member *from);
 /* SYNC_DIGEST: our trust digest in every one we send; a root one differing draws a page. */
 void trust_sync_fill(const struct gossip *g, struct wire_msg *m);

@@ -198,6 +198,11 @@ int gossip_update_self(struct gossip *g, const struct wire_record *self, uint64_
 		memcpy(t.overlay, g->tmpl.overlay, sizeof(t.overlay));
 		t.addr_gen = g->tmpl.addr_gen;
 	}
+	/* Authority mode: an update without an admission keeps ours (else everyone refuses us). */
+	if (!t.has_admission && g->tmpl.has_admission) {
+		t.has_admission = true;
+		t.adm = g->tmpl.adm;
+	}
 	g->tmpl = t;
 	if (g->prefix.family && !(t.flags & WIRE_REC_ADDR_PINNED))
 		addr_derive_self(g, &g->tmpl);

@@ -203,6 +203,8 @@ static int accept_revocation(struct gossip *g, const struct trust_revocation *re
 		inv->revoked = true;
 		tstore_drop_spends(t, inv);
 	}
+	if (rev->kind == TRUST_REVOKE_MEMBER)
+		tstore_drop_grant(t, rev->target);
 	t->rescan = true;
 	return 0;
 }
@@ -349,6 +351,53 @@ const struct gossip_trust_stats *gossip_trust_stats(const struct gossip *g)
 	static const struct gossip_trust_stats none;
 
 	return g->trust ? &g->trust->stats : &none;
+}
+
+/*
+ * The simulator's converged start (gossip_restore_from with a shared
+ * pool): src's objects taken as they are, like its records. One process
+ * verified them on their way into src.
+ */
+int trust_copy_from(struct gossip *g, const struct gossip *src)
+{
+	const struct gossip_trust *s = src->trust;
+	struct gossip_trust *t = g->trust;
+
+	if (!t || !s)
+		return 0;
+	for (uint32_t i = 0; i < s->n_hash; i++) {
+		const struct tobj *x = &s->obj[s->by_hash[i]];
+		const struct trust_spend *sp = &x->o.u.spend;
+		struct tinv *inv;
+		uint32_t rank;
+		bool found;
+
+		if (tstore_by_hash(t, x->hash))
+			continue;
+		switch (x->o.kind) {
+		case GOSSIP_TRUST_SPEND:
+			inv = tstore_invite(t, sp->adm.invite.invite_pub);
+			if (!inv) {
+				const struct tinv *si = tstore_invite(s, sp->adm.invite.invite_pub);
+
+				inv = si ? tstore_add_invite(t, &si->cert, si->digest) : NULL;
+				if (!inv)
+					return -ENOSPC;
+			}
+			rank = tstore_spend_rank(t, inv, sp->member, sp->adm.admitted_at, &found);
+			if (!found)
+				tstore_add_spend(t, inv, sp, rank);
+			break;
+		case GOSSIP_TRUST_REVOCATION:
+			if (!tstore_add_revocation(t, &x->o.u.rev))
+				t->rescan = true;
+			break;
+		case GOSSIP_TRUST_GRANT:
+			tstore_add_grant(t, &x->o.u.grant);
+			break;
+		}
+	}
+	return 0;
 }
 
 /* ---- hooks for the rest of the engine ---- */

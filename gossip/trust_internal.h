@@ -120,6 +120,8 @@ const struct trust_grant *tstore_grant(const struct gossip_trust *t,
 				       const uint8_t member[static WIRE_ID_LEN]);
 /* 0, -EALREADY (same member held), -ESTALE (older epoch), -ENOSPC, -ENOMEM. */
 int tstore_add_grant(struct gossip_trust *t, const struct trust_grant *gr);
+/* A member revoked: its grant goes (every node refuses one that comes later). */
+void tstore_drop_grant(struct gossip_trust *t, const uint8_t member[static WIRE_ID_LEN]);
 void tstore_foreach(const struct gossip_trust *t, void (*fn)(void *arg, const struct gossip_trust_obj *o),
 		    void *arg);
 uint64_t tobj_hash(const struct gossip_trust_obj *o);

@@ -251,25 +251,28 @@ static bool push_missing(struct gossip *g, struct member *to, const struct wire_
 	msg_init(&m, WIRE_TRUST, g->idn.id);
 	m.trust_flags = WIRE_TRUST_REPLY;
 	base = size = msg_encoded_size(&m);
-	for (uint32_t i = tstore_hash_pos(t, lo); i < t->n_hash && pushed < TRUST_PUSH_MAX; i++) {
-		const struct tobj *x = &t->obj[t->by_hash[i]];
+	/* Revocations first: a node that was away must drop the revoked before anything else. */
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = tstore_hash_pos(t, lo); i < t->n_hash && pushed < TRUST_PUSH_MAX; i++) {
+			const struct tobj *x = &t->obj[t->by_hash[i]];
 
-		if (x->hash > hi)
-			break;
-		if (listed(page, x->hash))
-			continue;
-		if (!add_obj(&m, &x->o, &size, send_room(g, to))) {
-			if (!msg_has_objects(&m))
-				break;   /* not even one fits what we may send */
-			send_member(g, to, &m);
-			msg_init(&m, WIRE_TRUST, g->idn.id);
-			m.trust_flags = WIRE_TRUST_REPLY;
-			size = base;
-			if (!add_obj(&m, &x->o, &size, send_room(g, to)))
+			if (x->hash > hi)
 				break;
+			if ((x->o.kind == GOSSIP_TRUST_REVOCATION) != (pass == 0) || listed(page, x->hash))
+				continue;
+			if (!add_obj(&m, &x->o, &size, send_room(g, to))) {
+				if (!msg_has_objects(&m))
+					goto done;   /* not even one fits what we may send */
+				send_member(g, to, &m);
+				msg_init(&m, WIRE_TRUST, g->idn.id);
+				m.trust_flags = WIRE_TRUST_REPLY;
+				size = base;
+				if (!add_obj(&m, &x->o, &size, send_room(g, to)))
+					goto done;
+			}
+			pushed++;
 		}
-		pushed++;
-	}
+done:
 	if (msg_has_objects(&m))
 		send_member(g, to, &m);
 	t->stats.objects_sent += pushed;

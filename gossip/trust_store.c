@@ -469,6 +469,17 @@ int tstore_add_grant(struct gossip_trust *t, const struct trust_grant *gr)
 	return 0;
 }
 
+void tstore_drop_grant(struct gossip_trust *t, const uint8_t member[static WIRE_ID_LEN])
+{
+	uint32_t i = grant_pos(t, member);
+
+	if (i < t->n_grant && !memcmp(t->obj[t->grant[i]].o.u.grant.member, member, WIRE_ID_LEN)) {
+		obj_del(t, t->grant[i]);
+		del_at(t->grant, &t->n_grant, i);
+		t->stats.grants = t->n_grant;
+	}
+}
+
 void tstore_foreach(const struct gossip_trust *t, void (*fn)(void *arg, const struct gossip_trust_obj *o),
 		    void *arg)
 {

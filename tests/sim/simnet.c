@@ -76,6 +76,12 @@ static void io_changed(void *ctx, enum gossip_event ev, const struct gossip_memb
 
 int sim_init(struct sim *s, uint32_t n, uint64_t seed, const struct gossip_config *base)
 {
+	return sim_init_tmpl(s, n, seed, base, NULL, NULL);
+}
+
+int sim_init_tmpl(struct sim *s, uint32_t n, uint64_t seed, const struct gossip_config *base,
+		  void (*tmpl_fn)(void *ctx, uint32_t idx, struct wire_record *r), void *ctx)
+{
 	struct gossip_config cfg = *base;
 	uint64_t sm = seed;
 	int ret;
@@ -124,6 +130,9 @@ int sim_init(struct sim *s, uint32_t n, uint64_t seed, const struct gossip_confi
 		sim_addr(i, &tmpl.endpoint[0]);
 		tmpl.endpoint[0].port = SIM_WG_PORT;
 		tmpl.gossip_port = SIM_GOSSIP_PORT;
+		memcpy(tmpl.id, idn.id, WIRE_ID_LEN);
+		if (tmpl_fn)
+			tmpl_fn(ctx, i, &tmpl);
 		ret = gossip_new(&nd->g, &cfg, &idn, &tmpl, &io, 0);
 		identity_wipe(&idn);
 		if (ret)

@@ -61,6 +61,9 @@ struct sim {
 
 /* n engines with deterministic identities; none knows another yet. */
 int sim_init(struct sim *s, uint32_t n, uint64_t seed, const struct gossip_config *cfg);
+/* The same, each engine's own record template (id set) passed through tmpl first. */
+int sim_init_tmpl(struct sim *s, uint32_t n, uint64_t seed, const struct gossip_config *cfg,
+		  void (*tmpl)(void *ctx, uint32_t idx, struct wire_record *r), void *ctx);
 /* exiting: the process ends next; skip 10^8 reference drops the kernel does faster. */
 void sim_free(struct sim *s, bool exiting);
 /* Give nodes [0, members) every other member's record: a converged mesh. */

@@ -315,6 +315,10 @@ static void test_grants(void **state)
 	assert_int_equal(submit_rev(&net, 0, &rev), 0);
 	assert_int_equal(trust_grant_seal(&o.u.grant, key, tn_id(&net, 3), 2, T0 + 60, A.sk), 0);
 	assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), -TRUST_EREVOKED);
+	/* Revoking a member that holds a grant drops it (every node then agrees). */
+	fx_revoke(&rev, &A, TRUST_REVOKE_MEMBER, tn_id(&net, 1), NULL);
+	assert_int_equal(submit_rev(&net, 0, &rev), 0);
+	assert_int_equal(ts(&net, 0)->grants, 0);
 	/* A new epoch replaces the old epoch's grants. */
 	assert_int_equal(trust_grant_seal(&o.u.grant, key, tn_id(&net, 2), 3, T0 + 60, A.sk), 0);
 	assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), 0);
