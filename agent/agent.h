@@ -232,7 +232,7 @@ void authority_save(struct agent *a);
 void authority_stop(struct agent *a);
 void authority_trust_stored(struct agent *a);
 void authority_grant(struct agent *a, const struct trust_grant *g, const uint8_t key[WIRE_KEY_LEN]);
-int64_t authority_admission_left(const struct agent *a, int64_t now);  /* -1 = no expiry */
+bool authority_admission_end(const struct agent *a, int64_t *end);  /* false: no expiry */
 bool authority_expiry_warning(const struct agent *a, int64_t now);
 const char *authority_short(char out[static 17], const uint8_t key[static WIRE_ID_LEN]);
 

@@ -342,22 +342,26 @@ void authority_grant(struct agent *a, const struct trust_grant *g, const uint8_t
 		 "%s", g->epoch, auth, when);
 }
 
-/* Admission expiry: seconds left, or -1 for none. */
-int64_t authority_admission_left(const struct agent *a, int64_t now)
+bool authority_admission_end(const struct agent *a, int64_t *end)
 {
-	uint64_t end;
+	uint64_t e;
 
-	if (!a->auth.on || !a->auth.has_adm || !(end = trust_admission_expiry(&a->auth.adm)))
-		return -1;
-	return (int64_t)end - now;
+	if (!a->auth.on || !a->auth.has_adm || !(e = trust_admission_expiry(&a->auth.adm)))
+		return false;
+	*end = (int64_t)e;
+	return true;
 }
 
+/* Within a week of the end, or in the last 10 % of the admission's life (or past it). */
 bool authority_expiry_warning(const struct agent *a, int64_t now)
 {
-	int64_t left = authority_admission_left(a, now);
 	uint64_t ttl = a->auth.adm.invite.admit_ttl;
+	int64_t end, left;
 
-	return left >= 0 && (left < EXPIRY_WARN_S || (uint64_t)left * 100 < ttl * EXPIRY_WARN_PERCENT);
+	if (!authority_admission_end(a, &end))
+		return false;
+	left = end - now;
+	return left < EXPIRY_WARN_S || (uint64_t)left * 100 < ttl * EXPIRY_WARN_PERCENT;
 }
 
 void authority_house(struct agent *a, uint64_t now_ms)
@@ -383,8 +387,12 @@ void authority_house(struct agent *a, uint64_t now_ms)
 
 		t->expiry_logged_ms = now_ms;
 		invite_format_time(when, sizeof(when), trust_admission_expiry(&t->adm));
-		log_warn("our admission expires at %s: ask the authority for a new invite before "
-			 "then (after it, every member refuses this node)", when);
+		if (trust_admission_expiry(&t->adm) <= (uint64_t)wall)
+			log_err("our admission expired at %s: every member refuses this node; it "
+				"needs a new invite (docs/OPERATIONS.md)", when);
+		else
+			log_warn("our admission expires at %s: ask the authority for a new invite "
+				 "before then (after it, every member refuses this node)", when);
 	}
 }
 
