@@ -809,10 +809,12 @@ static int cmd_revocations(struct meshctl *c, int argc, char **argv)
 {
 	struct ctl_reply r;
 
-	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "usage: meshctl revocations [--json]\n");
-		return 2;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") != 0) {
+			fprintf(stderr, "usage: meshctl revocations [--json]\n");
+			return 2;
+		}
+		c->out = &meshctl_json;
 	}
 	if (meshctl_request(c, "revocations", &r) != 0)
 		return 1;
