@@ -280,6 +280,35 @@ static void test_anti_entropy_brings_revocation(void **state)
 	tn_free(&net);
 }
 
+/* More objects than a page holds: pages rotate until both stores agree. */
+static void test_anti_entropy_pages(void **state)
+{
+	struct tnet net;
+	struct trust_revocation rev;
+	struct gossip_trust_obj o;
+
+	(void)state;
+	mesh(&net, 2, 10);
+	for (uint32_t i = 0; i < 300; i++) {
+		uint8_t id[WIRE_ID_LEN];
+
+		memset(id, 0xee, sizeof(id));
+		id[0] = (uint8_t)i;
+		id[1] = (uint8_t)(i >> 8);
+		fx_revoke(&rev, &A, TRUST_REVOKE_MEMBER, id, NULL);
+		o = fx_obj_rev(&rev);
+		assert_int_equal(gossip_trust_import(net.node[0].g, &o, net.now), 0);
+	}
+	assert_int_equal(ts(&net, 1)->revocations, 0);
+	tn_run(&net, 120000);
+	assert_int_equal(ts(&net, 1)->revocations, 300);
+	assert_int_equal(ts(&net, 1)->digest_xor, ts(&net, 0)->digest_xor);
+	assert_int_equal(ts(&net, 1)->digest_count, ts(&net, 0)->digest_count);
+	/* Both still members of each other: nothing else was disturbed. */
+	assert_int_equal(gossip_count(net.node[1].g, GOSSIP_ALIVE), 2);
+	tn_free(&net);
+}
+
 static void test_grants(void **state)
 {
 	struct tnet net;
@@ -429,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_revoked_address_held),
 		cmocka_unit_test(test_revoke_invite),
 		cmocka_unit_test(test_anti_entropy_brings_revocation),
+		cmocka_unit_test(test_anti_entropy_pages),
 		cmocka_unit_test(test_grants),
 		cmocka_unit_test(test_export_import),
 		cmocka_unit_test(test_self_revoked),
