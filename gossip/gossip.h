@@ -44,7 +44,9 @@ enum gossip_event {
 	 * Authority mode: an authority revoked this member (or the invite that
 	 * admitted it, or its spend lost, T6). Sent once, just before the
 	 * member leaves the table for good: drop its WireGuard peer now, no
-	 * grace period. m->self: we ourselves were revoked.
+	 * grace period. m->self: the mesh refuses us now (we, or our invite,
+	 * were revoked; our spend lost; our pinned address is held): an
+	 * operator has to invite us again.
 	 */
 	GOSSIP_EV_REVOKED,
 };

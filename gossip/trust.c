@@ -142,9 +142,19 @@ static void rescan(struct gossip *g, bool times)
 			if (ret && (pass == 1 || ret == -TRUST_EREVOKED_ADDRESS))
 				drop_member(g, m, ret);
 		}
-	/* Ourselves: the agent has to know (an operator must re-invite us). */
+	/*
+	 * Ourselves. A derived address a revoked member held: we move off it.
+	 * Anything else the mesh now refuses us for (revoked, our invite
+	 * revoked, our spend lost, a pinned address held): the agent has to
+	 * know, once; an operator must re-invite us.
+	 */
 	ret = standing(g, &g->tmpl, false);
-	if ((ret == -TRUST_EREVOKED || ret == -TRUST_EREVOKED_INVITE) && !t->self_revoked) {
+	if (ret == -TRUST_EREVOKED_ADDRESS && g->prefix.family &&
+	    !(g->tmpl.flags & WIRE_REC_ADDR_PINNED)) {
+		self_rederive(g, g->now);
+		ret = standing(g, &g->tmpl, false);
+	}
+	if (ret && ret != -TRUST_ENOADMISSION && !t->self_revoked) {
 		t->self_revoked = true;
 		member_event(g, member_self(g), GOSSIP_EV_REVOKED);
 	}
@@ -422,6 +432,11 @@ void trust_begin(struct gossip *g)
 {
 	if (g->trust)
 		g->trust->budget = TRUST_VERIFY_MAX;
+}
+
+bool trust_addr_held(const struct gossip *g, const struct wire_prefix *p)
+{
+	return g->trust && tstore_addr_held(g->trust, p);
 }
 
 bool trust_sender_refused(const struct gossip *g, const uint8_t sid[static WIRE_SHORT_ID_LEN])

@@ -210,6 +210,37 @@ static void test_revoked_address_held(void **state)
 	tn_free(&net);
 }
 
+/* Our own derived address listed in a revocation: we move off it, we are not refused. */
+static void test_own_address_held_moves(void **state)
+{
+	struct tnet net;
+	struct gossip_config c;
+	struct trust_revocation rev;
+	struct wire_record held;
+	uint8_t other[WIRE_ID_LEN];
+	const struct wire_record *self;
+
+	(void)state;
+	fx_auth(&A, 1);
+	fx_invite(&SELF_INV, &A, 0, T0 + 86400, 1000, 0);
+	fx_config(&c, &A);
+	assert_int_equal(wire_prefix_parse(&c.overlay_prefix, "10.9.0.0/24"), 0);
+	tn_init_tmpl(&net, 1, 11, &c, admit_self, NULL);
+	self = gossip_self(net.node[0].g)->rec;
+	assert_int_equal(self->n_overlay, 1);
+	held = *self;
+	memset(other, 0x42, sizeof(other));
+	fx_revoke(&rev, &A, TRUST_REVOKE_MEMBER, other, &held);
+	assert_int_equal(submit_rev(&net, 0, &rev), 0);
+	self = gossip_self(net.node[0].g)->rec;
+	assert_int_equal(self->n_overlay, 1);
+	assert_false(wire_prefix_same_ip(&self->overlay[0], &held.overlay[0]));
+	assert_true(self->version > held.version);
+	assert_int_equal(tn_count(&net.node[0], GOSSIP_EV_REVOKED, tn_id(&net, 0)), 0);
+	assert_int_equal(gossip_admission_check(net.node[0].g, self, net.now), 0);
+	tn_free(&net);
+}
+
 /* Revoking an invite takes out everyone it admitted and admits nobody more. */
 static void test_revoke_invite(void **state)
 {
@@ -450,18 +481,53 @@ static void test_self_revoked(void **state)
 	tn_free(&net);
 }
 
+static struct invite ONE_INV;
+
+static void admit_one(struct tnet *net, uint32_t idx, struct wire_record *r)
+{
+	(void)net;
+	(void)idx;
+	r->has_admission = true;
+	assert_int_equal(trust_admission_make(&r->adm, &ONE_INV.cert, ONE_INV.seed, r->id, T0 - 100), 0);
+}
+
+/* Our one-time invite was spent earlier by someone else: we are told, once. */
+static void test_own_spend_lost(void **state)
+{
+	struct tnet net;
+	struct gossip_config c;
+	struct identity x;
+	struct wire_record r;
+
+	(void)state;
+	fx_auth(&A, 1);
+	fx_invite(&ONE_INV, &A, 5, T0 + 3600, 1, 0);
+	fx_config(&c, &A);
+	tn_init_tmpl(&net, 1, 13, &c, admit_one, NULL);
+	tn_identity(&x, 140);
+	fx_record(&r, &x, OUT, 10, &ONE_INV, T0 - 200);
+	assert_int_equal(offer(&net, 0, &x, &r), 0);
+	assert_non_null(gossip_find(net.node[0].g, x.id));
+	assert_int_equal(tn_count(&net.node[0], GOSSIP_EV_REVOKED, tn_id(&net, 0)), 1);
+	assert_int_equal(gossip_admission_check(net.node[0].g, gossip_self(net.node[0].g)->rec, net.now),
+			 -TRUST_EOVERSPENT);
+	tn_free(&net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_revoke_live_member),
 		cmocka_unit_test(test_bad_revocations_change_nothing),
 		cmocka_unit_test(test_revoked_address_held),
+		cmocka_unit_test(test_own_address_held_moves),
 		cmocka_unit_test(test_revoke_invite),
 		cmocka_unit_test(test_anti_entropy_brings_revocation),
 		cmocka_unit_test(test_anti_entropy_pages),
 		cmocka_unit_test(test_grants),
 		cmocka_unit_test(test_export_import),
 		cmocka_unit_test(test_self_revoked),
+		cmocka_unit_test(test_own_spend_lost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
