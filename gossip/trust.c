@@ -261,7 +261,6 @@ int trust_accept(struct gossip *g, const struct gossip_trust_obj *o, bool spread
 {
 	struct gossip_trust *t = g->trust;
 	uint64_t h = tobj_hash(o);
-	uint32_t before = t->n_hash;
 	bool added = false;
 	int ret;
 
@@ -290,7 +289,7 @@ int trust_accept(struct gossip *g, const struct gossip_trust_obj *o, bool spread
 		ret = -WIRE_EVALUE;
 	}
 	/* Revocations and grants queue here; spends queued themselves (trust_spend_take). */
-	if (!ret && o->kind != GOSSIP_TRUST_SPEND && t->n_hash > before) {
+	if (!ret && o->kind != GOSSIP_TRUST_SPEND) {
 		struct tobj *x = tstore_by_hash(t, h);
 
 		if (x)

@@ -152,7 +152,7 @@ int trust_spend_take(struct gossip *g, const struct trust_spend *sp, bool *added
 		return ret;
 	ret = tstore_add_spend(t, inv, sp, rank);
 	if (ret)
-		return ret == -ENOSPC ? -TRUST_EOVERSPENT : ret;
+		return ret;   /* -ENOSPC: every spend together is at TRUST_MAX_SPENDS */
 	*added = true;
 	tspread_queue(g, inv->spend[rank]);
 	if (rank >= inv->cert.uses) {

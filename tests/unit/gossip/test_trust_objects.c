@@ -384,6 +384,9 @@ static void test_grants(void **state)
 	assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), 0);
 	assert_int_equal(ts(&net, 0)->grants, 1);
 	assert_int_equal(ts(&net, 0)->epoch, 3);
+	tn_run(&net, 2000);
+	assert_int_equal(ts(&net, 2)->epoch, 3);
+	assert_int_equal(net.node[2].n_grants, 1);
 	tn_free(&net);
 }
 
@@ -481,6 +484,33 @@ static void test_self_revoked(void **state)
 	tn_free(&net);
 }
 
+/* Revocations are kept for good, up to 16,384: the next one is refused, counted. */
+static void test_revocations_bounded(void **state)
+{
+	struct tnet net;
+	struct trust_revocation rev;
+	struct gossip_trust_obj o;
+	uint8_t id[WIRE_ID_LEN];
+
+	(void)state;
+	setup_net(&net, 1, 14);
+	memset(id, 0xcd, sizeof(id));
+	for (uint32_t i = 0; i <= 16384; i++) {
+		id[0] = (uint8_t)i;
+		id[1] = (uint8_t)(i >> 8);
+		fx_revoke(&rev, &A, TRUST_REVOKE_MEMBER, id, NULL);
+		o = fx_obj_rev(&rev);
+		assert_int_equal(gossip_trust_import(net.node[0].g, &o, 0), i < 16384 ? 0 : -ENOSPC);
+	}
+	assert_int_equal(ts(&net, 0)->revocations, 16384);
+	assert_int_equal(ts(&net, 0)->refused[GOSSIP_TRUST_STORE_FULL], 1);
+	/* Every one still refuses its member's datagrams. */
+	id[0] = 7;
+	id[1] = 3;
+	assert_non_null(gossip_revoked(net.node[0].g, id));
+	tn_free(&net);
+}
+
 static struct invite ONE_INV;
 
 static void admit_one(struct tnet *net, uint32_t idx, struct wire_record *r)
@@ -528,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_export_import),
 		cmocka_unit_test(test_self_revoked),
 		cmocka_unit_test(test_own_spend_lost),
+		cmocka_unit_test(test_revocations_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
