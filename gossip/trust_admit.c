@@ -131,8 +131,11 @@ int trust_spend_take(struct gossip *g, const struct trust_spend *sp, bool *added
 	int ret;
 
 	*added = false;
+	/* As trust_spend_check: no constraint (no record), an expired admission still counts. */
 	if (sp->adm.admitted_at > sp->adm.invite.not_after)
 		return -TRUST_EINVITE_EXPIRED;
+	if (sp->adm.admitted_at > trust_unix(g) + TRUST_SKEW_S)
+		return -TRUST_EFUTURE;
 	ret = invite_of(g, &sp->adm.invite, &inv);
 	if (ret)
 		return ret;

@@ -444,6 +444,22 @@ static void test_export_import(void **state)
 		assert_null(gossip_find(net.node[1].g, y.id));
 		assert_int_equal(ts(&net, 1)->refused[GOSSIP_TRUST_OVERSPENT], 1);
 	}
+	/* A spend on its own: future-dated refused, one admitted long ago still counts. */
+	{
+		struct gossip_trust_obj o = { .kind = GOSSIP_TRUST_SPEND };
+		struct invite inv2;
+		struct identity y;
+
+		fx_invite(&inv2, &A, 2, T0 + 3600, 1, 60);
+		tn_identity(&y, 129);
+		memcpy(o.u.spend.member, y.id, WIRE_ID_LEN);
+		assert_int_equal(trust_admission_make(&o.u.spend.adm, &inv2.cert, inv2.seed, y.id,
+						      T0 + TRUST_SKEW_S + 100), 0);
+		assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), -TRUST_EFUTURE);
+		assert_int_equal(trust_admission_make(&o.u.spend.adm, &inv2.cert, inv2.seed, y.id,
+						      T0 - 7200), 0);
+		assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), 0);
+	}
 	tn_free(&net);
 	/* Imported objects are not gossiped again (the mesh has them); submitted ones are. */
 	{
