@@ -301,6 +301,19 @@ int trust_accept(struct gossip *g, const struct gossip_trust_obj *o, bool spread
 
 /* ---- the agent's calls ---- */
 
+/* Our finer reasons (counted apart) as the -TRUST_E* / -errno codes of the API. */
+static int public_err(int err)
+{
+	switch (-err) {
+	case TRUST_EREVOKED_ADDRESS:
+	case TRUST_EREVOKED_INVITE:
+		return -TRUST_EREVOKED;
+	case TRUST_EINVITE_CONFLICT:
+		return -EEXIST;
+	}
+	return err;
+}
+
 static int from_agent(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms,
 		      bool spread)
 {
@@ -315,7 +328,7 @@ static int from_agent(struct gossip *g, const struct gossip_trust_obj *o, uint64
 	if (ret && ret != -EALREADY)
 		trust_count_refusal(g, ret);
 	trust_after(g);
-	return ret;
+	return public_err(ret);
 }
 
 int gossip_trust_submit(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms)
@@ -352,7 +365,7 @@ int gossip_admission_check(struct gossip *g, const struct wire_record *r, uint64
 	g->trust->budget = 2;
 	ret = trust_admit(g, r);
 	trust_after(g);
-	return ret;
+	return public_err(ret);
 }
 
 const struct gossip_trust_stats *gossip_trust_stats(const struct gossip *g)
