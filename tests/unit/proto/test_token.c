@@ -276,7 +276,7 @@ static void test_malformed_contents(void **state)
 static void test_malformed_text(void **state)
 {
 	struct token t, back;
-	char bad[TOKEN_MAX_TEXT + 64];
+	char bad[sizeof(text) + 8];
 	size_t n;
 
 	(void)state;
