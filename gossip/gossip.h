@@ -44,7 +44,9 @@ enum gossip_event {
 	 * Authority mode: an authority revoked this member (or the invite that
 	 * admitted it, or its spend lost, T6). Sent once, just before the
 	 * member leaves the table for good: drop its WireGuard peer now, no
-	 * grace period. m->self: we ourselves were revoked.
+	 * grace period. m->self: the mesh refuses us now (we, or our invite,
+	 * were revoked; our spend lost; our pinned address is held): an
+	 * operator has to invite us again.
 	 */
 	GOSSIP_EV_REVOKED,
 };
@@ -269,7 +271,10 @@ void gossip_set_unix_time(struct gossip *g, uint64_t unix_s, uint64_t now_ms);
 /*
  * A trust object from the operator (meshctl through the control socket):
  * verified, applied, and gossiped. 0 if new, -EALREADY if held, -EPERM in
- * open mode, or the -TRUST_E* / -WIRE_E* reason it was refused.
+ * open mode, or why it was refused: a -TRUST_E* reason (trust_strerror),
+ * -WIRE_EVALUE (invalid), -ESTALE (a grant of an older epoch), -ENOSPC (a
+ * store cap), -EEXIST (another certificate for a known invite key),
+ * -ENOMEM.
  */
 int gossip_trust_submit(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms);
 /* The same for objects saved in the state file, at start: applied, not gossiped. */
@@ -281,9 +286,9 @@ void gossip_trust_foreach(const struct gossip *g,
 const struct trust_revocation *gossip_revoked(const struct gossip *g,
 					      const uint8_t id[static WIRE_ID_LEN]);
 /*
- * Would this record be admitted here now (T4, T6, T7)? 0 or the reason
- * (-TRUST_E*). Costs at most two signature checks; for the agent's own
- * record at start and for status.
+ * Would this record be admitted here now (T4, T6, T7)? 0 (also in open
+ * mode) or the reason, as gossip_trust_submit. Costs at most two
+ * signature checks; for the agent's own record at start and for status.
  */
 int gossip_admission_check(struct gossip *g, const struct wire_record *r, uint64_t now_ms);
 

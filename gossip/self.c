@@ -103,7 +103,7 @@ void self_seen(struct gossip *g, const struct wire_record *r, bool verified, uin
 	refute_awareness(g, now);
 }
 
-static void rederive(struct gossip *g, uint64_t now)
+void self_rederive(struct gossip *g, uint64_t now)
 {
 	struct wire_record keep = g->tmpl;
 
@@ -142,7 +142,7 @@ void self_yield_check(struct gossip *g, struct member *other, uint64_t now)
 	}
 	if (other->claim_seq < g->self_claim_seq ||
 	    (young && ((other->flags & M_PULLED) || id_cmp(other->pub.rec->id, g->idn.id) < 0)))
-		rederive(g, now);
+		self_rederive(g, now);
 	else
 		self_conflict_refresh(g);
 }

@@ -142,9 +142,19 @@ static void rescan(struct gossip *g, bool times)
 			if (ret && (pass == 1 || ret == -TRUST_EREVOKED_ADDRESS))
 				drop_member(g, m, ret);
 		}
-	/* Ourselves: the agent has to know (an operator must re-invite us). */
+	/*
+	 * Ourselves. A derived address a revoked member held: we move off it.
+	 * Anything else the mesh now refuses us for (revoked, our invite
+	 * revoked, our spend lost, a pinned address held): the agent has to
+	 * know, once; an operator must re-invite us.
+	 */
 	ret = standing(g, &g->tmpl, false);
-	if ((ret == -TRUST_EREVOKED || ret == -TRUST_EREVOKED_INVITE) && !t->self_revoked) {
+	if (ret == -TRUST_EREVOKED_ADDRESS && g->prefix.family &&
+	    !(g->tmpl.flags & WIRE_REC_ADDR_PINNED)) {
+		self_rederive(g, g->now);
+		ret = standing(g, &g->tmpl, false);
+	}
+	if (ret && ret != -TRUST_ENOADMISSION && !t->self_revoked) {
 		t->self_revoked = true;
 		member_event(g, member_self(g), GOSSIP_EV_REVOKED);
 	}
@@ -251,7 +261,6 @@ int trust_accept(struct gossip *g, const struct gossip_trust_obj *o, bool spread
 {
 	struct gossip_trust *t = g->trust;
 	uint64_t h = tobj_hash(o);
-	uint32_t before = t->n_hash;
 	bool added = false;
 	int ret;
 
@@ -280,7 +289,7 @@ int trust_accept(struct gossip *g, const struct gossip_trust_obj *o, bool spread
 		ret = -WIRE_EVALUE;
 	}
 	/* Revocations and grants queue here; spends queued themselves (trust_spend_take). */
-	if (!ret && o->kind != GOSSIP_TRUST_SPEND && t->n_hash > before) {
+	if (!ret && o->kind != GOSSIP_TRUST_SPEND) {
 		struct tobj *x = tstore_by_hash(t, h);
 
 		if (x)
@@ -291,6 +300,19 @@ int trust_accept(struct gossip *g, const struct gossip_trust_obj *o, bool spread
 }
 
 /* ---- the agent's calls ---- */
+
+/* Our finer reasons (counted apart) as the -TRUST_E* / -errno codes of the API. */
+static int public_err(int err)
+{
+	switch (-err) {
+	case TRUST_EREVOKED_ADDRESS:
+	case TRUST_EREVOKED_INVITE:
+		return -TRUST_EREVOKED;
+	case TRUST_EINVITE_CONFLICT:
+		return -EEXIST;
+	}
+	return err;
+}
 
 static int from_agent(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms,
 		      bool spread)
@@ -306,7 +328,7 @@ static int from_agent(struct gossip *g, const struct gossip_trust_obj *o, uint64
 	if (ret && ret != -EALREADY)
 		trust_count_refusal(g, ret);
 	trust_after(g);
-	return ret;
+	return public_err(ret);
 }
 
 int gossip_trust_submit(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms)
@@ -343,7 +365,7 @@ int gossip_admission_check(struct gossip *g, const struct wire_record *r, uint64
 	g->trust->budget = 2;
 	ret = trust_admit(g, r);
 	trust_after(g);
-	return ret;
+	return public_err(ret);
 }
 
 const struct gossip_trust_stats *gossip_trust_stats(const struct gossip *g)
@@ -422,6 +444,11 @@ void trust_begin(struct gossip *g)
 {
 	if (g->trust)
 		g->trust->budget = TRUST_VERIFY_MAX;
+}
+
+bool trust_addr_held(const struct gossip *g, const struct wire_prefix *p)
+{
+	return g->trust && tstore_addr_held(g->trust, p);
 }
 
 bool trust_sender_refused(const struct gossip *g, const uint8_t sid[static WIRE_SHORT_ID_LEN])

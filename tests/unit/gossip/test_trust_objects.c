@@ -150,6 +150,43 @@ static void test_bad_revocations_change_nothing(void **state)
 	tn_free(&net);
 }
 
+/*
+ * A member's WIRE_TRUST of bad objects costs at most 8 signature checks:
+ * four spends through four new invites with wrong binds (2 checks each)
+ * and a tampered revocation (1 more) get 8.
+ */
+static void test_objects_check_budget(void **state)
+{
+	struct tnet net;
+	struct wire_msg m;
+	struct trust_revocation *rev;
+	uint8_t id[WIRE_ID_LEN];
+	uint64_t before;
+
+	(void)state;
+	mesh(&net, 2, 15);
+	msg_init(&m, WIRE_TRUST, net.node[1].idn.id);
+	for (int i = 0; i < 4; i++) {
+		struct trust_spend *sp = &m.spend[m.n_spends++];
+		struct invite inv;
+
+		fx_invite(&inv, &A, (uint8_t)(20 + i), T0 + 3600, 1, 0);
+		memset(sp->member, 0x70 + i, WIRE_ID_LEN);
+		assert_int_equal(trust_admission_make(&sp->adm, &inv.cert, inv.seed, sp->member, T0), 0);
+		sp->member[0] ^= 1;   /* the bind names another member */
+	}
+	rev = &m.revocation[m.n_revocations++];
+	memset(id, 0x60, sizeof(id));
+	fx_revoke(rev, &A, TRUST_REVOKE_MEMBER, id, NULL);
+	rev->revoked_at++;   /* tampered */
+	before = ts(&net, 0)->checks;
+	assert_int_equal(tn_input(&net, 0, 1, &m), 0);
+	assert_int_equal(ts(&net, 0)->checks, before + 8);
+	assert_int_equal(ts(&net, 0)->revocations, 0);
+	assert_int_equal(ts(&net, 0)->refused[GOSSIP_TRUST_BAD_SIGNATURE], 1);
+	tn_free(&net);
+}
+
 static void overlay(struct wire_record *r, uint8_t last)
 {
 	r->n_overlay = 1;
@@ -207,6 +244,37 @@ static void test_revoked_address_held(void **state)
 	assert_int_equal(record_sign(&rz, &z), 0);
 	assert_int_equal(offer(&net, 0, &z, &rz), 0);
 	assert_non_null(gossip_find(net.node[0].g, z.id));
+	tn_free(&net);
+}
+
+/* Our own derived address listed in a revocation: we move off it, we are not refused. */
+static void test_own_address_held_moves(void **state)
+{
+	struct tnet net;
+	struct gossip_config c;
+	struct trust_revocation rev;
+	struct wire_record held;
+	uint8_t other[WIRE_ID_LEN];
+	const struct wire_record *self;
+
+	(void)state;
+	fx_auth(&A, 1);
+	fx_invite(&SELF_INV, &A, 0, T0 + 86400, 1000, 0);
+	fx_config(&c, &A);
+	assert_int_equal(wire_prefix_parse(&c.overlay_prefix, "10.9.0.0/24"), 0);
+	tn_init_tmpl(&net, 1, 11, &c, admit_self, NULL);
+	self = gossip_self(net.node[0].g)->rec;
+	assert_int_equal(self->n_overlay, 1);
+	held = *self;
+	memset(other, 0x42, sizeof(other));
+	fx_revoke(&rev, &A, TRUST_REVOKE_MEMBER, other, &held);
+	assert_int_equal(submit_rev(&net, 0, &rev), 0);
+	self = gossip_self(net.node[0].g)->rec;
+	assert_int_equal(self->n_overlay, 1);
+	assert_false(wire_prefix_same_ip(&self->overlay[0], &held.overlay[0]));
+	assert_true(self->version > held.version);
+	assert_int_equal(tn_count(&net.node[0], GOSSIP_EV_REVOKED, tn_id(&net, 0)), 0);
+	assert_int_equal(gossip_admission_check(net.node[0].g, self, net.now), 0);
 	tn_free(&net);
 }
 
@@ -280,6 +348,35 @@ static void test_anti_entropy_brings_revocation(void **state)
 	tn_free(&net);
 }
 
+/* More objects than a page holds: pages rotate until both stores agree. */
+static void test_anti_entropy_pages(void **state)
+{
+	struct tnet net;
+	struct trust_revocation rev;
+	struct gossip_trust_obj o;
+
+	(void)state;
+	mesh(&net, 2, 10);
+	for (uint32_t i = 0; i < 300; i++) {
+		uint8_t id[WIRE_ID_LEN];
+
+		memset(id, 0xee, sizeof(id));
+		id[0] = (uint8_t)i;
+		id[1] = (uint8_t)(i >> 8);
+		fx_revoke(&rev, &A, TRUST_REVOKE_MEMBER, id, NULL);
+		o = fx_obj_rev(&rev);
+		assert_int_equal(gossip_trust_import(net.node[0].g, &o, net.now), 0);
+	}
+	assert_int_equal(ts(&net, 1)->revocations, 0);
+	tn_run(&net, 120000);
+	assert_int_equal(ts(&net, 1)->revocations, 300);
+	assert_int_equal(ts(&net, 1)->digest_xor, ts(&net, 0)->digest_xor);
+	assert_int_equal(ts(&net, 1)->digest_count, ts(&net, 0)->digest_count);
+	/* Both still members of each other: nothing else was disturbed. */
+	assert_int_equal(gossip_count(net.node[1].g, GOSSIP_ALIVE), 2);
+	tn_free(&net);
+}
+
 static void test_grants(void **state)
 {
 	struct tnet net;
@@ -324,6 +421,9 @@ static void test_grants(void **state)
 	assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), 0);
 	assert_int_equal(ts(&net, 0)->grants, 1);
 	assert_int_equal(ts(&net, 0)->epoch, 3);
+	tn_run(&net, 2000);
+	assert_int_equal(ts(&net, 2)->epoch, 3);
+	assert_int_equal(net.node[2].n_grants, 1);
 	tn_free(&net);
 }
 
@@ -381,6 +481,22 @@ static void test_export_import(void **state)
 		assert_null(gossip_find(net.node[1].g, y.id));
 		assert_int_equal(ts(&net, 1)->refused[GOSSIP_TRUST_OVERSPENT], 1);
 	}
+	/* A spend on its own: future-dated refused, one admitted long ago still counts. */
+	{
+		struct gossip_trust_obj o = { .kind = GOSSIP_TRUST_SPEND };
+		struct invite inv2;
+		struct identity y;
+
+		fx_invite(&inv2, &A, 2, T0 + 3600, 1, 60);
+		tn_identity(&y, 129);
+		memcpy(o.u.spend.member, y.id, WIRE_ID_LEN);
+		assert_int_equal(trust_admission_make(&o.u.spend.adm, &inv2.cert, inv2.seed, y.id,
+						      T0 + TRUST_SKEW_S + 100), 0);
+		assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), -TRUST_EFUTURE);
+		assert_int_equal(trust_admission_make(&o.u.spend.adm, &inv2.cert, inv2.seed, y.id,
+						      T0 - 7200), 0);
+		assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), 0);
+	}
 	tn_free(&net);
 	/* Imported objects are not gossiped again (the mesh has them); submitted ones are. */
 	{
@@ -421,17 +537,82 @@ static void test_self_revoked(void **state)
 	tn_free(&net);
 }
 
+/* Revocations are kept for good, up to 16,384: the next one is refused, counted. */
+static void test_revocations_bounded(void **state)
+{
+	struct tnet net;
+	struct trust_revocation rev;
+	struct gossip_trust_obj o;
+	uint8_t id[WIRE_ID_LEN];
+
+	(void)state;
+	setup_net(&net, 1, 14);
+	memset(id, 0xcd, sizeof(id));
+	for (uint32_t i = 0; i <= 16384; i++) {
+		id[0] = (uint8_t)i;
+		id[1] = (uint8_t)(i >> 8);
+		fx_revoke(&rev, &A, TRUST_REVOKE_MEMBER, id, NULL);
+		o = fx_obj_rev(&rev);
+		assert_int_equal(gossip_trust_import(net.node[0].g, &o, 0), i < 16384 ? 0 : -ENOSPC);
+	}
+	assert_int_equal(ts(&net, 0)->revocations, 16384);
+	assert_int_equal(ts(&net, 0)->refused[GOSSIP_TRUST_STORE_FULL], 1);
+	/* Every one still refuses its member's datagrams. */
+	id[0] = 7;
+	id[1] = 3;
+	assert_non_null(gossip_revoked(net.node[0].g, id));
+	tn_free(&net);
+}
+
+static struct invite ONE_INV;
+
+static void admit_one(struct tnet *net, uint32_t idx, struct wire_record *r)
+{
+	(void)net;
+	(void)idx;
+	r->has_admission = true;
+	assert_int_equal(trust_admission_make(&r->adm, &ONE_INV.cert, ONE_INV.seed, r->id, T0 - 100), 0);
+}
+
+/* Our one-time invite was spent earlier by someone else: we are told, once. */
+static void test_own_spend_lost(void **state)
+{
+	struct tnet net;
+	struct gossip_config c;
+	struct identity x;
+	struct wire_record r;
+
+	(void)state;
+	fx_auth(&A, 1);
+	fx_invite(&ONE_INV, &A, 5, T0 + 3600, 1, 0);
+	fx_config(&c, &A);
+	tn_init_tmpl(&net, 1, 13, &c, admit_one, NULL);
+	tn_identity(&x, 140);
+	fx_record(&r, &x, OUT, 10, &ONE_INV, T0 - 200);
+	assert_int_equal(offer(&net, 0, &x, &r), 0);
+	assert_non_null(gossip_find(net.node[0].g, x.id));
+	assert_int_equal(tn_count(&net.node[0], GOSSIP_EV_REVOKED, tn_id(&net, 0)), 1);
+	assert_int_equal(gossip_admission_check(net.node[0].g, gossip_self(net.node[0].g)->rec, net.now),
+			 -TRUST_EOVERSPENT);
+	tn_free(&net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_revoke_live_member),
 		cmocka_unit_test(test_bad_revocations_change_nothing),
+		cmocka_unit_test(test_objects_check_budget),
 		cmocka_unit_test(test_revoked_address_held),
+		cmocka_unit_test(test_own_address_held_moves),
 		cmocka_unit_test(test_revoke_invite),
 		cmocka_unit_test(test_anti_entropy_brings_revocation),
+		cmocka_unit_test(test_anti_entropy_pages),
 		cmocka_unit_test(test_grants),
 		cmocka_unit_test(test_export_import),
 		cmocka_unit_test(test_self_revoked),
+		cmocka_unit_test(test_own_spend_lost),
+		cmocka_unit_test(test_revocations_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
