@@ -328,7 +328,7 @@ void authority_trust_stored(struct agent *a)
 void authority_grant(struct agent *a, const struct trust_grant *g, const uint8_t key[WIRE_KEY_LEN])
 {
 	char err[256], when[64], auth[17];
-	int r = keysched_install(&a->ks, key, g->epoch, (int64_t)g->activate_at);
+	int r = keysched_install(&a->ks, key, g->epoch, (int64_t)g->activate_at, agent_wall_s());
 
 	if (r != 0)
 		return;   /* this epoch or a newer one is held already */

@@ -206,7 +206,7 @@ static void spend_and_save(void **state)
 		uint8_t k2[WIRE_KEY_LEN];
 
 		memset(k2, 0x77, sizeof(k2));
-		assert_int_equal(keysched_install(&ks, k2, 1, NOW), 0);
+		assert_int_equal(keysched_install(&ks, k2, 1, NOW, NOW), 0);
 		assert_int_equal(tfile_write_netkeys(dir, &ks, err, sizeof(err)), 0);
 		assert_int_equal(invite_save(dir, &t, &adm, 600, err, sizeof(err)), 0);
 		assert_int_equal(tfile_read_netkeys(dir, &ks, 600, &found, err, sizeof(err)), 0);
