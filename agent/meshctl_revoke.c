@@ -156,7 +156,7 @@ static void revoke_usage(FILE *f)
 		"usage: meshctl revoke --authority-key FILE [--no-rotate] [--activate-in DURATION]\n"
 		"         NAME|ID\n"
 		"       meshctl revoke --authority-key FILE --invite INVITE-ID [--no-rotate]\n"
-		"Revokes a member (by name or id; `meshctl members` shows both) or an\n"
+		"Revokes a member (by name, or its id: `meshctl members --json`) or an\n"
 		"invite, for good: every agent drops it at once and never gives its\n"
 		"overlay address to anyone else. Then gives every other member a new\n"
 		"network key (as rotate-network-key) unless --no-rotate.\n");
