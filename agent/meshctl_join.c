@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,7 +84,7 @@ int meshctl_join(struct meshctl *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char conf_buf[256], dir_buf[256], err[512], id[KEY_B64_LEN];
+	char conf_buf[256], dir_buf[256], conf_dir[4096], err[512], id[KEY_B64_LEN];
 	const char *conf = NULL, *dir = NULL, *ifname = c->ifname ? c->ifname : "wg0";
 	struct token *t = calloc(1, sizeof(*t));
 	char *text = malloc(TOKEN_MAX_TEXT);
@@ -148,6 +149,12 @@ int meshctl_join(struct meshctl *c, int argc, char **argv)
 	if (state_identity(dir, &idn, &created, err, sizeof(err)) != 0 ||
 	    invite_admit(t, &idn, (uint64_t)time(NULL), &adm, err, sizeof(err)) != 0 ||
 	    invite_save(dir, t, &adm, 600, err, sizeof(err)) != 0) {
+		fprintf(stderr, "meshctl: %s\n", err);
+		goto out;
+	}
+	/* /etc/meshd may not exist yet: made 0700, like the state directory. */
+	snprintf(conf_dir, sizeof(conf_dir), "%s", conf);
+	if (state_dir_prepare(dirname(conf_dir), err, sizeof(err)) != 0) {
 		fprintf(stderr, "meshctl: %s\n", err);
 		goto out;
 	}
