@@ -91,6 +91,9 @@ struct agent_authority {
 	uint64_t trust_dirty_ms;
 	uint64_t expiry_logged_ms;
 	uint64_t grants_installed;       /* network keys granted to us */
+	/* Refusals already logged (authority_house sums up what is new). */
+	uint64_t refused_logged[GOSSIP_TRUST_REFUSE_MAX], losers_logged;
+	uint64_t refused_log_ms;
 	size_t restored, restore_refused;
 };
 

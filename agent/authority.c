@@ -25,6 +25,7 @@ enum {
 	EXPIRY_WARN_S = 7 * 86400,     /* warn when the admission ends within a week... */
 	EXPIRY_WARN_PERCENT = 10,      /* ...or within the last 10 % of its lifetime */
 	EXPIRY_LOG_EVERY_MS = 6 * 3600 * 1000,
+	REFUSED_LOG_MS = 10000,
 };
 
 static int add_authority(struct agent *a, const uint8_t key[static WIRE_ID_LEN])
@@ -364,6 +365,45 @@ bool authority_expiry_warning(const struct agent *a, int64_t now)
 	return left < EXPIRY_WARN_S || (uint64_t)left * 100 < ttl * EXPIRY_WARN_PERCENT;
 }
 
+/*
+ * What the engine refused since the last line, by reason, at most one
+ * line per REFUSED_LOG_MS: outsiders set these counters off, so a flood
+ * costs one log line per interval, and an operator still sees why a
+ * node is not let in.
+ */
+static void log_refusals(struct agent *a, uint64_t now_ms)
+{
+	struct agent_authority *t = &a->auth;
+	const struct gossip_trust_stats *ts = gossip_trust_stats(a->g);
+	char text[512];
+	size_t len = 0;
+
+	if (t->refused_log_ms && now_ms - t->refused_log_ms < REFUSED_LOG_MS)
+		return;
+	for (unsigned r = 0; r < GOSSIP_TRUST_REFUSE_MAX; r++) {
+		uint64_t n = ts->refused[r] - t->refused_logged[r];
+
+		if (!n)
+			continue;
+		t->refused_logged[r] = ts->refused[r];
+		if (len < sizeof(text))
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%" PRIu64 " %s",
+						len ? ", " : "", n, gossip_trust_refusal_name(r));
+	}
+	if (len) {
+		t->refused_log_ms = now_ms;
+		log_info("authority mode refused records or trust objects: %s "
+			 "(meshd_trust_refused_total)", text);
+	}
+	if (ts->losers != t->losers_logged) {
+		log_warn("%" PRIu64 " admission(s) lost to earlier spends of the same invite (used "
+			 "more often than it allows, maybe in two partitions): refused on every node",
+			 ts->losers - t->losers_logged);
+		t->losers_logged = ts->losers;
+		t->refused_log_ms = now_ms;
+	}
+}
+
 void authority_house(struct agent *a, uint64_t now_ms)
 {
 	struct agent_authority *t = &a->auth;
@@ -381,6 +421,7 @@ void authority_house(struct agent *a, uint64_t now_ms)
 	gossip_set_unix_time(a->g, (uint64_t)wall, now_ms);
 	if (t->trust_dirty && now_ms - t->trust_dirty_ms >= TRUST_SAVE_DEBOUNCE_MS)
 		authority_save(a);
+	log_refusals(a, now_ms);
 	if (authority_expiry_warning(a, wall) &&
 	    (!t->expiry_logged_ms || now_ms - t->expiry_logged_ms >= EXPIRY_LOG_EVERY_MS)) {
 		char when[64];
