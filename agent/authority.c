@@ -137,14 +137,21 @@ int authority_prepare(struct agent *a, char *err, size_t errlen)
 	}
 	if ((r = read_token(a, err, errlen)) != 0)
 		return r;
-	/* Read now so a bad key file stops us before anything is touched. */
-	if (cfg->network_key) {
+	/*
+	 * The invite's key is the mesh's (and what invite_save writes on a
+	 * first start); a --network-key beside it is ignored. Else the key
+	 * file is read now, so a bad one stops us before anything is touched.
+	 */
+	if (a->auth.tok) {
+		if (cfg->network_key)
+			log_warn("--network-key %s ignored: the invite brings the network key",
+				 cfg->network_key);
+		keysched_init(&a->ks, a->auth.tok->netkey, 0, cfg->key_transition);
+		a->auth.have_key = true;
+	} else if (cfg->network_key) {
 		if ((r = keyfile_read(cfg->network_key, key, err, errlen)) != 0)
 			return r;
 		keysched_init(&a->ks, key, 0, cfg->key_transition);
-		a->auth.have_key = true;
-	} else if (a->auth.tok) {
-		keysched_init(&a->ks, a->auth.tok->netkey, 0, cfg->key_transition);
 		a->auth.have_key = true;
 	}
 	sodium_memzero(key, sizeof(key));
