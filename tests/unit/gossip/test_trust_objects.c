@@ -521,6 +521,55 @@ static void test_export_import(void **state)
 	}
 }
 
+/* Node k's template: admitted by SELF_INV, except the last node (no admission). */
+static uint32_t UNADMITTED = UINT32_MAX;
+
+static void admit_but_one(struct tnet *net, uint32_t idx, struct wire_record *r)
+{
+	if (idx != UNADMITTED)
+		admit_self(net, idx, r);
+}
+
+/*
+ * Joining through the network: an invited node is in every table soon and
+ * its spend reaches everyone; a node without an admission is refused by
+ * the seed and known to nobody.
+ */
+static void test_join_by_invite(void **state)
+{
+	struct tnet net;
+	struct gossip_config c;
+	struct wire_addr seed;
+
+	(void)state;
+	fx_auth(&A, 1);
+	fx_invite(&SELF_INV, &A, 0, T0 + 86400, 1000, 0);
+	fx_config(&c, &A);
+	UNADMITTED = 4;
+	tn_init_tmpl(&net, 5, 16, &c, admit_but_one, NULL);
+	for (uint32_t i = 0; i < 3; i++)
+		for (uint32_t j = 0; j < 3; j++)
+			if (i != j)
+				assert_int_equal(gossip_restore(net.node[i].g, gossip_self(net.node[j].g)->rec, 0), 0);
+	tn_run(&net, 3000);
+	tn_addr(0, &seed);
+	assert_int_equal(gossip_join(net.node[3].g, &seed, 1, net.now), 0);
+	assert_int_equal(gossip_join(net.node[4].g, &seed, 1, net.now), 0);
+	tn_run(&net, 5000);
+	for (uint32_t i = 0; i < 4; i++) {
+		assert_int_equal(gossip_count(net.node[i].g, GOSSIP_ALIVE), 4);
+		assert_null(gossip_find(net.node[i].g, tn_id(&net, 4)));
+		assert_int_equal(ts(&net, i)->spends, 4);
+		assert_int_equal(ts(&net, i)->digest_xor, ts(&net, 0)->digest_xor);
+	}
+	assert_true(gossip_stats(net.node[0].g)->refused_by_reason[GOSSIP_REFUSE_ADMISSION] >= 1);
+	assert_int_equal(ts(&net, 0)->refused[GOSSIP_TRUST_NO_ADMISSION],
+			 gossip_stats(net.node[0].g)->refused_by_reason[GOSSIP_REFUSE_ADMISSION]);
+	assert_false(gossip_joined(net.node[4].g));
+	UNADMITTED = UINT32_MAX;
+	tn_free(&net);
+}
+
 /* We ourselves revoked: the agent is told, once. */
 static void test_self_revoked(void **state)
 {
@@ -610,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_anti_entropy_pages),
 		cmocka_unit_test(test_grants),
 		cmocka_unit_test(test_export_import),
+		cmocka_unit_test(test_join_by_invite),
 		cmocka_unit_test(test_self_revoked),
 		cmocka_unit_test(test_own_spend_lost),
 		cmocka_unit_test(test_revocations_bounded),
