@@ -294,6 +294,8 @@ int trust_accept(struct gossip *g, const struct gossip_trust_obj *o, bool spread
 
 		if (x)
 			tspread_queue(g, (uint32_t)(x - t->obj));
+		if (x && o->kind == GOSSIP_TRUST_GRANT && t->submitting)
+			tspread_direct(g, (uint32_t)(x - t->obj));
 	}
 	t->quiet = false;
 	return ret;
@@ -333,7 +335,14 @@ static int from_agent(struct gossip *g, const struct gossip_trust_obj *o, uint64
 
 int gossip_trust_submit(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms)
 {
-	return from_agent(g, o, now_ms, true);
+	int ret;
+
+	if (g->trust)
+		g->trust->submitting = true;
+	ret = from_agent(g, o, now_ms, true);
+	if (g->trust)
+		g->trust->submitting = false;
+	return ret;
 }
 
 int gossip_trust_import(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms)

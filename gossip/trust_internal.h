@@ -20,6 +20,7 @@ enum {
 	TRUST_MAX_REVOCATIONS = 16384,
 	TRUST_MAX_GRANTS = 8192,        /* one per member, current epoch */
 	TRUST_QUEUE_MAX = 1024,         /* objects waiting to be gossiped */
+	TRUST_DIRECT_MAX = 64,          /* grants handed straight to their member per round */
 	TRUST_VERIFY_MAX = 8,           /* signature checks per incoming WIRE_TRUST */
 	TRUST_PUSH_MAX = 24,            /* objects pushed for one anti-entropy page */
 	TRUST_SWEEP_MS = 10000,         /* how often expired admissions are looked for */
@@ -66,6 +67,8 @@ struct gossip_trust {
 
 	struct tq *q;                   /* dissemination queue (trust_spread.c) */
 	uint32_t n_q;
+	uint32_t *direct, n_direct;     /* submitted grants to send their member first */
+	bool submitting;                /* gossip_trust_submit is running */
 	uint64_t next_round, next_sweep;
 	uint32_t page_pos;              /* rotates pages over the hash space */
 
@@ -151,6 +154,8 @@ int trust_accept(struct gossip *g, const struct gossip_trust_obj *o, bool spread
 
 /* trust_spread.c */
 void tspread_queue(struct gossip *g, uint32_t slot);
+/* A grant the operator submitted here: its member gets it straight away too. */
+void tspread_direct(struct gossip *g, uint32_t slot);
 void tspread_unqueue(struct gossip_trust *t, uint32_t slot);
 
 #endif

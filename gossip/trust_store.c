@@ -30,6 +30,7 @@ void tstore_free(struct gossip_trust *t)
 	free(t->inv);
 	free(t->grant);
 	free(t->q);
+	free(t->direct);
 }
 
 uint64_t tobj_hash(const struct gossip_trust_obj *o)
