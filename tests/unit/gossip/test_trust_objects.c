@@ -427,6 +427,33 @@ static void test_grants(void **state)
 	tn_free(&net);
 }
 
+/* Grants submitted at one node go straight to their members, not only by gossip. */
+static void test_grants_direct(void **state)
+{
+	struct tnet net;
+	struct gossip_config c;
+	struct gossip_trust_obj o = { .kind = GOSSIP_TRUST_GRANT };
+	uint8_t key[WIRE_KEY_LEN];
+
+	(void)state;
+	fx_auth(&A, 1);
+	fx_invite(&SELF_INV, &A, 0, T0 + 86400, 1000, 0);
+	fx_config(&c, &A);
+	c.gossip_fanout = 1;   /* gossip alone would take several rounds */
+	tn_init_tmpl(&net, 8, 17, &c, admit_self, NULL);
+	tn_connect_all(&net);
+	tn_run(&net, 8000);
+	memset(key, 0x33, sizeof(key));
+	for (uint32_t i = 1; i < 8; i++) {
+		assert_int_equal(trust_grant_seal(&o.u.grant, key, tn_id(&net, i), 1, T0 + 60, A.sk), 0);
+		assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), 0);
+	}
+	tn_run(&net, 250);
+	for (uint32_t i = 1; i < 8; i++)
+		assert_int_equal(net.node[i].n_grants, 1);
+	tn_free(&net);
+}
+
 struct bag {
 	struct gossip_trust_obj o[16];
 	uint32_t n;
@@ -658,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_anti_entropy_brings_revocation),
 		cmocka_unit_test(test_anti_entropy_pages),
 		cmocka_unit_test(test_grants),
+		cmocka_unit_test(test_grants_direct),
 		cmocka_unit_test(test_export_import),
 		cmocka_unit_test(test_join_by_invite),
 		cmocka_unit_test(test_self_revoked),
