@@ -185,6 +185,16 @@ void trust_sweep(struct gossip *g, uint64_t now)
 	if (!t || now < t->next_sweep)
 		return;
 	t->next_sweep = now + TRUST_SWEEP_MS;
+	/*
+	 * An invite with an admission ttl, past not_after + ttl: every
+	 * admission through it has run out, so its spends decide nothing and
+	 * go; the spend store does not grow for good with every member ever
+	 * invited (invites without a ttl keep theirs: a late spend dated
+	 * before theirs could still win).
+	 */
+	for (uint32_t i = t->n_inv; i-- > 0;)
+		if (invite_dead(&t->inv[i].cert, trust_unix(g)))
+			tstore_drop_invite(t, &t->inv[i]);
 	rescan(g, true);
 }
 

@@ -118,6 +118,17 @@ int tstore_add_spend(struct gossip_trust *t, struct tinv *inv, const struct trus
 		     uint32_t at);
 /* An invite revoked: its spends go (they admit nobody any more). */
 void tstore_drop_spends(struct gossip_trust *t, struct tinv *inv);
+/* An invite that can admit nobody any more leaves the store, spends and all. */
+void tstore_drop_invite(struct gossip_trust *t, struct tinv *inv);
+/*
+ * No admission through this invite can be valid any more: made by
+ * not_after, it lasts admit_ttl (+ skew). Twice the skew, so that nodes
+ * whose clocks differ by up to the skew agree on what is pruned.
+ */
+static inline bool invite_dead(const struct trust_invite *c, uint64_t now)
+{
+	return c->admit_ttl && now > c->not_after + c->admit_ttl + 2 * TRUST_SKEW_S;
+}
 /* Grants: the current epoch's, one per member. */
 const struct trust_grant *tstore_grant(const struct gossip_trust *t,
 				       const uint8_t member[static WIRE_ID_LEN]);

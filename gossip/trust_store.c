@@ -411,6 +411,17 @@ void tstore_drop_spends(struct gossip_trust *t, struct tinv *inv)
 	t->stats.spends = t->n_spends;
 }
 
+void tstore_drop_invite(struct gossip_trust *t, struct tinv *inv)
+{
+	uint32_t i = (uint32_t)(inv - t->inv);
+
+	tstore_drop_spends(t, inv);
+	free(inv->spend);
+	memmove(&t->inv[i], &t->inv[i + 1], (t->n_inv - i - 1) * sizeof(*t->inv));
+	t->n_inv--;
+	t->stats.invites = t->n_inv;
+}
+
 /* ---- grants ---- */
 
 static uint32_t grant_pos(const struct gossip_trust *t, const uint8_t *member)

@@ -597,6 +597,44 @@ static void test_join_by_invite(void **state)
 	tn_free(&net);
 }
 
+/* An invite whose admissions have all run out leaves the store with its spends. */
+static void test_dead_invite_pruned(void **state)
+{
+	struct tnet net;
+	struct identity x;
+	struct invite inv;
+	struct wire_record r;
+	struct gossip_trust_obj o = { .kind = GOSSIP_TRUST_SPEND };
+	uint64_t spends, invites;
+
+	(void)state;
+	setup_net(&net, 1, 18);
+	fx_invite(&inv, &A, 1, T0 + 10, 3, 60);
+	tn_identity(&x, 150);
+	fx_record(&r, &x, OUT, 10, &inv, T0);
+	assert_int_equal(offer(&net, 0, &x, &r), 0);
+	spends = ts(&net, 0)->spends;
+	invites = ts(&net, 0)->invites;
+	assert_int_equal(spends, 2);
+	/* Past not_after + ttl + skew: x is gone, the spend still held... */
+	tn_run(&net, (10 + 60 + TRUST_SKEW_S + 20) * 1000ULL);
+	assert_null(gossip_find(net.node[0].g, x.id));
+	assert_int_equal(ts(&net, 0)->spends, spends);
+	/* ...and past twice the skew the invite goes, and its spends are refused unchecked. */
+	tn_run(&net, (TRUST_SKEW_S + 20) * 1000ULL);
+	assert_int_equal(ts(&net, 0)->spends, spends - 1);
+	assert_int_equal(ts(&net, 0)->invites, invites - 1);
+	memcpy(o.u.spend.member, x.id, WIRE_ID_LEN);
+	o.u.spend.adm = r.adm;
+	{
+		uint64_t before = ts(&net, 0)->checks;
+
+		assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), -TRUST_EADMISSION_EXPIRED);
+		assert_int_equal(ts(&net, 0)->checks, before);
+	}
+	tn_free(&net);
+}
+
 /* We ourselves revoked: the agent is told, once. */
 static void test_self_revoked(void **state)
 {
@@ -688,6 +726,7 @@ int main(void)
 		cmocka_unit_test(test_grants_direct),
 		cmocka_unit_test(test_export_import),
 		cmocka_unit_test(test_join_by_invite),
+		cmocka_unit_test(test_dead_invite_pruned),
 		cmocka_unit_test(test_self_revoked),
 		cmocka_unit_test(test_own_spend_lost),
 		cmocka_unit_test(test_revocations_bounded),
