@@ -185,6 +185,16 @@ void trust_sweep(struct gossip *g, uint64_t now)
 	if (!t || now < t->next_sweep)
 		return;
 	t->next_sweep = now + TRUST_SWEEP_MS;
+	/*
+	 * An invite with an admission ttl, past not_after + ttl: every
+	 * admission through it has run out, so its spends decide nothing and
+	 * go; the spend store does not grow for good with every member ever
+	 * invited (invites without a ttl keep theirs: a late spend dated
+	 * before theirs could still win).
+	 */
+	for (uint32_t i = t->n_inv; i-- > 0;)
+		if (invite_dead(&t->inv[i].cert, trust_unix(g)))
+			tstore_drop_invite(t, &t->inv[i]);
 	rescan(g, true);
 }
 
@@ -294,6 +304,8 @@ int trust_accept(struct gossip *g, const struct gossip_trust_obj *o, bool spread
 
 		if (x)
 			tspread_queue(g, (uint32_t)(x - t->obj));
+		if (x && o->kind == GOSSIP_TRUST_GRANT && t->submitting)
+			tspread_direct(g, (uint32_t)(x - t->obj));
 	}
 	t->quiet = false;
 	return ret;
@@ -333,7 +345,14 @@ static int from_agent(struct gossip *g, const struct gossip_trust_obj *o, uint64
 
 int gossip_trust_submit(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms)
 {
-	return from_agent(g, o, now_ms, true);
+	int ret;
+
+	if (g->trust)
+		g->trust->submitting = true;
+	ret = from_agent(g, o, now_ms, true);
+	if (g->trust)
+		g->trust->submitting = false;
+	return ret;
 }
 
 int gossip_trust_import(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms)

@@ -136,6 +136,9 @@ int trust_spend_take(struct gossip *g, const struct trust_spend *sp, bool *added
 		return -TRUST_EINVITE_EXPIRED;
 	if (sp->adm.admitted_at > trust_unix(g) + TRUST_SKEW_S)
 		return -TRUST_EFUTURE;
+	/* Pruned (trust_sweep) or about to be: it counts for nobody now. */
+	if (invite_dead(&sp->adm.invite, trust_unix(g)))
+		return -TRUST_EADMISSION_EXPIRED;
 	ret = invite_of(g, &sp->adm.invite, &inv);
 	if (ret)
 		return ret;

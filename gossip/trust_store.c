@@ -30,6 +30,7 @@ void tstore_free(struct gossip_trust *t)
 	free(t->inv);
 	free(t->grant);
 	free(t->q);
+	free(t->direct);
 }
 
 uint64_t tobj_hash(const struct gossip_trust_obj *o)
@@ -408,6 +409,17 @@ void tstore_drop_spends(struct gossip_trust *t, struct tinv *inv)
 		t->n_spends--;
 	}
 	t->stats.spends = t->n_spends;
+}
+
+void tstore_drop_invite(struct gossip_trust *t, struct tinv *inv)
+{
+	uint32_t i = (uint32_t)(inv - t->inv);
+
+	tstore_drop_spends(t, inv);
+	free(inv->spend);
+	memmove(&t->inv[i], &t->inv[i + 1], (t->n_inv - i - 1) * sizeof(*t->inv));
+	t->n_inv--;
+	t->stats.invites = t->n_inv;
 }
 
 /* ---- grants ---- */

@@ -521,6 +521,83 @@ out:
 	return ret;
 }
 
+/* ---- rotate: the authority grants every node a new network key through one node ---- */
+
+static void rotate_grant(struct sim *s, struct node *n, const struct trust_grant *g)
+{
+	struct watch *w = s->sc;
+
+	(void)g;
+	if (n->mark)
+		return;
+	n->mark = true;
+	if (++w->count == w->goal) {
+		w->done_at = s->now;
+		s->stop = true;
+	}
+}
+
+static int run_rotate(const struct sc_opts *o, struct sc_result *r)
+{
+	struct watch w = { .o = o, .goal = o->nodes, .any_failure_is_false = true };
+	struct gossip_config cfg = o->cfg;
+	struct sim_auth *a = calloc(1, sizeof(*a));
+	struct gossip_trust_obj obj = { .kind = GOSSIP_TRUST_GRANT };
+	uint8_t key[WIRE_KEY_LEN];
+	uint32_t origin;
+	struct sim s;
+	uint64_t t0;
+	int ret = a ? sim_auth_init(a, o->nodes, o->seed) : -ENOMEM;
+
+	memset(&s, 0, sizeof(s));
+	if (ret)
+		goto out;
+	cfg.n_authorities = 1;
+	memcpy(cfg.authority[0], a->pk, WIRE_ID_LEN);
+	cfg.unix_now = SIM_UNIX;
+	ret = sim_init_tmpl(&s, o->nodes, o->seed, &cfg, admit_tmpl, a);
+	if (!ret)
+		ret = sim_prepopulate(&s, o->nodes);
+	if (ret)
+		goto out;
+	sim_start(&s);
+	s.loss = o->loss;
+	settle(&s, o->warmup_ms);
+	origin = (uint32_t)rng_below(&s.rng, o->nodes);
+	s.sc = &w;
+	s.on_event = count_false;
+	s.on_grant = rotate_grant;
+	s.track = true;
+	s.counting = true;
+	t0 = s.now + rng_below(&s.rng, ROUND_MS);
+	sim_run(&s, t0);
+	memset(key, 0x5e, sizeof(key));
+	/* meshctl rotate-network-key hands one agent a grant per member. */
+	for (uint32_t i = 0; i < o->nodes && !ret; i++) {
+		ret = trust_grant_seal(&obj.u.grant, key, gossip_self(s.nodes[i].g)->rec->id, 1,
+				       SIM_UNIX + 60, a->sk);
+		if (!ret)
+			ret = gossip_trust_submit(s.nodes[origin].g, &obj, s.now);
+	}
+	if (ret)
+		goto out;
+	sim_rearm(&s, &s.nodes[origin]);
+	sim_run(&s, t0 + 600000);
+	r->reached = (double)w.count / w.goal;
+	if (w.done_at) {
+		r->converge_s = (double)(w.done_at - t0) / 1000.0;
+		r->rounds = ceil((double)(w.done_at - t0) / ROUND_MS);
+	}
+	r->bytes_per_node_s = bytes_rate(&s, s.n, s.now - t0);
+	r->false_failures = w.false_failures;
+	engine_totals(&s, r);
+out:
+	if (s.nodes)
+		sim_free(&s, o->exiting);
+	free(a);
+	return ret;
+}
+
 int sc_run(const struct sc_opts *o, struct sc_result *r)
 {
 	static const struct {
@@ -529,7 +606,7 @@ int sc_run(const struct sc_opts *o, struct sc_result *r)
 	} table[] = {
 		{ "join", run_join }, { "steady", run_steady }, { "kill", run_kill },
 		{ "loss", run_loss }, { "partition", run_partition }, { "pause", run_pause },
-		{ "revoke", run_revoke },
+		{ "revoke", run_revoke }, { "rotate", run_rotate },
 	};
 
 	memset(r, 0, sizeof(*r));

@@ -53,6 +53,7 @@ struct sim {
 	void (*on_event)(struct sim *s, struct node *n, enum gossip_event ev,
 			 const struct gossip_member *m);
 	void (*after)(struct sim *s, struct node *n);   /* after each input or tick */
+	void (*on_grant)(struct sim *s, struct node *n, const struct trust_grant *g);
 	void *sc;                 /* scenario state */
 	bool stop;
 	int trace;                /* MESHSIM_TRACE=1: log deliveries to stderr */

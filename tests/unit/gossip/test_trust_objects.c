@@ -427,6 +427,33 @@ static void test_grants(void **state)
 	tn_free(&net);
 }
 
+/* Grants submitted at one node go straight to their members, not only by gossip. */
+static void test_grants_direct(void **state)
+{
+	struct tnet net;
+	struct gossip_config c;
+	struct gossip_trust_obj o = { .kind = GOSSIP_TRUST_GRANT };
+	uint8_t key[WIRE_KEY_LEN];
+
+	(void)state;
+	fx_auth(&A, 1);
+	fx_invite(&SELF_INV, &A, 0, T0 + 86400, 1000, 0);
+	fx_config(&c, &A);
+	c.gossip_fanout = 1;   /* gossip alone would take several rounds */
+	tn_init_tmpl(&net, 8, 17, &c, admit_self, NULL);
+	tn_connect_all(&net);
+	tn_run(&net, 8000);
+	memset(key, 0x33, sizeof(key));
+	for (uint32_t i = 1; i < 8; i++) {
+		assert_int_equal(trust_grant_seal(&o.u.grant, key, tn_id(&net, i), 1, T0 + 60, A.sk), 0);
+		assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), 0);
+	}
+	tn_run(&net, 250);
+	for (uint32_t i = 1; i < 8; i++)
+		assert_int_equal(net.node[i].n_grants, 1);
+	tn_free(&net);
+}
+
 struct bag {
 	struct gossip_trust_obj o[16];
 	uint32_t n;
@@ -521,6 +548,93 @@ static void test_export_import(void **state)
 	}
 }
 
+/* Node k's template: admitted by SELF_INV, except the last node (no admission). */
+static uint32_t UNADMITTED = UINT32_MAX;
+
+static void admit_but_one(struct tnet *net, uint32_t idx, struct wire_record *r)
+{
+	if (idx != UNADMITTED)
+		admit_self(net, idx, r);
+}
+
+/*
+ * Joining through the network: an invited node is in every table soon and
+ * its spend reaches everyone; a node without an admission is refused by
+ * the seed and known to nobody.
+ */
+static void test_join_by_invite(void **state)
+{
+	struct tnet net;
+	struct gossip_config c;
+	struct wire_addr seed;
+
+	(void)state;
+	fx_auth(&A, 1);
+	fx_invite(&SELF_INV, &A, 0, T0 + 86400, 1000, 0);
+	fx_config(&c, &A);
+	UNADMITTED = 4;
+	tn_init_tmpl(&net, 5, 16, &c, admit_but_one, NULL);
+	for (uint32_t i = 0; i < 3; i++)
+		for (uint32_t j = 0; j < 3; j++)
+			if (i != j)
+				assert_int_equal(gossip_restore(net.node[i].g, gossip_self(net.node[j].g)->rec, 0), 0);
+	tn_run(&net, 3000);
+	tn_addr(0, &seed);
+	assert_int_equal(gossip_join(net.node[3].g, &seed, 1, net.now), 0);
+	assert_int_equal(gossip_join(net.node[4].g, &seed, 1, net.now), 0);
+	tn_run(&net, 5000);
+	for (uint32_t i = 0; i < 4; i++) {
+		assert_int_equal(gossip_count(net.node[i].g, GOSSIP_ALIVE), 4);
+		assert_null(gossip_find(net.node[i].g, tn_id(&net, 4)));
+		assert_int_equal(ts(&net, i)->spends, 4);
+		assert_int_equal(ts(&net, i)->digest_xor, ts(&net, 0)->digest_xor);
+	}
+	assert_true(gossip_stats(net.node[0].g)->refused_by_reason[GOSSIP_REFUSE_ADMISSION] >= 1);
+	assert_int_equal(ts(&net, 0)->refused[GOSSIP_TRUST_NO_ADMISSION],
+			 gossip_stats(net.node[0].g)->refused_by_reason[GOSSIP_REFUSE_ADMISSION]);
+	assert_false(gossip_joined(net.node[4].g));
+	UNADMITTED = UINT32_MAX;
+	tn_free(&net);
+}
+
+/* An invite whose admissions have all run out leaves the store with its spends. */
+static void test_dead_invite_pruned(void **state)
+{
+	struct tnet net;
+	struct identity x;
+	struct invite inv;
+	struct wire_record r;
+	struct gossip_trust_obj o = { .kind = GOSSIP_TRUST_SPEND };
+	uint64_t spends, invites;
+
+	(void)state;
+	setup_net(&net, 1, 18);
+	fx_invite(&inv, &A, 1, T0 + 10, 3, 60);
+	tn_identity(&x, 150);
+	fx_record(&r, &x, OUT, 10, &inv, T0);
+	assert_int_equal(offer(&net, 0, &x, &r), 0);
+	spends = ts(&net, 0)->spends;
+	invites = ts(&net, 0)->invites;
+	assert_int_equal(spends, 2);
+	/* Past not_after + ttl + skew: x is gone, the spend still held... */
+	tn_run(&net, (10 + 60 + TRUST_SKEW_S + 20) * 1000ULL);
+	assert_null(gossip_find(net.node[0].g, x.id));
+	assert_int_equal(ts(&net, 0)->spends, spends);
+	/* ...and past twice the skew the invite goes, and its spends are refused unchecked. */
+	tn_run(&net, (TRUST_SKEW_S + 20) * 1000ULL);
+	assert_int_equal(ts(&net, 0)->spends, spends - 1);
+	assert_int_equal(ts(&net, 0)->invites, invites - 1);
+	memcpy(o.u.spend.member, x.id, WIRE_ID_LEN);
+	o.u.spend.adm = r.adm;
+	{
+		uint64_t before = ts(&net, 0)->checks;
+
+		assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), -TRUST_EADMISSION_EXPIRED);
+		assert_int_equal(ts(&net, 0)->checks, before);
+	}
+	tn_free(&net);
+}
+
 /* We ourselves revoked: the agent is told, once. */
 static void test_self_revoked(void **state)
 {
@@ -609,7 +723,10 @@ int main(void)
 		cmocka_unit_test(test_anti_entropy_brings_revocation),
 		cmocka_unit_test(test_anti_entropy_pages),
 		cmocka_unit_test(test_grants),
+		cmocka_unit_test(test_grants_direct),
 		cmocka_unit_test(test_export_import),
+		cmocka_unit_test(test_join_by_invite),
+		cmocka_unit_test(test_dead_invite_pruned),
 		cmocka_unit_test(test_self_revoked),
 		cmocka_unit_test(test_own_spend_lost),
 		cmocka_unit_test(test_revocations_bounded),
