@@ -200,6 +200,17 @@ static int load_admission(struct agent *a, char *err, size_t errlen)
 	return 0;
 }
 
+static void drop_token(struct agent *a)
+{
+	if (a->auth.tok) {
+		token_wipe(a->auth.tok);
+		free(a->auth.tok);
+		a->auth.tok = NULL;
+	}
+	if (a->cfg && a->cfg->invite)
+		sodium_memzero(a->cfg->invite, strlen(a->cfg->invite));
+}
+
 int authority_start(struct agent *a, char *err, size_t errlen)
 {
 	struct agent_authority *t = &a->auth;
@@ -239,7 +250,10 @@ int authority_start(struct agent *a, char *err, size_t errlen)
 	}
 	if (!t->on)
 		return 0;
-	if ((r = load_admission(a, err, errlen)) != 0)
+	r = load_admission(a, err, errlen);
+	/* The invite secret and the key it carries are needed no longer. */
+	drop_token(a);
+	if (r != 0)
 		return r;
 	if (!t->has_adm) {
 		snprintf(err, errlen, "authority mode (%zu authority key(s)) but this node has no "
@@ -473,10 +487,7 @@ void authority_forget_revoked(struct agent *a)
 
 void authority_stop(struct agent *a)
 {
-	if (a->auth.tok) {
-		token_wipe(a->auth.tok);
-		free(a->auth.tok);
-	}
+	drop_token(a);
 	sodium_memzero(&a->auth, sizeof(a->auth));
 	keysched_wipe(&a->ks);
 }
