@@ -23,7 +23,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../proto/envelope.h"
 #include "addr.h"
 #include "agent.h"
 #include "ingress.h"
@@ -199,7 +198,7 @@ void net_send(struct agent *a, const struct wire_addr *to, const uint8_t *plain,
 	if (!s || addr_to_sockaddr(to, s->family, &ss, &sl) != 0)
 		goto fail;
 	randombytes_buf(nonce, sizeof(nonce));
-	k = envelope_seal(out, sizeof(out), plain, len, a->netkey, nonce);
+	k = keysched_seal(&a->ks, to, agent_wall_s(), out, sizeof(out), plain, len, nonce);
 	if (k <= 0)
 		goto fail;
 	do
@@ -252,6 +251,7 @@ static void refuse(struct agent *a, enum refuse_reason why, const struct wire_ad
 static bool net_input(struct agent *a, const struct wire_addr *from, const uint8_t *buf, size_t n,
 		      uint8_t *plain, uint64_t now)
 {
+	bool old;
 	int k, r;
 
 	a->c.rx_datagrams++;
@@ -270,7 +270,14 @@ static bool net_input(struct agent *a, const struct wire_addr *from, const uint8
 		refuse(a, REFUSE_RATE_GLOBAL, from, -EBUSY);
 		return false;
 	}
-	k = envelope_open(plain, WIRE_MAX_PLAINTEXT, buf, n, a->netkey);
+	/*
+	 * One key, or two during a rotation's window (keysched.h): a datagram
+	 * in neither, a revoked member's after the window, is refused here,
+	 * before anything parses it.
+	 */
+	k = keysched_open(&a->ks, from, agent_wall_s(), plain, WIRE_MAX_PLAINTEXT, buf, n, &old);
+	if (k >= 0 && old)
+		a->c.opened_prev_key++;
 	if (k < 0) {
 		refuse(a, REFUSE_ENVELOPE, from, k);
 		return false;
