@@ -75,12 +75,12 @@ if [ -z "${AUTH_RUN:-}" ]; then
 	# that timed out shows "timeout", which counts as above any number).
 	summary=$(cat "$figs"/* 2>/dev/null | awk -F= '
 		{ k = $1; v = substr($0, length(k) + 2); n[k]++; all[k] = all[k] (n[k] > 1 ? "," : "") v
-		  if (v ~ /^-?[0-9]+$/) num[k, n[k]] = v; else num[k, n[k]] = "inf"; if (!(k in order)) { order[k] = ++K; keys[K] = k } }
+		  if (v ~ /^-?[0-9]+$/) num[k, n[k]] = v; else { num[k, n[k]] = "inf"; if (v != "timeout") text[k] = v } if (!(k in order)) { order[k] = ++K; keys[K] = k } }
 		END { for (i = 1; i <= K; i++) { k = keys[i]; m = n[k]
 			for (a = 1; a <= m; a++) s[a] = num[k, a]
 			for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++)
 				if ((s[b] == "inf" ? 1e18 : s[b] + 0) < (s[a] == "inf" ? 1e18 : s[a] + 0)) { t = s[a]; s[a] = s[b]; s[b] = t }
-			med = s[int((m + 1) / 2)]; if (med == "inf") med = "timeout"
+			med = s[int((m + 1) / 2)]; if (med == "inf") med = (k in text) ? text[k] : "timeout"
 			printf "AUTHORITY median %s=%s runs=%d all=%s\n", k, med, m, all[k] } }')
 	echo "$summary"
 	if [ -n "${AUTHORITY_RESULTS:-}" ]; then
