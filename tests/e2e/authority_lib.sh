@@ -198,11 +198,14 @@ metric_has() {  # metric_has REGEX NODE: some sample of NODE matches REGEX
 
 # Refusals of the trust rules (T4, T6, T7): meshd_trust_refused_total{reason=...}.
 TRUST_REFUSED='^meshd_trust_refused_total'
-# Datagrams dropped before their message was parsed (size, rate limits,
-# envelope, replay) and the one reason that means "parsed, then refused".
-PRE_PARSE='^meshd_refused_datagrams_total[{]reason="(size|rate_source|rate_global|envelope|replay)"'
+# Datagrams dropped before their message was parsed: the agent's own
+# reasons (size, rate limits, envelope, replay), ahead of the engine.
+PRE_PARSE='^meshd_refused_datagrams_total[{]reason="(size|rate_source|rate_global|envelope|replay|rate_engine)"'
 ENVELOPE='^meshd_refused_datagrams_total[{]reason="envelope"'
-PARSED_REFUSED='^meshd_refused_datagrams_total[{]reason="message"'
+# Engine reasons that mean a datagram of a revoked or unadmitted sender
+# was parsed and then refused ("stale" or "unexpected" also come from
+# honest members now and then, so they are not counted here).
+PARSED_REFUSED='^meshd_refused_datagrams_total[{]reason="(decode|auth|revoked|admission)"'
 
 epoch_of() {  # epoch_of N: the network-key epoch node N uses (metric meshd_key_epoch)
 	metrics_of "$1" | awk '$1 == "meshd_key_epoch" { print $2; f = 1 } END { if (!f) print -1 }'
