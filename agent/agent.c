@@ -229,7 +229,7 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 	/* Everything that can refuse to start comes before the state directory
 	 * is touched: key file, WireGuard support, a second agent on the socket.
 	 * (Clients are served only once the loop runs, after the engine exists.) */
-	if ((r = keyfile_read(cfg->network_key, a->netkey, err, errlen)) != 0 ||
+	if ((r = authority_prepare(a, err, errlen)) != 0 ||
 	    (r = wg_open(a, err, errlen)) != 0 || (r = ctl_server_start(a, err, errlen)) != 0 ||
 	    (r = metrics_start(a, err, errlen)) != 0 || (r = hooks_start(a, err, errlen)) != 0)
 		return r;
@@ -238,13 +238,24 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 		return r;
 	if (created)
 		log_info("created identity key %s/identity.key", cfg->state_dir);
+	if ((r = authority_start(a, err, errlen)) != 0)
+		return r;
 	snprintf(a->state_path, sizeof(a->state_path), "%s/members", cfg->state_dir);
 	if ((r = state_load(a->state_path, &sm, err, errlen)) != 0)
 		return r;
 	if (sm.n_bad)
 		log_warn("state file %s: skipped %zu malformed line(s)", a->state_path, sm.n_bad);
 
-	gossip_config_defaults(&a->gcfg);
+	/* authority_start filled the authority keys in; the rest are defaults. */
+	{
+		struct gossip_config d;
+
+		gossip_config_defaults(&d);
+		d.n_authorities = a->gcfg.n_authorities;
+		memcpy(d.authority, a->gcfg.authority, sizeof(d.authority));
+		d.unix_now = a->gcfg.unix_now;
+		a->gcfg = d;
+	}
 	a->gcfg.via_overlay = cfg->backend != CONFIG_BACKEND_NONE;
 	a->gcfg.max_members = cfg->max_members;
 	a->gcfg.admit_rate = cfg->admit_rate;
@@ -256,7 +267,8 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 	}
 	if ((r = resolve_seeds(a, &sm, err, errlen)) != 0 ||
 	    (r = choose_endpoint(a, err, errlen)) != 0 ||
-	    (r = build_self(a, &sm, err, errlen)) != 0)
+	    (r = build_self(a, &sm, err, errlen)) != 0 ||
+	    (r = authority_check_self(a, err, errlen)) != 0)
 		goto out;
 	restore_claim(a, &sm);
 
@@ -266,6 +278,8 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 		snprintf(err, errlen, "cannot start the membership engine: %s", wire_strerror(r));
 		goto out;
 	}
+	/* Revocations before the records they may refuse. */
+	authority_restore(a);
 	n_others = 0;
 	for (size_t i = 0; i < sm.n; i++) {
 		if (memcmp(sm.rec[i].id, a->idn.id, WIRE_ID_LEN) == 0)
@@ -279,6 +293,7 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 
 	if ((r = wg_start(a, err, errlen)) != 0 || (r = open_sockets(a, err, errlen)) != 0)
 		goto out;
+	authority_forget_revoked(a);
 	if (a->n_seeds) {
 		r = gossip_join(a->g, a->seeds, a->n_seeds, agent_now_ms());
 		if (r != 0) {
@@ -359,8 +374,10 @@ void agent_shutdown(struct agent *a, const char *why)
 void agent_stop(struct agent *a)
 {
 	/* A start that failed half-way leaves the state file as it was. */
-	if (a->g && a->running)
+	if (a->g && a->running) {
 		agent_save_state(a);
+		authority_save(a);
+	}
 	timers_stop(a);
 	ctl_server_stop(a);
 	metrics_stop(a);
@@ -371,7 +388,7 @@ void agent_stop(struct agent *a)
 		gossip_free(a->g);
 	a->g = NULL;
 	identity_wipe(&a->idn);
-	sodium_memzero(a->netkey, sizeof(a->netkey));
+	authority_stop(a);
 	if (a->base)
 		event_base_free(a->base);
 	a->base = NULL;

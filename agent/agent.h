@@ -22,6 +22,7 @@
 #include "../proto/wire.h"
 #include "../wgctl/wgctl.h"
 #include "config.h"
+#include "keysched.h"
 #include "log.h"
 
 struct event_base;
@@ -68,6 +69,7 @@ struct wg_peer_stat {
 struct agent_counters {
 	uint64_t rx_datagrams, rx_bytes, tx_datagrams, tx_bytes, tx_errors;
 	uint64_t refused[REFUSE_NREASONS];
+	uint64_t opened_prev_key;        /* opened only with the previous network key */
 	uint64_t wg_ops[WG_NOPS], wg_errors[WG_NOPS];
 	uint64_t hooks_run, hooks_failed, hooks_dropped;
 	/* probe round trips (PING sent -> ACK received) */
@@ -75,11 +77,29 @@ struct agent_counters {
 	double rtt_sum_s;
 };
 
+/* Authority mode, the agent's side (authority.c). */
+struct token;
+struct agent_authority {
+	bool on;                         /* any authority key: every member needs an admission */
+	bool have_key;                   /* a network key was found (flag, invite or state dir) */
+	size_t n_auth;
+	uint8_t auth[GOSSIP_MAX_AUTHORITIES][WIRE_ID_LEN];
+	struct token *tok;               /* the invite given at this start, if any (wiped at stop) */
+	bool has_adm;
+	struct trust_admission adm;      /* ours */
+	bool trust_dirty;                /* the engine's trust store changed: save it */
+	uint64_t trust_dirty_ms;
+	uint64_t expiry_logged_ms;
+	uint64_t grants_installed;       /* network keys granted to us */
+	size_t restored, restore_refused;
+};
+
 struct agent {
 	struct meshd_config *cfg;
 	struct event_base *base;
 	struct identity idn;
-	uint8_t netkey[WIRE_KEY_LEN];
+	struct keysched ks;              /* network key(s): which seals, which open (keysched.h) */
+	struct agent_authority auth;
 	struct gossip *g;
 	struct gossip_config gcfg;
 	struct wire_record self_tmpl;
@@ -188,11 +208,33 @@ size_t ctl_report_members(struct agent *a, struct evbuffer *out);
 size_t ctl_report_status(struct agent *a, struct evbuffer *out);
 const char *ctl_event_name(enum gossip_event ev);
 
+/* ctl_trust.c: trust-info, trust-submit, revocations (ctl_proto.h) */
+enum { TOKEN_SEEDS_OFFERED = 8 };
+size_t ctl_trust_info(struct agent *a, struct evbuffer *out);
+int ctl_trust_submit(struct agent *a, const char *arg, char *msg, size_t msglen);
+size_t ctl_trust_revocations(struct agent *a, struct evbuffer *out);
+
 /* hooks.c */
 int hooks_start(struct agent *a, char *err, size_t errlen);
 void hooks_stop(struct agent *a);
 void hooks_event(struct agent *a, const char *event, const struct gossip_member *m);
 void hooks_reap(struct agent *a);
+
+/* authority.c: authority mode (and where the network key comes from in either mode) */
+int authority_prepare(struct agent *a, char *err, size_t errlen);  /* before the state dir */
+int authority_start(struct agent *a, char *err, size_t errlen);    /* after the identity */
+int authority_check_self(struct agent *a, char *err, size_t errlen); /* after self_tmpl */
+void authority_restore(struct agent *a);                           /* after gossip_new */
+void authority_forget_revoked(struct agent *a);                    /* after wg_start */
+void authority_forget_peer(struct agent *a, const uint8_t wg_public[static WIRE_KEY_LEN]);
+void authority_house(struct agent *a, uint64_t now_ms);
+void authority_save(struct agent *a);
+void authority_stop(struct agent *a);
+void authority_trust_stored(struct agent *a);
+void authority_grant(struct agent *a, const struct trust_grant *g, const uint8_t key[WIRE_KEY_LEN]);
+int64_t authority_admission_left(const struct agent *a, int64_t now);  /* -1 = no expiry */
+bool authority_expiry_warning(const struct agent *a, int64_t now);
+const char *authority_short(char out[static 17], const uint8_t key[static WIRE_ID_LEN]);
 
 /* metrics_http.c (rendering: metrics.c, metrics.h) */
 int metrics_start(struct agent *a, char *err, size_t errlen);

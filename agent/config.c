@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -41,6 +42,10 @@ const struct config_opt config_opts[] = {
 	{ "max-members", OPT_SPECIAL, "N", "member table cap, tombstones included (default 4096)" },
 	{ "admit-rate", OPT_SPECIAL, "N", "new members taken in per second per source, 0 = no limit (default 100)" },
 	{ "admit-burst", OPT_SPECIAL, "N", "new members taken in at once per source (default 1000)" },
+	{ "authority", OPT_SPECIAL, "KEY", "authority public key (base64; repeatable, at most 4): authority mode" },
+	{ "invite", OPT_SPECIAL, "TOKEN", "join with this invite token on first start (visible in ps: prefer --invite-file)" },
+	{ "invite-file", OPT_STR, "FILE", "join with the invite token in FILE on first start" },
+	{ "key-transition", OPT_SPECIAL, "SECONDS", "both network keys open this long after a rotation (default 600)" },
 };
 const size_t config_n_opts = sizeof(config_opts) / sizeof(config_opts[0]);
 
@@ -64,6 +69,7 @@ void config_defaults(struct meshd_config *cfg)
 	cfg->max_members = CONFIG_MEMBERS_DEFAULT;
 	cfg->admit_rate = 100;
 	cfg->admit_burst = 1000;
+	cfg->key_transition = CONFIG_KEY_TRANSITION_DEFAULT;
 }
 
 static void free_str(char **p)
@@ -76,7 +82,7 @@ void config_free(struct meshd_config *cfg)
 {
 	char **strs[] = { &cfg->network_key, &cfg->address, &cfg->prefix, &cfg->endpoint,
 			  &cfg->bind, &cfg->state_dir, &cfg->socket, &cfg->name,
-			  &cfg->event_hook, &cfg->metrics, &cfg->config_file };
+			  &cfg->event_hook, &cfg->metrics, &cfg->config_file, &cfg->invite_file };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free_str(strs[i]);
@@ -84,7 +90,14 @@ void config_free(struct meshd_config *cfg)
 		free_str(&cfg->join[i]);
 	for (size_t i = 0; i < cfg->n_tags; i++)
 		free_str(&cfg->tags[i]);
-	cfg->n_join = cfg->n_tags = 0;
+	for (size_t i = 0; i < cfg->n_authority; i++)
+		free_str(&cfg->authority[i]);
+	cfg->n_join = cfg->n_tags = cfg->n_authority = 0;
+	/* A bearer secret: wiped, not just freed. */
+	if (cfg->invite) {
+		sodium_memzero(cfg->invite, strlen(cfg->invite));
+		free_str(&cfg->invite);
+	}
 }
 
 static int set_str(char **slot, const char *value)
@@ -199,6 +212,46 @@ static bool valid_ip(const char *s)
 	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
+/* An Ed25519 public key in base64: 44 characters for exactly 32 bytes. */
+static bool valid_pubkey(const char *s)
+{
+	uint8_t bin[32];
+	size_t len = 0;
+	const char *end;
+
+	return strlen(s) == 44 &&
+	       sodium_base642bin(bin, sizeof(bin), s, 44, NULL, &len, &end,
+				 sodium_base64_VARIANT_ORIGINAL) == 0 && len == 32 && end == s + 44;
+}
+
+static int set_authority(struct meshd_config *cfg, const char *value, bool from_flag,
+			 char *err, size_t errlen)
+{
+	if (!valid_pubkey(value)) {
+		snprintf(err, errlen, "authority: '%s' is not a public key (44 base64 characters, "
+			 "as `meshctl authority new` prints)", value);
+		return -EINVAL;
+	}
+	/* Same rule as --join: flags replace the file's list. */
+	if (from_flag && !cfg->authority_from_flags) {
+		for (size_t i = 0; i < cfg->n_authority; i++)
+			free_str(&cfg->authority[i]);
+		cfg->n_authority = 0;
+		cfg->authority_from_flags = true;
+	}
+	for (size_t i = 0; i < cfg->n_authority; i++)
+		if (strcmp(cfg->authority[i], value) == 0)
+			return 0;
+	if (cfg->n_authority == CONFIG_MAX_AUTHORITIES) {
+		snprintf(err, errlen, "authority: at most %d authority keys", CONFIG_MAX_AUTHORITIES);
+		return -EINVAL;
+	}
+	if (!(cfg->authority[cfg->n_authority] = strdup(value)))
+		return -ENOMEM;
+	cfg->n_authority++;
+	return 0;
+}
+
 static int set_special(struct meshd_config *cfg, const char *key, const char *value,
 		       bool from_flag, char *err, size_t errlen)
 {
@@ -306,6 +359,23 @@ static int set_special(struct meshd_config *cfg, const char *key, const char *va
 		if (!(cfg->tags[cfg->n_tags] = strdup(value)))
 			return -ENOMEM;
 		cfg->n_tags++;
+	} else if (strcmp(key, "authority") == 0) {
+		return set_authority(cfg, value, from_flag, err, errlen);
+	} else if (strcmp(key, "invite") == 0) {
+		/* Only the shape here: the token is decoded (and its limits checked) at start. */
+		if (strncmp(value, "meshd1:", 7) != 0 || strlen(value) < 8) {
+			snprintf(err, errlen, "invite: not an invite token (it starts with \"meshd1:\"; "
+				 "`meshctl invite` prints one)");
+			return -EINVAL;
+		}
+		return set_str(&cfg->invite, value);
+	} else if (strcmp(key, "key-transition") == 0) {
+		if (parse_u32(value, CONFIG_KEY_TRANSITION_MIN, CONFIG_KEY_TRANSITION_MAX,
+			      &cfg->key_transition)) {
+			snprintf(err, errlen, "key-transition: '%s' is not a number of seconds from %d "
+				 "to %d", value, CONFIG_KEY_TRANSITION_MIN, CONFIG_KEY_TRANSITION_MAX);
+			return -EINVAL;
+		}
 	} else if (strcmp(key, "max-members") == 0) {
 		if (parse_u32(value, CONFIG_MEMBERS_MIN, CONFIG_MEMBERS_MAX, &cfg->max_members)) {
 			snprintf(err, errlen, "max-members: '%s' is not a number from %d to %d",
@@ -375,6 +445,8 @@ int config_set(struct meshd_config *cfg, const char *key, const char *value,
 			return set_str(&cfg->state_dir, value);
 		if (strcmp(key, "socket") == 0)
 			return set_str(&cfg->socket, value);
+		if (strcmp(key, "invite-file") == 0)
+			return set_str(&cfg->invite_file, value);
 		return set_str(&cfg->event_hook, value);
 	case OPT_PORT:
 		if (parse_u32(value, 1, 65535, &u))

@@ -28,6 +28,12 @@ enum {
 	CONFIG_MEMBERS_MIN = 16,
 	CONFIG_MEMBERS_MAX = 1000000,
 	CONFIG_ADMIT_MAX = 1000000,   /* = GOSSIP_ADMIT_MAX */
+	/* Authority public keys at once: an invite token carries at most 4. */
+	CONFIG_MAX_AUTHORITIES = 4,
+	/* --key-transition: how long both network keys open after a rotation. */
+	CONFIG_KEY_TRANSITION_DEFAULT = 600,
+	CONFIG_KEY_TRANSITION_MIN = 10,
+	CONFIG_KEY_TRANSITION_MAX = 7 * 86400,
 };
 
 enum config_backend { CONFIG_BACKEND_AUTO = 0, CONFIG_BACKEND_KERNEL,
@@ -63,6 +69,14 @@ struct meshd_config {
 	uint32_t max_members;    /* member table cap */
 	uint32_t admit_rate;     /* new member ids taken in per second, 0 = no limit */
 	uint32_t admit_burst;    /* ...and at once */
+	/* Authority mode (docs/OPERATIONS.md): any authority key, from here or
+	 * from an invite, turns it on. Keys are base64 (44 chars), checked here. */
+	size_t n_authority;
+	char *authority[CONFIG_MAX_AUTHORITIES];
+	bool authority_from_flags;
+	char *invite;            /* an invite token (visible in ps: prefer invite-file) */
+	char *invite_file;       /* a file holding one invite token */
+	uint32_t key_transition; /* seconds both network keys open after a rotation */
 };
 
 void config_defaults(struct meshd_config *cfg);
@@ -94,6 +108,10 @@ int config_load(struct meshd_config *cfg, int argc, char **argv, char *err, size
 
 /* Cross-field checks and derived defaults (state dir, socket). */
 int config_finish(struct meshd_config *cfg, char *err, size_t errlen);
+
+/* The network keys a start by invite or a rotation saved (state dir). */
+#define CONFIG_STATE_NETKEYS_NAME "netkeys"
+bool config_state_has_netkey(const struct meshd_config *cfg);
 
 /* Every key in canonical `key = value` form (golden tests, --print-config). */
 void config_dump(const struct meshd_config *cfg, FILE *out);

@@ -169,15 +169,21 @@ static char *network_of(const char *cidr)
 	return strdup(out);
 }
 
+bool config_state_has_netkey(const struct meshd_config *cfg)
+{
+	char path[4096];
+
+	if (!cfg->state_dir ||
+	    snprintf(path, sizeof(path), "%s/" CONFIG_STATE_NETKEYS_NAME, cfg->state_dir) >=
+	    (int)sizeof(path))
+		return false;
+	return access(path, F_OK) == 0;
+}
+
 int config_finish(struct meshd_config *cfg, char *err, size_t errlen)
 {
 	char host[256];
 
-	if (!cfg->network_key) {
-		snprintf(err, errlen, "no network key: give --network-key FILE "
-			 "(create one with `meshctl network-key > FILE; chmod 600 FILE`)");
-		return -EINVAL;
-	}
 	if (cfg->listen_port == cfg->gossip_port && cfg->backend != CONFIG_BACKEND_NONE) {
 		snprintf(err, errlen, "listen-port and gossip-port must differ (both %u)",
 			 cfg->listen_port);
@@ -186,6 +192,21 @@ int config_finish(struct meshd_config *cfg, char *err, size_t errlen)
 	if (default_path(&cfg->state_dir, "/var/lib/meshd/%s", cfg->interface) ||
 	    default_path(&cfg->socket, "/run/meshd/%s.sock", cfg->interface))
 		return -ENOMEM;
+	if (cfg->invite && cfg->invite_file) {
+		snprintf(err, errlen, "give --invite or --invite-file, not both");
+		return -EINVAL;
+	}
+	/*
+	 * The network key: --network-key, or the one an invite brings, or the
+	 * one a first start by invite (or a rotation) saved in the state dir.
+	 */
+	if (!cfg->network_key && !cfg->invite && !cfg->invite_file &&
+	    !config_state_has_netkey(cfg)) {
+		snprintf(err, errlen, "no network key: give --network-key FILE "
+			 "(create one with `meshctl network-key > FILE; chmod 600 FILE`) "
+			 "or an invite (--invite-file FILE)");
+		return -EINVAL;
+	}
 	if (strlen(cfg->socket) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		snprintf(err, errlen, "socket path too long (%zu bytes, at most %zu): %s",
 			 strlen(cfg->socket), sizeof(((struct sockaddr_un *)0)->sun_path) - 1,

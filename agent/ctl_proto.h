@@ -15,6 +15,13 @@
  *   status             -> status ..., warn ... lines, END count=N
  *   leave              -> END count=0 once the leave has been spread
  *   events             -> event ... lines as they happen (no END until shutdown)
+ *   trust-info         -> trust (mode, key epoch, network key, prefix), authority ...,
+ *                         seed ..., member ... (id, name, overlay, invite), END
+ *                         (the network key: the socket is root's; meshctl invite,
+ *                         revoke and rotate-network-key use it)
+ *   trust-submit KIND BASE64 -> END count=0, or ERR with the reason it was refused
+ *                         (KIND: spend, revocation or grant; verified by the engine)
+ *   revocations        -> revocation ... (one per revocation held), END
  */
 #ifndef MESHD_AGENT_CTL_PROTO_H
 #define MESHD_AGENT_CTL_PROTO_H
@@ -25,7 +32,7 @@
 
 enum {
 	CTL_LINE_MAX = 2048,      /* bytes including the newline */
-	CTL_REQUEST_MAX = 256,
+	CTL_REQUEST_MAX = 1024,   /* a trust-submit carries one object in base64 (< 400 bytes) */
 	CTL_KIND_MAX = 15,
 	CTL_MAX_PAIRS = 32,
 };

@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "agent.h"
 #include "ctl_proto.h"
+#include "invite.h"
 
 enum { MTU_CHECK_MAX = 32, WG_OVERHEAD_V4 = 60, WG_OVERHEAD_V6 = 80 };
 
@@ -18,7 +19,7 @@ const char *ctl_event_name(enum gossip_event ev)
 {
 	/* The names meshd(8) documents for hooks and `meshctl events`. */
 	static const char *const names[] = { "join", "update", "suspect", "failed", "left",
-					     "removed", "conflict" };
+					     "removed", "conflict", "revoked" };
 
 	return (unsigned)ev < sizeof(names) / sizeof(names[0]) ? names[ev] : "unknown";
 }
@@ -180,6 +181,32 @@ static void warn(struct evbuffer *out, struct ctl_writer *w, size_t *n, const ch
 	(*n)++;
 }
 
+/* Authority mode in `meshctl status` (plan T10). */
+static void trust_status(struct agent *a, struct ctl_writer *w)
+{
+	char list[GOSSIP_MAX_AUTHORITIES * 18] = "";
+	size_t len = 0;
+	int64_t left;
+
+	ctl_w_str(w, "mode", a->auth.on ? "authority" : "open");
+	ctl_w_u64(w, "key_epoch", keysched_epoch(&a->ks, agent_wall_s()));
+	if (!a->auth.on)
+		return;
+	for (size_t i = 0; i < a->auth.n_auth; i++) {
+		char id[17];
+
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? "," : "",
+					authority_short(id, a->auth.auth[i]));
+	}
+	ctl_w_str(w, "authorities", list);
+	left = authority_admission_left(a, agent_wall_s());
+	if (left >= 0)
+		ctl_w_i64(w, "admission_expires", agent_wall_s() + left);
+	else
+		ctl_w_str(w, "admission_expires", "");
+	ctl_w_u64(w, "revocations", gossip_trust_stats(a->g)->revocations);
+}
+
 size_t ctl_report_status(struct agent *a, struct evbuffer *out)
 {
 	const struct gossip_member *self = gossip_self(a->g);
@@ -216,8 +243,18 @@ size_t ctl_report_status(struct agent *a, struct evbuffer *out)
 	ctl_w_u64(w, "uptime", (agent_now_ms() - a->start_ms) / 1000);
 	ctl_w_u64(w, "version", self->rec->version);
 	ctl_w_u64(w, "pid", (uint64_t)getpid());
+	trust_status(a, w);
 	put_line(out, w);
 	n++;
+	if (authority_expiry_warning(a, agent_wall_s())) {
+		char msg[160], when[64];
+
+		invite_format_time(when, sizeof(when),
+				   (uint64_t)(agent_wall_s() + authority_admission_left(a, agent_wall_s())));
+		snprintf(msg, sizeof(msg), "our admission expires at %s: ask the authority for a "
+			 "new invite before then", when);
+		warn(out, w, &n, msg);
+	}
 	if (a->n_seeds && !gossip_joined(a->g))
 		warn(out, w, &n, "not joined yet: no seed has answered (see the log)");
 	if (a->wg_last_error[0]) {

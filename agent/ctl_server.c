@@ -133,12 +133,24 @@ static void handle(struct ctl_client *c, char *line, size_t len)
 		finish(c, ctl_report_status(c->a, out));
 	} else if (strcmp(cmd, "leave") == 0) {
 		start_leave(c);
+	} else if (strcmp(cmd, "trust-info") == 0) {
+		finish(c, ctl_trust_info(c->a, out));
+	} else if (strcmp(cmd, "revocations") == 0) {
+		finish(c, ctl_trust_revocations(c->a, out));
+	} else if (strcmp(cmd, "trust-submit") == 0) {
+		char msg[256];
+
+		if (ctl_trust_submit(c->a, arg, msg, sizeof(msg)) == 0)
+			finish(c, 0);
+		else
+			fail(c, msg);
 	} else if (strcmp(cmd, "events") == 0) {
 		c->events = true;
 		/* Quiet meshes send nothing for long: no read timeout from now on. */
 		bufferevent_set_timeouts(c->bev, NULL, &wt);
 	} else {
-		fail(c, "unknown command (members, status, events, leave)");
+		fail(c, "unknown command (members, status, events, leave, trust-info, trust-submit, "
+		     "revocations)");
 	}
 }
 

@@ -115,3 +115,46 @@ int keyfile_write(const char *path, const uint8_t key[static KEYFILE_KEY_LEN], c
 		snprintf(err, errlen, "cannot write key file %s: %s", path, strerror(-r));
 	return r;
 }
+
+int keyfile_create(const char *path, const uint8_t key[static KEYFILE_KEY_LEN], char *err,
+		   size_t errlen)
+{
+	char line[46];
+	size_t off = 0;
+	int fd, r = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -EEXIST)
+			snprintf(err, errlen, "%s already exists: not overwritten (a key file is "
+				 "never replaced; choose another path)", path);
+		else
+			snprintf(err, errlen, "cannot create %s: %s", path, strerror(-r));
+		return r;
+	}
+	keyfile_encode(line, key);
+	line[44] = '\n';
+	line[45] = '\0';
+	while (off < 45) {
+		ssize_t n = write(fd, line + off, 45 - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	sodium_memzero(line, sizeof(line));
+	/* 0600 whatever the umask said; then durable before we say it exists. */
+	if (r == 0 && (fchmod(fd, 0600) != 0 || fsync(fd) != 0))
+		r = -errno;
+	close(fd);
+	if (r != 0) {
+		unlink(path);
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-r));
+	}
+	return r;
+}

@@ -17,6 +17,13 @@ enum { KEYFILE_KEY_LEN = 32 };
 int keyfile_read(const char *path, uint8_t key[static KEYFILE_KEY_LEN], char *err, size_t errlen);
 int keyfile_write(const char *path, const uint8_t key[static KEYFILE_KEY_LEN], char *err,
 		  size_t errlen);
+/*
+ * A new secret file that must never replace another (the authority key:
+ * losing it loses the mesh): created with O_EXCL, 0600, fsynced. -EEXIST
+ * when the path exists (err says so), else 0 or -errno.
+ */
+int keyfile_create(const char *path, const uint8_t key[static KEYFILE_KEY_LEN], char *err,
+		   size_t errlen);
 /* 44 chars + NUL */
 void keyfile_encode(char out[static 45], const uint8_t key[static KEYFILE_KEY_LEN]);
 

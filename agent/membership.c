@@ -92,6 +92,14 @@ static void io_changed(void *ctx, enum gossip_event ev, const struct gossip_memb
 	const char *event = event_name(ev, m);
 
 	log_change(a, event, ev, m);
+	if (ev == GOSSIP_EV_REVOKED) {
+		/* Not a log line per datagram: each member is revoked once. */
+		if (m->self)
+			log_err("this node was revoked by an authority: every member drops it; "
+				  "it needs a new invite and a new identity to come back");
+		authority_forget_peer(a, m->wg_public);
+		a->state_save_soon = true;
+	}
 	if (m->self) {
 		/* Our own address changed (conflict lost): the interface must follow. */
 		if (m->rec->n_overlay && a->overlay.family &&
@@ -125,6 +133,16 @@ static void io_observed(void *ctx, const struct wire_addr *addr)
 	wg_mark_dirty(a);
 }
 
+static void io_trust_stored(void *ctx)
+{
+	authority_trust_stored(ctx);
+}
+
+static void io_grant(void *ctx, const struct trust_grant *g, const uint8_t key[WIRE_KEY_LEN])
+{
+	authority_grant(ctx, g, key);
+}
+
 void membership_io(struct agent *a, struct gossip_io *io)
 {
 	memset(io, 0, sizeof(*io));
@@ -133,6 +151,8 @@ void membership_io(struct agent *a, struct gossip_io *io)
 	io->send = io_send;
 	io->changed = io_changed;
 	io->observed = io_observed;
+	io->trust_stored = io_trust_stored;
+	io->grant = io_grant;
 }
 
 /* The type of a plaintext message: [type, ...] is a msgpack array whose first element is a fixint. */

@@ -28,13 +28,6 @@
  */
 enum { REPLY_MAX_LINES = CONFIG_MEMBERS_MAX + 1024, REPLY_TIMEOUT_S = 15 };
 
-struct meshctl {
-	const char *socket;
-	char socket_buf[128];
-	const struct meshctl_output *out;
-	int fd;
-	FILE *in;
-};
 
 static void usage(FILE *f)
 {
@@ -48,6 +41,15 @@ static void usage(FILE *f)
 		"  events         stream membership changes as they happen (Ctrl-C to stop)\n"
 		"  leave          leave the mesh gracefully; the agent then exits\n"
 		"  network-key    print a new random network key (needs no agent)\n"
+		"  revocations    list the revocations this agent holds (authority mode)\n"
+		"\n"
+		"authority mode (see `meshctl COMMAND --help`):\n"
+		"  authority new --out FILE      create an authority key, print its public key\n"
+		"  invite --authority-key FILE --expires DURATION [...]   print an invite token\n"
+		"  revoke --authority-key FILE NAME|ID   revoke a member (then rotate the key)\n"
+		"  revoke --authority-key FILE --invite INVITE-ID   revoke an invite\n"
+		"  rotate-network-key --authority-key FILE   give every member a new network key\n"
+		"  join TOKEN|@FILE [--config FILE] [--state-dir DIR]   set this host up to join\n"
 		"\n"
 		"options:\n"
 		"  --socket PATH     control socket (default /run/meshd/IF.sock)\n"
@@ -56,7 +58,7 @@ static void usage(FILE *f)
 		"  --help            this text\n");
 }
 
-static int ctl_connect(struct meshctl *c)
+int meshctl_connect(struct meshctl *c)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = REPLY_TIMEOUT_S };
@@ -84,6 +86,7 @@ static int ctl_connect(struct meshctl *c)
 		fprintf(stderr, "meshctl: cannot connect to meshd at %s: %s%s\n", c->socket,
 			strerror(e), hint);
 		close(c->fd);
+		c->fd = -1;
 		return -1;
 	}
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -91,12 +94,13 @@ static int ctl_connect(struct meshctl *c)
 	c->in = fdopen(c->fd, "r");
 	if (!c->in) {
 		close(c->fd);
+		c->fd = -1;
 		return -1;
 	}
 	return 0;
 }
 
-static int ctl_send(struct meshctl *c, const char *request)
+int meshctl_send(struct meshctl *c, const char *request)
 {
 	size_t n = strlen(request);
 
@@ -131,7 +135,7 @@ static int read_line(struct meshctl *c, char **out, size_t *len)
 	return 1;
 }
 
-static void reply_free(struct ctl_reply *r)
+void meshctl_reply_free(struct ctl_reply *r)
 {
 	for (size_t i = 0; i < r->n; i++)
 		free(r->raw[i]);
@@ -207,8 +211,31 @@ static int read_reply(struct meshctl *c, struct ctl_reply *r)
 		r->n++;
 	}
 fail:
-	reply_free(r);
+	meshctl_reply_free(r);
 	return -1;
+}
+
+int meshctl_request(struct meshctl *c, const char *req, struct ctl_reply *r)
+{
+	int rc;
+
+	if (meshctl_connect(c) || meshctl_send(c, req)) {
+		meshctl_close(c);
+		return -1;
+	}
+	rc = read_reply(c, r);
+	meshctl_close(c);
+	return rc;
+}
+
+void meshctl_close(struct meshctl *c)
+{
+	if (c->in)
+		fclose(c->in);
+	else if (c->fd >= 0)
+		close(c->fd);
+	c->in = NULL;
+	c->fd = -1;
 }
 
 static int simple_request(struct meshctl *c, const char *req,
@@ -216,10 +243,10 @@ static int simple_request(struct meshctl *c, const char *req,
 {
 	struct ctl_reply r;
 
-	if (ctl_connect(c) || ctl_send(c, req) || read_reply(c, &r))
+	if (meshctl_connect(c) || meshctl_send(c, req) || read_reply(c, &r))
 		return 1;
 	show(stdout, &r);
-	reply_free(&r);
+	meshctl_reply_free(&r);
 	return 0;
 }
 
@@ -237,9 +264,9 @@ static int cmd_leave(struct meshctl *c)
 {
 	struct ctl_reply r;
 
-	if (ctl_connect(c) || ctl_send(c, "leave") || read_reply(c, &r))
+	if (meshctl_connect(c) || meshctl_send(c, "leave") || read_reply(c, &r))
 		return 1;
-	reply_free(&r);
+	meshctl_reply_free(&r);
 	fprintf(stdout, "left the mesh; meshd is shutting down\n");
 	return 0;
 }
@@ -248,7 +275,7 @@ static int cmd_events(struct meshctl *c)
 {
 	struct timeval none = { 0 };
 
-	if (ctl_connect(c) || ctl_send(c, "events"))
+	if (meshctl_connect(c) || meshctl_send(c, "events"))
 		return 1;
 	/* A quiet mesh sends nothing for hours: no read timeout here. */
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
@@ -306,6 +333,21 @@ static const struct {
 	{ "network-key", cmd_network_key },
 };
 
+/* The first word that is not an option or an option's value; -1 if none. */
+static int command_index(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "-i") == 0 ||
+		    strcmp(argv[i], "--socket") == 0 || strcmp(argv[i], "--interface") == 0) {
+			i++;
+			continue;
+		}
+		if (argv[i][0] != '-')
+			return i;
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -319,9 +361,18 @@ int main(int argc, char **argv)
 	const char *ifname = "wg0";
 	int opt;
 
+	int cmd_at, nglobal = argc;
+
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * The authority commands have options of their own: the global ones
+	 * are those before the command word, the rest is the command's.
+	 */
+	cmd_at = command_index(argc, argv);
+	if (cmd_at > 0 && meshctl_is_trust_command(argv[cmd_at]))
+		nglobal = cmd_at;
 	/* Permute (GNU default) so `members --json` and `--json members` both work. */
-	while ((opt = getopt_long(argc, argv, "s:i:jh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(nglobal, argv, "s:i:jh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 's': c.socket = optarg; break;
 		case 'i': ifname = optarg; break;
@@ -330,10 +381,11 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (nglobal == argc && optind != argc - 1) {
 		usage(stderr);
 		return 2;
 	}
+	c.ifname = ifname;
 	if (!c.socket) {
 		if (strlen(ifname) > 15 || strchr(ifname, '/')) {
 			fprintf(stderr, "meshctl: bad interface name '%s'\n", ifname);
@@ -341,6 +393,12 @@ int main(int argc, char **argv)
 		}
 		snprintf(c.socket_buf, sizeof(c.socket_buf), "/run/meshd/%s.sock", ifname);
 		c.socket = c.socket_buf;
+	}
+	if (nglobal != argc) {
+		int rc = meshctl_trust_main(&c, argc - cmd_at, argv + cmd_at);
+
+		meshctl_close(&c);
+		return rc;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name) == 0) {

@@ -23,6 +23,8 @@ static const struct { const char *key; enum jtype type; } jtypes[] = {
 	{ "uptime", J_NUM }, { "alive", J_NUM }, { "suspect", J_NUM }, { "failed", J_NUM },
 	{ "left", J_NUM }, { "members", J_NUM }, { "mtu", J_NUM }, { "joined", J_BOOL },
 	{ "time", J_NUM }, { "pid", J_NUM }, { "path_mtu", J_NUM },
+	{ "key_epoch", J_NUM }, { "revocations", J_NUM }, { "admission_expires", J_NUM_OR_NULL },
+	{ "revoked_at", J_NUM },
 };
 
 static enum jtype jtype_of(const char *key)
@@ -159,7 +161,15 @@ static void json_event(FILE *out, const struct ctl_line *l)
 	fflush(out);
 }
 
-const struct meshctl_output meshctl_json = { json_members, json_status, json_event };
+static void json_revocations(FILE *out, const struct ctl_reply *r)
+{
+	fputc('{', out);
+	json_list(out, r, "revocation", "revocations");
+	fputs("}\n", out);
+}
+
+const struct meshctl_output meshctl_json = { json_members, json_status, json_event,
+					     json_revocations };
 
 /* Text: names from other nodes are shown with non-printable bytes as '?'. */
 static void sanitize(char *dst, size_t len, const char *s)
@@ -263,6 +273,30 @@ static void text_members(FILE *out, const struct ctl_reply *r)
 	}
 }
 
+static void event_time(char *buf, size_t len, const char *v);
+
+/* Authority mode rows (older agents send none of these fields: nothing shown). */
+static void text_trust_status(FILE *out, const struct ctl_line *l)
+{
+	char text[CTL_LINE_MAX];
+
+	if (!ctl_line_get(l, "mode"))
+		return;
+	fprintf(out, "%-16s %s\n", "mode", field(l, "mode"));
+	fprintf(out, "%-16s %s\n", "key epoch", field(l, "key_epoch"));
+	if (strcmp(field(l, "mode"), "authority") != 0)
+		return;
+	sanitize(text, sizeof(text), field(l, "authorities"));
+	fprintf(out, "%-16s %s\n", "authorities", text);
+	if (*field(l, "admission_expires")) {
+		event_time(text, sizeof(text), field(l, "admission_expires"));
+		fprintf(out, "%-16s %s\n", "admission ends", text);
+	} else {
+		fprintf(out, "%-16s %s\n", "admission ends", "never");
+	}
+	fprintf(out, "%-16s %s\n", "revocations", field(l, "revocations"));
+}
+
 static void text_status(FILE *out, const struct ctl_reply *r)
 {
 	static const struct { const char *key, *label; } rows[] = {
@@ -289,6 +323,7 @@ static void text_status(FILE *out, const struct ctl_reply *r)
 					 ? "yes" : "no (still contacting seeds)");
 			fprintf(out, "%-16s %s\n", rows[k].label, name);
 		}
+		text_trust_status(out, l);
 		fprintf(out, "%-16s %s alive, %s suspect, %s failed, %s left\n", "members",
 			field(l, "alive"), field(l, "suspect"), field(l, "failed"), field(l, "left"));
 		{
@@ -336,4 +371,26 @@ static void text_event(FILE *out, const struct ctl_line *l)
 	fflush(out);
 }
 
-const struct meshctl_output meshctl_text = { text_members, text_status, text_event };
+static void text_revocations(FILE *out, const struct ctl_reply *r)
+{
+	if (r->n == 0) {
+		fprintf(out, "no revocations\n");
+		return;
+	}
+	fprintf(out, "%-7s %-44s %-16s %-20s %s\n", "KIND", "TARGET", "AUTHORITY", "REVOKED",
+		"OVERLAY");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct ctl_line *l = &r->line[i];
+		char when[32], overlay[CTL_LINE_MAX];
+
+		if (strcmp(l->kind, "revocation") != 0)
+			continue;
+		event_time(when, sizeof(when), field(l, "revoked_at"));
+		sanitize(overlay, sizeof(overlay), field(l, "overlay"));
+		fprintf(out, "%-7s %-44s %-16s %-20s %s\n", field(l, "kind"), field(l, "target"),
+			field(l, "authority"), when, *overlay ? overlay : "-");
+	}
+}
+
+const struct meshctl_output meshctl_text = { text_members, text_status, text_event,
+					     text_revocations };

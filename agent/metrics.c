@@ -16,13 +16,13 @@
 
 static const char *const type_names[GOSSIP_NTYPES] = {
 	"unknown", "join", "join_ack", "ping", "ping_req", "ack", "nack", "sync_digest",
-	"sync_entries", "records", "leave",
+	"sync_entries", "records", "leave", "trust",
 };
 
 /* Index = enum gossip_refusal. */
 static const char *const engine_reasons[] = {
 	"other", "decode", "auth", "stale", "unexpected", "self", "unknown_sender", "nomem",
-	"outside_prefix", "members_full",
+	"outside_prefix", "members_full", "revoked_sender", "no_admission",
 };
 
 static void family(struct evbuffer *b, const char *name, const char *type, const char *help)
@@ -85,6 +85,53 @@ static void listeners(struct agent *a, struct evbuffer *b)
 		evbuffer_add_printf(b, fmt, l[i].name, "refused", c->refused);
 		evbuffer_add_printf(b, fmt, l[i].name, "accept_error", c->accept_errors);
 	}
+}
+
+/* Authority mode (plan T10); the key epoch in both modes. */
+static void trust_metrics(struct agent *a, struct evbuffer *b)
+{
+	const struct gossip_trust_stats *ts;
+	int64_t left;
+
+	family(b, "meshd_key_epoch", "gauge", "Epoch of the network key that seals our datagrams.");
+	evbuffer_add_printf(b, "meshd_key_epoch %" PRIu64 "\n",
+			    keysched_epoch(&a->ks, agent_wall_s()));
+	family(b, "meshd_network_key_previous_opened_total", "counter",
+	       "Datagrams that opened only with the previous network key (a rotation's window).");
+	evbuffer_add_printf(b, "meshd_network_key_previous_opened_total %" PRIu64 "\n",
+			    a->c.opened_prev_key);
+	if (!a->auth.on)
+		return;
+	ts = gossip_trust_stats(a->g);
+	left = authority_admission_left(a, agent_wall_s());
+	if (left >= 0) {
+		family(b, "meshd_admission_expiry_seconds", "gauge",
+		       "Seconds until our admission expires (negative: expired).");
+		evbuffer_add_printf(b, "meshd_admission_expiry_seconds %" PRId64 "\n", left);
+	}
+	family(b, "meshd_trust_refused_total", "counter",
+	       "Records and trust objects refused by authority-mode rules, by reason.");
+	for (unsigned r = 0; r < GOSSIP_TRUST_REFUSE_MAX; r++)
+		evbuffer_add_printf(b, "meshd_trust_refused_total{reason=\"%s\"} %" PRIu64 "\n",
+				    gossip_trust_refusal_name(r), ts->refused[r]);
+	family(b, "meshd_revocations", "gauge", "Revocations held (kept for good).");
+	evbuffer_add_printf(b, "meshd_revocations %" PRIu64 "\n", ts->revocations);
+	family(b, "meshd_trust_objects", "gauge", "Trust objects held, by kind.");
+	evbuffer_add_printf(b, "meshd_trust_objects{kind=\"spend\"} %" PRIu64 "\n"
+			    "meshd_trust_objects{kind=\"grant\"} %" PRIu64 "\n"
+			    "meshd_trust_objects{kind=\"invite\"} %" PRIu64 "\n",
+			    ts->spends, ts->grants, ts->invites);
+	family(b, "meshd_trust_signature_checks_total", "counter",
+	       "Signature checks spent on admissions and trust objects.");
+	evbuffer_add_printf(b, "meshd_trust_signature_checks_total %" PRIu64 "\n", ts->checks);
+	family(b, "meshd_trust_spend_losers_total", "counter",
+	       "Spends of an invite beyond its uses that lost (T6), each counted once.");
+	evbuffer_add_printf(b, "meshd_trust_spend_losers_total %" PRIu64 "\n", ts->losers);
+	family(b, "meshd_trust_members_removed_total", "counter",
+	       "Members removed by authority-mode rules: revoked, spend lost, admission expired.");
+	evbuffer_add_printf(b, "meshd_trust_members_removed_total %" PRIu64 "\n", ts->removed);
+	family(b, "meshd_key_grants_total", "counter", "Network keys granted to this node.");
+	evbuffer_add_printf(b, "meshd_key_grants_total %" PRIu64 "\n", a->auth.grants_installed);
 }
 
 void metrics_render(struct agent *a, struct evbuffer *b)
@@ -192,6 +239,7 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 	COUNTERS(b, "meshd_hooks_total", "Event hook runs by result.", "result",
 		 { "started", a->c.hooks_run }, { "failed", a->c.hooks_failed },
 		 { "dropped", a->c.hooks_dropped });
+	trust_metrics(a, b);
 	family(b, "meshd_uptime_seconds", "gauge", "Seconds since meshd started.");
 	evbuffer_add_printf(b, "meshd_uptime_seconds %" PRIu64 "\n", (now - a->start_ms) / 1000);
 }

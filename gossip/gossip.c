@@ -7,6 +7,8 @@
 
 #include "internal.h"
 
+_Static_assert(GOSSIP_NTYPES == WIRE_TYPE_MAX + 1, "a stats slot per message type");
+
 void gossip_config_defaults(struct gossip_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -39,6 +41,8 @@ static int check_config(const struct gossip_config *c)
 	/* Bounded so the admission arithmetic (merge.c) cannot wrap. */
 	if (c->max_members < 2 || c->admit_rate > GOSSIP_ADMIT_MAX ||
 	    c->admit_burst > GOSSIP_ADMIT_MAX || (c->admit_rate && !c->admit_burst))
+		return -EINVAL;
+	if (c->n_authorities > GOSSIP_MAX_AUTHORITIES)
 		return -EINVAL;
 	return 0;
 }
@@ -114,6 +118,8 @@ int gossip_new(struct gossip **out, const struct gossip_config *cfg,
 	g->order = malloc(hint * sizeof(*g->order));
 	g->cap_order = g->order ? hint : 0;
 	ret = setup_self(g, self, now_ms);
+	if (!ret)
+		ret = trust_init(g);
 	if (ret)
 		goto out;
 	/* Random phases: engines started together must not tick together. */
@@ -137,6 +143,7 @@ void gossip_free(struct gossip *g)
 	tomb_free(g);
 	names_free(g);
 	members_free(g);
+	trust_free(g);
 	free(g->aidx);
 	if (g->own_pool)
 		gossip_recpool_free(g->pool);
@@ -165,6 +172,10 @@ static enum gossip_refusal refusal(int err)
 		return GOSSIP_REFUSE_PREFIX;
 	case ENOSPC:
 		return GOSSIP_REFUSE_FULL;
+	case EKEYREVOKED:
+		return GOSSIP_REFUSE_REVOKED;
+	case EPERM:
+		return GOSSIP_REFUSE_ADMISSION;
 	}
 	return -err >= WIRE_ETRUNC && -err <= WIRE_ESPACE ? GOSSIP_REFUSE_DECODE : GOSSIP_REFUSE_OTHER;
 }
@@ -200,6 +211,8 @@ static int precheck(const struct gossip *g, const struct wire_msg *m)
 				return 0;
 		return -ENOENT;
 	}
+	case WIRE_TRUST:
+		return trust_precheck(g, m);
 	}
 	return merge_all_stale(g, m) ? -ESTALE : 0;
 }
@@ -222,7 +235,11 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 	g->stats.recv_bytes[m.type] += len;
 	if (memcmp(m.sender, g->idn.id, WIRE_SHORT_ID_LEN) == 0)
 		return refuse(g, -ELOOP);
+	/* A revoked member is not heard at all (T7). */
+	if (trust_sender_refused(g, m.sender))
+		return refuse(g, -EKEYREVOKED);
 	/* Cheap rules first: a datagram they refuse costs no signature check. */
+	trust_begin(g);
 	ret = precheck(g, &m);
 	if (!ret)
 		ret = merge_check(g, &m, from, held);
@@ -254,11 +271,15 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 		if (s)
 			sync_input(g, &m, s, now_ms);
 		break;
+	case WIRE_TRUST:
+		trust_input(g, &m, s);
+		break;
 	}
 	/* A PING's ACK already carries the news; anything else gets a notice. */
 	if (s && m.type != WIRE_PING && !g->left)
 		notify_dead_sender(g, s, now_ms);
 	reply_end(g, now_ms);
+	trust_after(g);
 	return 0;
 }
 
@@ -275,6 +296,8 @@ uint64_t gossip_next_deadline(const struct gossip *g)
 	x = sync_next(g);
 	t = x < t ? x : t;
 	x = tomb_next(g);
+	t = x < t ? x : t;
+	x = trust_next(g);
 	return x < t ? x : t;
 }
 
@@ -288,6 +311,7 @@ uint64_t gossip_tick(struct gossip *g, uint64_t now_ms)
 	bcast_tick(g, now_ms);
 	sync_tick(g, now_ms);
 	tomb_tick(g, now_ms);
+	trust_tick(g, now_ms);
 	return gossip_next_deadline(g);
 }
 
@@ -298,6 +322,10 @@ int gossip_restore(struct gossip *g, const struct wire_record *rec, uint64_t now
 
 	if (now_ms > g->now)
 		g->now = now_ms;
+	/* A state file may hold members revoked since, or admitted no more. */
+	trust_begin(g);
+	if (trust_record_check(g, rec, false))
+		return -EPERM;
 	if (!h) {
 		ret = record_validate(rec);
 		if (ret)

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include "../proto/wire.h"
 #include "../proto/identity.h"
+#include "../proto/trust.h"
 
 struct gossip;
 
@@ -39,6 +40,13 @@ enum gossip_event {
 	GOSSIP_EV_LEFT,
 	GOSSIP_EV_REMOVED,     /* tombstone expired: forget it */
 	GOSSIP_EV_CONFLICT,    /* record refused its overlay address (held by another) */
+	/*
+	 * Authority mode: an authority revoked this member (or the invite that
+	 * admitted it, or its spend lost, T6). Sent once, just before the
+	 * member leaves the table for good: drop its WireGuard peer now, no
+	 * grace period. m->self: we ourselves were revoked.
+	 */
+	GOSSIP_EV_REVOKED,
 };
 
 /*
@@ -64,6 +72,15 @@ struct gossip_io {
 	void (*changed)(void *ctx, enum gossip_event ev, const struct gossip_member *m);
 	/* Optional: the seed told us how it sees us (NAT). May be NULL. */
 	void (*observed)(void *ctx, const struct wire_addr *addr);
+	/*
+	 * Optional, authority mode. trust_stored: a trust object was added to
+	 * (or dropped from) the store: save it (gossip_trust_foreach) soon.
+	 * grant: an authority granted us the network key of grant->epoch;
+	 * `key` is the opened key (checked against grant->key_hash), wiped by
+	 * the engine after the call: copy it.
+	 */
+	void (*trust_stored)(void *ctx);
+	void (*grant)(void *ctx, const struct trust_grant *grant, const uint8_t key[WIRE_KEY_LEN]);
 };
 
 /*
@@ -78,6 +95,8 @@ struct gossip_io {
 struct gossip_recpool;
 int gossip_recpool_new(struct gossip_recpool **out);
 void gossip_recpool_free(struct gossip_recpool *p);  /* after every engine using it */
+
+enum { GOSSIP_MAX_AUTHORITIES = 4 };
 
 struct gossip_config {
 	uint32_t probe_interval_ms;     /* 1000 */
@@ -112,6 +131,16 @@ struct gossip_config {
 	uint32_t max_members;           /* 4096; at least 2 (self and one other) */
 	uint32_t admit_rate;            /* 100 per second; 0 = no limit */
 	uint32_t admit_burst;           /* 1000; at least 1 when admit_rate is set */
+	/*
+	 * Authority mode (docs/DESIGN.md): n_authorities > 0. Every record
+	 * must then carry a valid admission by one of these keys. 0 = open
+	 * mode, the engine behaves as if trust did not exist. unix_now is the
+	 * wall-clock time (unix seconds) at gossip_new's now_ms; the engine
+	 * advances it with now_ms, gossip_set_unix_time corrects it.
+	 */
+	uint8_t n_authorities;
+	uint8_t authority[GOSSIP_MAX_AUTHORITIES][WIRE_ID_LEN];
+	uint64_t unix_now;
 };
 
 /* Upper bound of admit_rate and admit_burst. */
@@ -173,11 +202,13 @@ enum gossip_refusal {
 	GOSSIP_REFUSE_NOMEM,
 	GOSSIP_REFUSE_PREFIX,      /* a record's overlay address lies outside the mesh prefix */
 	GOSSIP_REFUSE_FULL,        /* a JOIN from a new id: table full or admission budget spent */
+	GOSSIP_REFUSE_REVOKED,     /* the sender is a revoked member */
+	GOSSIP_REFUSE_ADMISSION,   /* a JOIN whose record has no valid admission (authority mode) */
 	GOSSIP_REFUSE_MAX = 16,
 };
 
 /* Counters for metrics and the simulator. */
-enum { GOSSIP_NTYPES = 11 }; /* WIRE_TYPE_MAX + 1 */
+enum { GOSSIP_NTYPES = 12 }; /* WIRE_TYPE_MAX + 1 */
 struct gossip_stats {
 	uint64_t sent_msgs[GOSSIP_NTYPES];
 	uint64_t sent_bytes[GOSSIP_NTYPES];   /* plaintext bytes handed to send() */
@@ -205,5 +236,87 @@ struct gossip_stats {
 	uint64_t relays_refused;     /* PING_REQs for a target we do not know (or hold failed) */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);
+
+/*
+ * Authority mode: the trust store (docs/DESIGN.md "Authority mode").
+ * Objects: spends (an admission and the member it admitted), revocations
+ * and key grants. Each is verified before it changes anything; new ones
+ * are gossiped (WIRE_TRUST) and carried by anti-entropy. In open mode
+ * every call below refuses (-EPERM) or reports nothing.
+ */
+enum gossip_trust_kind {
+	GOSSIP_TRUST_SPEND = 1,
+	GOSSIP_TRUST_REVOCATION = 2,
+	GOSSIP_TRUST_GRANT = 3,
+};
+
+struct gossip_trust_obj {
+	uint8_t kind;                   /* enum gossip_trust_kind */
+	union {
+		struct trust_spend spend;
+		struct trust_revocation rev;
+		struct trust_grant grant;
+	} u;
+};
+
+/* The wall clock (unix seconds) at now_ms; call it whenever the agent reads the clock. */
+void gossip_set_unix_time(struct gossip *g, uint64_t unix_s, uint64_t now_ms);
+/*
+ * A trust object from the operator (meshctl through the control socket):
+ * verified, applied, and gossiped. 0 if new, -EALREADY if held, -EPERM in
+ * open mode, or the -TRUST_E* / -WIRE_E* reason it was refused.
+ */
+int gossip_trust_submit(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms);
+/* The same for objects saved in the state file, at start: applied, not gossiped. */
+int gossip_trust_import(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms);
+/* Every object held (for the state file); pointers valid during the call only. */
+void gossip_trust_foreach(const struct gossip *g,
+			  void (*fn)(void *arg, const struct gossip_trust_obj *o), void *arg);
+/* The revocation of this member id (kind TRUST_REVOKE_MEMBER), or NULL. */
+const struct trust_revocation *gossip_revoked(const struct gossip *g,
+					      const uint8_t id[static WIRE_ID_LEN]);
+/*
+ * Would this record be admitted here now (T4, T6, T7)? 0 or the reason
+ * (-TRUST_E*). Costs at most two signature checks; for the agent's own
+ * record at start and for status.
+ */
+int gossip_admission_check(struct gossip *g, const struct wire_record *r, uint64_t now_ms);
+
+/* Why a record or trust object was refused: index into trust.refused. */
+enum gossip_trust_refusal {
+	GOSSIP_TRUST_NO_ADMISSION = 0,
+	GOSSIP_TRUST_UNKNOWN_AUTHORITY,
+	GOSSIP_TRUST_BAD_INVITE_SIGNATURE,
+	GOSSIP_TRUST_INVITE_EXPIRED,
+	GOSSIP_TRUST_ADMISSION_EXPIRED,
+	GOSSIP_TRUST_FUTURE_DATED,
+	GOSSIP_TRUST_BAD_BIND,
+	GOSSIP_TRUST_CONSTRAINT_MISMATCH,
+	GOSSIP_TRUST_BAD_SIGNATURE,       /* revocation or grant */
+	GOSSIP_TRUST_REVOKED_MEMBER,
+	GOSSIP_TRUST_REVOKED_INVITE,
+	GOSSIP_TRUST_REVOKED_ADDRESS,     /* claims an address a revoked member held */
+	GOSSIP_TRUST_OVERSPENT,           /* spend lost to `uses` earlier ones (T6) */
+	GOSSIP_TRUST_BAD_GRANT,           /* a grant for us that does not open */
+	GOSSIP_TRUST_INVITE_CONFLICT,     /* another valid certificate for a known invite key */
+	GOSSIP_TRUST_STORE_FULL,          /* a cap of the store was reached */
+	GOSSIP_TRUST_OLD_EPOCH,           /* a grant of an epoch older than the current one */
+	GOSSIP_TRUST_REFUSE_MAX,
+};
+/* Metric label of a refusal ("no_admission", ...). */
+const char *gossip_trust_refusal_name(unsigned reason);
+
+struct gossip_trust_stats {
+	uint64_t refused[GOSSIP_TRUST_REFUSE_MAX]; /* records and objects refused, by reason */
+	uint64_t checks;             /* signature checks spent on admissions and objects */
+	uint64_t spends, revocations, grants;   /* held now */
+	uint64_t invites;            /* invites with a verified certificate, held now */
+	uint32_t epoch;              /* highest key epoch granted (0: none) */
+	uint64_t losers;             /* spends that lost (T6), each counted once */
+	uint64_t removed;            /* members removed: revoked, spend lost, admission expired */
+	uint64_t objects_sent, objects_received, pages_sent;
+	uint64_t digest_count, digest_xor;      /* the trust digest (T8) */
+};
+const struct gossip_trust_stats *gossip_trust_stats(const struct gossip *g);
 
 #endif

@@ -17,6 +17,7 @@
  *   tombstone.c  retiring and forgetting failed and left members
  *   send.c       addressing, encoding and counting outgoing messages
  *   gossip.c     life cycle, input dispatch, tick, queries
+ *   trust*.c     authority mode: admissions, trust objects (trust_internal.h)
  */
 #ifndef MESHD_GOSSIP_INTERNAL_H
 #define MESHD_GOSSIP_INTERNAL_H
@@ -274,6 +275,7 @@ struct gossip {
 
 	uint64_t now;                           /* latest time we were given */
 	struct gossip_stats stats;
+	struct gossip_trust *trust;             /* authority mode only, else NULL (trust.c) */
 	uint8_t buf[WIRE_MAX_PLAINTEXT];
 };
 
@@ -469,5 +471,28 @@ void notify_dead_sender(struct gossip *g, struct member *s, uint64_t now);
 /* Once per member per probe interval from this ring: due now? (noted if so) */
 bool notice_take(struct gossip *g, struct notice *ring, uint32_t *pos, const struct member *m,
 		 uint64_t now);
+
+/* trust*.c: authority mode. Every call is a no-op (or "yes") in open mode. */
+int trust_init(struct gossip *g);
+void trust_free(struct gossip *g);
+/* A datagram's signature-check budget for admissions starts here. */
+void trust_begin(struct gossip *g);
+/*
+ * May record r (not ours) enter or replace what we hold? 0 or why not
+ * (counted). `spread`: a spend new to us is gossiped (not for records
+ * from our own state file: the mesh has them).
+ */
+int trust_record_check(struct gossip *g, const struct wire_record *r, bool spread);
+/* The sender is a revoked member: refuse its datagram before anything else. */
+bool trust_sender_refused(const struct gossip *g, const uint8_t sid[static WIRE_SHORT_ID_LEN]);
+/* After an input or a call: remove who lost standing, tell the agent the store changed. */
+void trust_after(struct gossip *g);
+void trust_tick(struct gossip *g, uint64_t now);
+uint64_t trust_next(const struct gossip *g);
+int trust_precheck(const struct gossip *g, const struct wire_msg *m);
+void trust_input(struct gossip *g, const struct wire_msg *m, struct member *from);
+/* SYNC_DIGEST: our trust digest in every one we send; a root one differing draws a page. */
+void trust_sync_fill(const struct gossip *g, struct wire_msg *m);
+void trust_sync_check(struct gossip *g, const struct wire_msg *m, struct member *from);
 
 #endif

@@ -114,6 +114,15 @@ int merge_check(struct gossip *g, const struct wire_msg *m, const struct wire_ad
 		if (!would_change(g, r))
 			continue;
 		ret = !in_prefix(g, r) ? -EDOM : 0;
+		/* Authority mode: no valid admission, no signature check (T4). */
+		if (!ret && trust_record_check(g, r, true)) {
+			if (held[i])
+				recpool_put(g->pool, held[i]);
+			held[i] = MERGE_SKIPPED;
+			if (m->type != WIRE_JOIN)
+				continue;
+			ret = -EPERM;
+		}
 		if (!ret && memcmp(r->id, g->idn.id, WIRE_ID_LEN) != 0 && !member_find(g, r->id) &&
 		    !may_enter(g, m, from, held[i] != NULL, &entering, &verifying)) {
 			if (held[i])

@@ -137,6 +137,7 @@ static void send_digest(struct gossip *g, struct member *to, const struct span *
 	msg_span(&m, p);
 	m.n_buckets = WIRE_SYNC_FANOUT;
 	children(g, p, m.bucket);
+	trust_sync_fill(g, &m);
 	send_member(g, to, &m);
 }
 
@@ -157,6 +158,7 @@ static void send_pull_digest(struct gossip *g, struct member *to, const struct s
 	children(g, p, m.bucket);
 	m.n_records = 1;
 	m.record[0] = *member_self(g)->pub.rec;
+	trust_sync_fill(g, &m);
 	if (msg_pad_to(&m, WIRE_MAX_PLAINTEXT) < 0)
 		m.pad = 0;
 	send_pull(g, to, &m);
@@ -361,9 +363,10 @@ static void on_want(struct gossip *g, const struct wire_msg *m, struct member *f
 void sync_input(struct gossip *g, const struct wire_msg *m, struct member *from, uint64_t now)
 {
 	(void)now;
-	if (m->type == WIRE_SYNC_DIGEST)
+	if (m->type == WIRE_SYNC_DIGEST) {
+		trust_sync_check(g, m, from);
 		on_digest(g, m, from);
-	else if (!(m->sync_flags & WIRE_SYNC_REPLY))
+	} else if (!(m->sync_flags & WIRE_SYNC_REPLY))
 		on_listing(g, m, from);
 	else
 		on_want(g, m, from);
@@ -501,6 +504,7 @@ void sync_tick(struct gossip *g, uint64_t now)
 			children(g, &root, m.bucket);
 		}
 		add_buddy_rumor(g, &m, &g->m[to]);
+		trust_sync_fill(g, &m);
 		send_member(g, &g->m[to], &m);
 	}
 }

@@ -5,6 +5,7 @@
 #include "mp_writer.h"
 #include "msg_rules.h"
 #include "record.h"
+#include "trust.h"
 
 void msg_init(struct wire_msg *m, uint8_t type, const uint8_t sender_id[static WIRE_ID_LEN])
 {
@@ -17,8 +18,9 @@ int msg_body_fields(uint8_t type)
 {
 	static const int8_t fields[WIRE_TYPE_MAX + 1] = {
 		[WIRE_JOIN] = 0, [WIRE_JOIN_ACK] = 2, [WIRE_PING] = 1, [WIRE_PING_REQ] = 2,
-		[WIRE_ACK] = 1, [WIRE_NACK] = 1, [WIRE_SYNC_DIGEST] = 4,
+		[WIRE_ACK] = 1, [WIRE_NACK] = 1, [WIRE_SYNC_DIGEST] = 6,
 		[WIRE_SYNC_ENTRIES] = 4, [WIRE_RECORDS] = 0, [WIRE_LEAVE] = 0,
+		[WIRE_TRUST] = 6,
 	};
 
 	if (type == 0 || type > WIRE_TYPE_MAX)
@@ -39,6 +41,32 @@ static int check_sync(const struct wire_msg *m)
 		return -WIRE_EVALUE;
 	if (m->type == WIRE_SYNC_ENTRIES && m->n_entries > WIRE_MAX_ENTRIES)
 		return -WIRE_ELIMIT;
+	return 0;
+}
+
+/* Hashes sorted and unique: one byte form per page, and a cheap lookup for the receiver. */
+static int check_trust(const struct wire_msg *m)
+{
+	if (m->trust_flags & ~(uint32_t)WIRE_TRUST_FLAGS_KNOWN)
+		return -WIRE_EVALUE;
+	if (m->n_hashes > WIRE_MAX_TRUST_HASHES || m->n_spends > WIRE_MAX_TRUST_SPENDS ||
+	    m->n_revocations > WIRE_MAX_TRUST_REVOCATIONS || m->n_grants > WIRE_MAX_TRUST_GRANTS)
+		return -WIRE_ELIMIT;
+	if (!(m->trust_flags & WIRE_TRUST_PAGE) &&
+	    (m->trust_flags & WIRE_TRUST_MORE || m->n_hashes || m->trust_from))
+		return -WIRE_EVALUE;
+	for (int i = 0; i < m->n_hashes; i++)
+		if (m->hash[i] < m->trust_from || (i && m->hash[i] <= m->hash[i - 1]))
+			return -WIRE_ECANON;
+	for (int i = 0; i < m->n_spends; i++)
+		if (trust_admission_validate(&m->spend[i].adm))
+			return -WIRE_EVALUE;
+	for (int i = 0; i < m->n_revocations; i++)
+		if (trust_revocation_validate(&m->revocation[i]))
+			return -WIRE_EVALUE;
+	for (int i = 0; i < m->n_grants; i++)
+		if (trust_grant_validate(&m->grant[i]))
+			return -WIRE_EVALUE;
 	return 0;
 }
 
@@ -63,6 +91,8 @@ static int check_body(const struct wire_msg *m)
 	case WIRE_SYNC_DIGEST:
 	case WIRE_SYNC_ENTRIES:
 		return check_sync(m);
+	case WIRE_TRUST:
+		return check_trust(m);
 	}
 	return 0;
 }
@@ -100,6 +130,19 @@ int msg_record_cost(const struct wire_record *r)
 	record_write(&w, r);
 	return mp_writer_result(&w);
 }
+
+/* The trust object arrays stay fixarrays up to their caps (8): no header growth. */
+#define OBJECT_COST(name, type, writer)                                                  \
+	int name(const type *o)                                                          \
+	{                                                                                \
+		struct mp_writer w;                                                      \
+		mp_writer_init_count(&w, INT_MAX);                                       \
+		writer(&w, o);                                                           \
+		return mp_writer_result(&w);                                             \
+	}
+OBJECT_COST(msg_spend_cost, struct trust_spend, trust_spend_write)
+OBJECT_COST(msg_revocation_cost, struct trust_revocation, trust_revocation_write)
+OBJECT_COST(msg_grant_cost, struct trust_grant, trust_grant_write)
 
 int msg_pad_to(struct wire_msg *m, size_t size)
 {

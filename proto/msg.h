@@ -6,6 +6,10 @@
  *
  * Wire form: msgpack array [type, sender bin8, seq, body..., records
  * array, rumours array, pad bin] — exact layout per type in msg_rules.h.
+ *
+ * Issue 10 (authority mode) added WIRE_TRUST (trust objects and pages of
+ * their hashes, for gossip/trust*.c) and the trust digest of every
+ * SYNC_DIGEST (trust_count, trust_digest).
  */
 #ifndef MESHD_PROTO_MSG_H
 #define MESHD_PROTO_MSG_H
@@ -25,7 +29,8 @@ enum wire_type {
 	WIRE_SYNC_ENTRIES = 8,/* anti-entropy: (short id, version) of one bucket */
 	WIRE_RECORDS = 9,     /* records only (sync answers, gossip with nothing to ride on) */
 	WIRE_LEAVE = 10,      /* records[0] = owner's signed record with WIRE_REC_LEAVING */
-	WIRE_TYPE_MAX = WIRE_LEAVE,
+	WIRE_TRUST = 11,      /* trust objects (spends, revocations, grants) and/or a hash page */
+	WIRE_TYPE_MAX = WIRE_TRUST,
 };
 
 enum wire_liveness { WIRE_LIVE_ALIVE = 0, WIRE_LIVE_SUSPECT = 1, WIRE_LIVE_FAILED = 2 };
@@ -50,6 +55,16 @@ struct wire_sync_entry {
 
 #define WIRE_SYNC_REPLY (1U << 0)  /* an answer: do not answer it again */
 
+/*
+ * WIRE_TRUST flags. The meaning of a page is gossip/'s (T8); the codec
+ * only guarantees: known flags, hashes strictly ascending and all >=
+ * trust_from, MORE only with PAGE, and no hashes or trust_from without PAGE.
+ */
+#define WIRE_TRUST_PAGE (1U << 0)   /* hash[] = the sender's object hashes from trust_from on */
+#define WIRE_TRUST_MORE (1U << 1)   /* the sender holds more hashes after hash[n_hashes - 1] */
+#define WIRE_TRUST_REPLY (1U << 2)  /* an answer: do not answer it again */
+#define WIRE_TRUST_FLAGS_KNOWN (WIRE_TRUST_PAGE | WIRE_TRUST_MORE | WIRE_TRUST_REPLY)
+
 struct wire_msg {
 	uint8_t type;                        /* enum wire_type */
 	uint8_t sender[WIRE_SHORT_ID_LEN];
@@ -73,6 +88,23 @@ struct wire_msg {
 	struct wire_sync_bucket bucket[WIRE_SYNC_FANOUT];
 	uint8_t n_entries;
 	struct wire_sync_entry entry[WIRE_MAX_ENTRIES];
+
+	/* SYNC_DIGEST: the sender's trust digest (T8): how many trust objects
+	 * it holds and the xor of their trust_*_hash() values. */
+	uint32_t trust_count;
+	uint64_t trust_digest;
+
+	/* TRUST */
+	uint8_t trust_flags;                 /* WIRE_TRUST_* */
+	uint64_t trust_from;                 /* PAGE: first hash value the page covers */
+	uint8_t n_hashes;
+	uint64_t hash[WIRE_MAX_TRUST_HASHES];/* PAGE: strictly ascending, >= trust_from */
+	uint8_t n_spends;
+	struct trust_spend spend[WIRE_MAX_TRUST_SPENDS];
+	uint8_t n_revocations;
+	struct trust_revocation revocation[WIRE_MAX_TRUST_REVOCATIONS];
+	uint8_t n_grants;
+	struct trust_grant grant[WIRE_MAX_TRUST_GRANTS];
 
 	uint8_t n_records;
 	struct wire_record record[WIRE_MAX_RECORDS];
@@ -102,10 +134,18 @@ int msg_pad_to(struct wire_msg *m, size_t size);
 /* Upper bound of what one more record / rumour adds to a message. */
 int msg_record_cost(const struct wire_record *r);
 enum { MSG_RUMOR_COST = 56 };
+/* Exactly what one more trust object adds to a WIRE_TRUST message (its
+ * encoding; or a negative error for an invalid object). */
+int msg_spend_cost(const struct trust_spend *sp);
+int msg_revocation_cost(const struct trust_revocation *rev);
+int msg_grant_cost(const struct trust_grant *g);
+/* Upper bound per hash; the hashes array header grows by 2 bytes at the 16th. */
+enum { MSG_TRUST_HASH_COST = 9 };
 
 /*
- * Decode with every cap enforced; records are decoded but NOT verified
- * (the engine verifies each once, and skips records it already holds).
+ * Decode with every cap enforced; records and trust objects are decoded
+ * but NOT verified (the engine verifies each once, and skips records it
+ * already holds).
  * Returns 0 or a negative error; on error *m is unspecified.
  */
 int msg_decode(struct wire_msg *m, const uint8_t *buf, size_t len);

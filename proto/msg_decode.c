@@ -5,6 +5,7 @@
 #include "mp_reader.h"
 #include "msg_rules.h"
 #include "record.h"
+#include "trust.h"
 #include "wire_codec.h"
 
 static int read_sync_prefix(struct mp_reader *rd, struct wire_msg *m)
@@ -49,6 +50,45 @@ static int read_entries(struct mp_reader *rd, struct wire_msg *m)
 	return mp_leave(rd);
 }
 
+static int read_hashes(struct mp_reader *rd, struct wire_msg *m)
+{
+	uint32_t n;
+
+	if (mp_enter_array(rd, 0, WIRE_MAX_TRUST_HASHES, &n))
+		return rd->err;
+	for (uint32_t i = 0; i < n; i++)
+		mp_read_uint(rd, UINT64_MAX, &m->hash[i]);
+	m->n_hashes = (uint8_t)n;
+	return mp_leave(rd);
+}
+
+static int read_trust(struct mp_reader *rd, struct wire_msg *m)
+{
+	uint32_t n;
+
+	mp_read_u8(rd, UINT8_MAX, &m->trust_flags);
+	mp_read_uint(rd, UINT64_MAX, &m->trust_from);
+	if (read_hashes(rd, m) || mp_enter_array(rd, 0, WIRE_MAX_TRUST_SPENDS, &n))
+		return rd->err;
+	for (uint32_t i = 0; i < n; i++)
+		if (trust_spend_read(rd, &m->spend[i]))
+			return rd->err;
+	m->n_spends = (uint8_t)n;
+	if (mp_leave(rd) || mp_enter_array(rd, 0, WIRE_MAX_TRUST_REVOCATIONS, &n))
+		return rd->err;
+	for (uint32_t i = 0; i < n; i++)
+		if (trust_revocation_read(rd, &m->revocation[i]))
+			return rd->err;
+	m->n_revocations = (uint8_t)n;
+	if (mp_leave(rd) || mp_enter_array(rd, 0, WIRE_MAX_TRUST_GRANTS, &n))
+		return rd->err;
+	for (uint32_t i = 0; i < n; i++)
+		if (trust_grant_read(rd, &m->grant[i]))
+			return rd->err;
+	m->n_grants = (uint8_t)n;
+	return mp_leave(rd);
+}
+
 static int read_body(struct mp_reader *rd, struct wire_msg *m)
 {
 	switch (m->type) {
@@ -64,10 +104,14 @@ static int read_body(struct mp_reader *rd, struct wire_msg *m)
 		return wire_addr_read(rd, &m->target_addr);
 	case WIRE_SYNC_DIGEST:
 		read_sync_prefix(rd, m);
-		return read_buckets(rd, m);
+		read_buckets(rd, m);
+		mp_read_u32(rd, UINT32_MAX, &m->trust_count);
+		return mp_read_uint(rd, UINT64_MAX, &m->trust_digest);
 	case WIRE_SYNC_ENTRIES:
 		read_sync_prefix(rd, m);
 		return read_entries(rd, m);
+	case WIRE_TRUST:
+		return read_trust(rd, m);
 	}
 	return rd->err;
 }

@@ -2,6 +2,7 @@
 #include "mp_writer.h"
 #include "msg_rules.h"
 #include "record.h"
+#include "trust.h"
 #include "wire_codec.h"
 
 static void write_sync_prefix(struct mp_writer *w, const struct wire_msg *m)
@@ -9,6 +10,24 @@ static void write_sync_prefix(struct mp_writer *w, const struct wire_msg *m)
 	mp_write_uint(w, m->sync_flags);
 	mp_write_uint(w, m->prefix_len);
 	mp_write_bin(w, m->prefix, (m->prefix_len + 1u) / 2);
+}
+
+static void write_trust(struct mp_writer *w, const struct wire_msg *m)
+{
+	mp_write_uint(w, m->trust_flags);
+	mp_write_uint(w, m->trust_from);
+	mp_write_array(w, m->n_hashes);
+	for (int i = 0; i < m->n_hashes; i++)
+		mp_write_uint(w, m->hash[i]);
+	mp_write_array(w, m->n_spends);
+	for (int i = 0; i < m->n_spends; i++)
+		trust_spend_write(w, &m->spend[i]);
+	mp_write_array(w, m->n_revocations);
+	for (int i = 0; i < m->n_revocations; i++)
+		trust_revocation_write(w, &m->revocation[i]);
+	mp_write_array(w, m->n_grants);
+	for (int i = 0; i < m->n_grants; i++)
+		trust_grant_write(w, &m->grant[i]);
 }
 
 static void write_body(struct mp_writer *w, const struct wire_msg *m)
@@ -35,6 +54,8 @@ static void write_body(struct mp_writer *w, const struct wire_msg *m)
 			mp_write_uint(w, m->bucket[i].hash);
 			mp_write_uint(w, m->bucket[i].count);
 		}
+		mp_write_uint(w, m->trust_count);
+		mp_write_uint(w, m->trust_digest);
 		break;
 	case WIRE_SYNC_ENTRIES:
 		write_sync_prefix(w, m);
@@ -44,6 +65,9 @@ static void write_body(struct mp_writer *w, const struct wire_msg *m)
 			mp_write_bin(w, m->entry[i].id, WIRE_SHORT_ID_LEN);
 			mp_write_uint(w, m->entry[i].version);
 		}
+		break;
+	case WIRE_TRUST:
+		write_trust(w, m);
 		break;
 	}
 }

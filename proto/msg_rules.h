@@ -10,9 +10,13 @@
  *   PING, ACK, NACK:       target bin8 (short id)
  *   PING_REQ:              target bin8, target_addr addr
  *   SYNC_DIGEST:           sync_flags, prefix_len, prefix bin, buckets
- *                          array of 0, 1 (summary) or 16 [hash uint, count uint]
+ *                          array of 0, 1 (summary) or 16 [hash uint, count uint],
+ *                          trust_count uint, trust_digest uint
  *   SYNC_ENTRIES:          sync_flags, prefix_len, prefix bin, entries
  *                          array of [short id bin8, version uint]
+ *   TRUST:                 trust_flags uint, trust_from uint, hashes array
+ *                          of uint, spends array, revocations array, grants
+ *                          array (object forms in trust.h)
  * records: array of records (record.h); rumours: array of
  * [subject bin32, version uint, state uint, origin bin8]; pad: bin of
  * zero bytes. prefix is ceil(prefix_len / 2) bytes of nibbles, high

@@ -5,9 +5,12 @@
 #include "mp_reader.h"
 #include "mp_writer.h"
 #include "record.h"
+#include "trust.h"
 #include "wire_codec.h"
 
 enum { BODY_FIELDS = RECORD_FIELDS - 1, CONTEXT_LEN = sizeof(RECORD_SIG_CONTEXT) };
+_Static_assert(RECORD_MAX_ENCODED == RECORD_MAX_OPEN_ENCODED + TRUST_ADMISSION_MAX_ENCODED,
+	       "the largest record carries the largest admission");
 
 /* The nine signed fields, in wire order (no array header). */
 static int write_body_fields(struct mp_writer *w, const struct wire_record *r)
@@ -37,12 +40,16 @@ int record_write(struct mp_writer *w, const struct wire_record *r)
 {
 	if (record_validate(r))
 		return w->err ? w->err : (w->err = -WIRE_EVALUE);
-	mp_write_array(w, RECORD_FIELDS);
+	mp_write_array(w, RECORD_FIELDS + (r->has_admission ? 1u : 0u));
 	write_body_fields(w, r);
-	return mp_write_bin(w, r->sig, WIRE_SIG_LEN);
+	mp_write_bin(w, r->sig, WIRE_SIG_LEN);
+	/* Last, so an open-mode record is a prefix-identical 10-array. */
+	if (r->has_admission)
+		trust_admission_write(w, &r->adm);
+	return w->err;
 }
 
-/* What the signature covers: context || fixarray 9 body. */
+/* What the signature covers: context || fixarray 9 body (10 with the admission last). */
 static int signed_bytes(const struct wire_record *r, uint8_t buf[static RECORD_MAX_ENCODED])
 {
 	struct mp_writer w;
@@ -52,8 +59,10 @@ static int signed_bytes(const struct wire_record *r, uint8_t buf[static RECORD_M
 	mp_writer_init(&w, buf, RECORD_MAX_ENCODED);
 	memcpy(buf, RECORD_SIG_CONTEXT, CONTEXT_LEN);
 	w.pos = CONTEXT_LEN;
-	mp_write_array(&w, BODY_FIELDS);
+	mp_write_array(&w, BODY_FIELDS + (r->has_admission ? 1u : 0u));
 	write_body_fields(&w, r);
+	if (r->has_admission)
+		trust_admission_write(&w, &r->adm);
 	return mp_writer_result(&w);
 }
 
@@ -131,10 +140,11 @@ static int read_addrs(struct mp_reader *rd, struct wire_record *r)
 
 int record_read(struct mp_reader *rd, struct wire_record *r)
 {
+	uint32_t fields = 0;
 	size_t len;
 
 	memset(r, 0, sizeof(*r));
-	mp_enter_exact(rd, RECORD_FIELDS);
+	mp_enter_array(rd, RECORD_FIELDS, RECORD_FIELDS + 1, &fields);
 	mp_read_bin_exact(rd, r->id, WIRE_ID_LEN);
 	mp_read_uint(rd, UINT64_MAX, &r->version);
 	mp_read_str(rd, r->name, WIRE_NAME_MAX, &len);
@@ -143,6 +153,10 @@ int record_read(struct mp_reader *rd, struct wire_record *r)
 	mp_read_u32(rd, UINT32_MAX, &r->flags);
 	read_tags(rd, r);
 	mp_read_bin_exact(rd, r->sig, WIRE_SIG_LEN);
+	if (fields == RECORD_FIELDS + 1) {
+		r->has_admission = true;
+		trust_admission_read(rd, &r->adm);
+	}
 	if (mp_leave(rd))
 		return rd->err;
 	if (record_validate(r))
@@ -194,5 +208,6 @@ int record_same(const struct wire_record *a, const struct wire_record *b)
 	       strncmp(a->name, b->name, sizeof(a->name)) == 0 && addrs_same(a, b) &&
 	       a->addr_gen == b->addr_gen && a->gossip_port == b->gossip_port &&
 	       a->flags == b->flags && tags_same(a, b) &&
-	       memcmp(a->sig, b->sig, WIRE_SIG_LEN) == 0;
+	       memcmp(a->sig, b->sig, WIRE_SIG_LEN) == 0 && a->has_admission == b->has_admission &&
+	       (!a->has_admission || trust_admission_same(&a->adm, &b->adm));
 }

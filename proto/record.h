@@ -3,15 +3,17 @@
  * Member records: canonical msgpack encoding and the owner's detached
  * Ed25519 signature over it.
  *
- * Wire form: a msgpack array of 10:
+ * Wire form: a msgpack array of 10, or 11 with an admission:
  *   [id bin32, version uint, name str, overlay array of [family uint,
  *    ip bin4|bin16, len uint], addr_gen uint, endpoints array of [family,
  *    ip bin, port uint], gossip_port uint, flags uint, tags array of
- *    [key str, val str], sig bin64]
+ *    [key str, val str], sig bin64 (, admission (trust.h))]
  * The first 9 are the signed body. The signature covers
  * RECORD_SIG_CONTEXT followed by the body encoded as its own fixarray 9
- * (the context keeps a record signature from ever being valid for
- * anything else the identity key signs). Canonical means msgpack-c's
+ * — or fixarray 10 with the admission appended, so the owner signs its
+ * admission too (the context keeps a record signature from ever being
+ * valid for anything else the identity key signs). A record without an
+ * admission (open mode) encodes exactly as before admissions existed. Canonical means msgpack-c's
  * smallest encodings; the decoder refuses anything else, so a record has
  * exactly one byte form and a changed bit always breaks the signature.
  *
@@ -30,7 +32,10 @@
 #include "identity.h"
 
 enum {
-	RECORD_MAX_ENCODED = 457,  /* exact size of the largest valid record's encoding */
+	/* Exact size of the largest valid record's encoding: 457 without an
+	 * admission (RECORD_MAX_OPEN_ENCODED), + TRUST_ADMISSION_MAX_ENCODED. */
+	RECORD_MAX_OPEN_ENCODED = 457,
+	RECORD_MAX_ENCODED = 457 + 227,
 	RECORD_FIELDS = 10,        /* body fields + signature */
 };
 #define RECORD_SIG_CONTEXT "meshd record v1"  /* signed with its NUL: 16 bytes */
@@ -53,7 +58,7 @@ int record_decode(struct wire_record *r, const uint8_t *buf, size_t len);
 int record_write(struct mp_writer *w, const struct wire_record *r);
 int record_read(struct mp_reader *rd, struct wire_record *r);
 
-/* 1 if a and b encode to the same bytes (signature included), else 0. */
+/* 1 if a and b encode to the same bytes (signature and admission included), else 0. */
 int record_same(const struct wire_record *a, const struct wire_record *b);
 
 #endif

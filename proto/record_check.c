@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "trust.h"
 
 /*
  * Length of one printable UTF-8 character at s, or 0. Rejects overlong
@@ -117,6 +118,8 @@ int record_validate(const struct wire_record *r)
 	if (r->version > WIRE_VERSION_MAX)
 		return -WIRE_EVALUE;
 	if (r->gossip_port == 0 || (r->flags & ~(uint32_t)WIRE_REC_FLAGS_KNOWN))
+		return -WIRE_EVALUE;
+	if (r->has_admission && trust_admission_validate(&r->adm))
 		return -WIRE_EVALUE;
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "trust.h"
 #include "wire.h"
 
 const char *wire_strerror(int err)
@@ -22,6 +23,8 @@ const char *wire_strerror(int err)
 	case WIRE_EVALUE:    return "field value out of range";
 	case WIRE_ESPACE:    return "output buffer too small";
 	}
+	if (-err >= TRUST_ENOADMISSION && -err < TRUST_REASON_END)
+		return trust_strerror(err);
 	/* strerrordesc_np: static text, unlike strerror's shared buffer. */
 	s = err < 0 ? strerrordesc_np(-err) : NULL;
 	return s ? s : "unknown error";

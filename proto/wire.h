@@ -39,6 +39,16 @@ enum {
 	WIRE_SYNC_FANOUT = 16,     /* digest buckets per level (one hex digit) */
 	WIRE_SYNC_MAX_DEPTH = 8,   /* digest prefix length in nibbles */
 	WIRE_MAX_ENTRIES = 56,     /* (short id, version) pairs in SYNC_ENTRIES */
+
+	/* Trust objects (issue 10; proto/trust.h) */
+	WIRE_AUTH_ID_LEN = 8,      /* authority short id: first bytes of its public key */
+	WIRE_CONSTRAINT_LEN = 16,  /* BLAKE2b-128 of an invite's constrained fields */
+	WIRE_SEALED_KEY_LEN = 80,  /* crypto_box_seal of a 32-byte network key */
+	WIRE_KEY_HASH_LEN = 16,    /* BLAKE2b-128 of a network key */
+	WIRE_MAX_TRUST_SPENDS = 8,       /* spends in one WIRE_TRUST message */
+	WIRE_MAX_TRUST_REVOCATIONS = 8,  /* revocations in one WIRE_TRUST message */
+	WIRE_MAX_TRUST_GRANTS = 8,       /* grants in one WIRE_TRUST message */
+	WIRE_MAX_TRUST_HASHES = 112,     /* object hashes in one WIRE_TRUST page (9 bytes each) */
 };
 
 /*
@@ -77,6 +87,59 @@ struct wire_tag {
 #define WIRE_REC_FLAGS_KNOWN (WIRE_REC_LEAVING | WIRE_REC_ADDR_PINNED)
 
 /*
+ * Trust objects (issue 10). Codecs, signatures and rules: proto/trust.h.
+ * Times are unix seconds, at most TRUST_TIME_MAX, so that sums of two
+ * of them never wrap.
+ */
+
+/* T3: an invite certificate, signed by an authority. */
+struct trust_invite {
+	uint8_t auth[WIRE_AUTH_ID_LEN];    /* authority short id */
+	uint8_t invite_pub[WIRE_ID_LEN];   /* Ed25519 key of the invite: its id */
+	uint64_t not_after;                /* last unix second an admission may be made */
+	uint16_t uses;                     /* 1..TRUST_MAX_USES distinct members */
+	uint64_t admit_ttl;                /* seconds an admission lasts; 0 = no expiry */
+	uint8_t constrain;                 /* TRUST_CONSTRAIN_* bits */
+	uint8_t constraint[WIRE_CONSTRAINT_LEN]; /* zero when constrain == 0 */
+	uint8_t sig[WIRE_SIG_LEN];
+};
+
+/* T4: an admission, carried in the member's own record. */
+struct trust_admission {
+	struct trust_invite invite;
+	uint64_t admitted_at;              /* unix s */
+	uint8_t bind[WIRE_SIG_LEN];        /* invite key's signature over member id + admitted_at */
+};
+
+/* T6: a spend = an admission plus the member it admitted (a trust object). */
+struct trust_spend {
+	uint8_t member[WIRE_ID_LEN];
+	struct trust_admission adm;
+};
+
+/* T7: a revocation of a member or an invite, signed by an authority. */
+struct trust_revocation {
+	uint8_t auth[WIRE_AUTH_ID_LEN];
+	uint8_t kind;                      /* TRUST_REVOKE_MEMBER or TRUST_REVOKE_INVITE */
+	uint8_t target[WIRE_ID_LEN];       /* member id or invite_pub */
+	uint64_t revoked_at;               /* unix s */
+	uint8_t n_overlay;                 /* member: the addresses it held (never reused) */
+	struct wire_prefix overlay[WIRE_MAX_OVERLAY];
+	uint8_t sig[WIRE_SIG_LEN];
+};
+
+/* T9: a network key for one member, sealed to its WireGuard key, signed by an authority. */
+struct trust_grant {
+	uint8_t auth[WIRE_AUTH_ID_LEN];
+	uint32_t epoch;                    /* key epoch; increases by one per rotation */
+	uint64_t activate_at;              /* unix s: seal with the new key from then on */
+	uint8_t member[WIRE_ID_LEN];
+	uint8_t sealed[WIRE_SEALED_KEY_LEN];
+	uint8_t key_hash[WIRE_KEY_HASH_LEN];
+	uint8_t sig[WIRE_SIG_LEN];
+};
+
+/*
  * A member record. Everything here is covered by the owner's signature.
  * The WireGuard public key is not carried: it is derived from `id`, so no
  * node can announce a WireGuard key that is not its own.
@@ -95,6 +158,10 @@ struct wire_record {
 	uint8_t n_tags;
 	struct wire_tag tag[WIRE_MAX_TAGS];
 	uint8_t sig[WIRE_SIG_LEN];
+	/* Authority mode: the admission (11th wire field, signed too). Open
+	 * mode records have none and encode exactly as before it existed. */
+	bool has_admission;
+	struct trust_admission adm;
 };
 
 /* Error codes beyond errno: all returned negated. */
@@ -110,6 +177,7 @@ enum wire_err {
 	WIRE_EVALUE,         /* a field's value is out of range */
 	WIRE_ESPACE,         /* output buffer too small */
 };
+/* Trust refusal reasons (enum trust_reason, proto/trust.h) are 1100..1199. */
 
 /* Static text for a -errno or -WIRE_E* code. */
 const char *wire_strerror(int err);

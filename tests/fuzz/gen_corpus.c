@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Writes the seed corpora: valid records and messages of every type
- * (raw and sealed with fuzz_key), plus the hostile inputs every decoder
- * must survive. Deterministic, so the committed seeds can be
- * regenerated: gen_corpus tests/fuzz/corpus
+ * (raw and sealed with fuzz_key), trust objects and invite tokens, plus
+ * the hostile inputs every decoder must survive. Deterministic, so the
+ * committed seeds can be regenerated: gen_corpus tests/fuzz/corpus
+ * (the target folders must exist).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,13 @@
 #include "proto/identity.h"
 #include "proto/msg.h"
 #include "proto/record.h"
+#include "proto/token.h"
+#include "proto/trust.h"
 
 static const char *root;
+/* Authority of the trust seeds: seed bytes 0x40..0x5f (fuzz_trust.c knows its key). */
+static uint8_t auth_sk[TRUST_SECRET_KEY_LEN], auth_pk[WIRE_ID_LEN];
+enum { NOW = 1764400000 };
 
 static void die(const char *what, int err)
 {
@@ -77,6 +83,78 @@ static void make_record(struct wire_record *r, const struct identity *idn, int f
 		die("record_sign", ret);
 }
 
+/* An invite by the seeds' authority; its secret is seed bytes 0x60 + n ... */
+static void make_invite(struct trust_invite *inv, uint8_t secret[static TRUST_SEED_LEN], uint8_t n,
+			const struct wire_record *pin)
+{
+	uint8_t sk[TRUST_SECRET_KEY_LEN];
+	int ret;
+
+	memset(inv, 0, sizeof(*inv));
+	for (int i = 0; i < TRUST_SEED_LEN; i++)
+		secret[i] = (uint8_t)(0x60 + n + i);
+	if (trust_key_from_seed(sk, inv->invite_pub, secret))
+		die("trust_key_from_seed", -WIRE_EVALUE);
+	inv->not_after = NOW + 86400;
+	inv->uses = pin ? 1 : 5;
+	inv->admit_ttl = pin ? 0 : 90 * 86400;
+	if (pin) {
+		inv->constrain = TRUST_CONSTRAIN_KNOWN;
+		ret = trust_constraint_hash(inv->constraint, pin, inv->constrain);
+		if (ret)
+			die("trust_constraint_hash", ret);
+	}
+	ret = trust_invite_sign(inv, auth_sk);
+	if (ret)
+		die("trust_invite_sign", ret);
+}
+
+/* Give r an admission (constrained to its own fields when pinned) and re-sign it. */
+static void admit(struct wire_record *r, const struct identity *idn, int pinned)
+{
+	struct trust_invite inv;
+	uint8_t secret[TRUST_SEED_LEN];
+	int ret;
+
+	make_invite(&inv, secret, pinned ? 1 : 0, pinned ? r : NULL);
+	ret = trust_admission_make(&r->adm, &inv, secret, r->id, NOW);
+	if (ret)
+		die("trust_admission_make", ret);
+	r->has_admission = true;
+	ret = record_sign(r, idn);
+	if (ret)
+		die("record_sign", ret);
+}
+
+static void make_revocation(struct trust_revocation *rev, const struct identity *idn, int invite)
+{
+	int ret;
+
+	memset(rev, 0, sizeof(*rev));
+	rev->kind = invite ? TRUST_REVOKE_INVITE : TRUST_REVOKE_MEMBER;
+	memcpy(rev->target, idn->id, WIRE_ID_LEN);
+	rev->revoked_at = NOW;
+	if (!invite) {
+		rev->n_overlay = 2;
+		wire_prefix_parse(&rev->overlay[0], "10.42.17.3/16");
+		wire_prefix_parse(&rev->overlay[1], "fd42::17:3/64");
+	}
+	ret = trust_revocation_sign(rev, auth_sk);
+	if (ret)
+		die("trust_revocation_sign", ret);
+}
+
+static void make_grant(struct trust_grant *g, const struct identity *idn)
+{
+	uint8_t key[WIRE_KEY_LEN];
+	int ret;
+
+	memset(key, 0x4b, sizeof(key));
+	ret = trust_grant_seal(g, key, idn->id, 2, NOW + 60, auth_sk);
+	if (ret)
+		die("trust_grant_seal", ret);
+}
+
 static void put_records(const struct identity *idn)
 {
 	struct wire_record r;
@@ -90,7 +168,107 @@ static void put_records(const struct identity *idn)
 		if (n < 0)
 			die("record_encode", n);
 		put("fuzz_record", full ? "record-full" : "record-typical", buf, (size_t)n);
+		admit(&r, idn, full);
+		n = record_encode(&r, buf, sizeof(buf));
+		if (n < 0)
+			die("record_encode", n);
+		put("fuzz_record", full ? "record-full-admitted" : "record-typical-admitted", buf,
+		    (size_t)n);
 	}
+}
+
+/* fuzz_trust: one kind byte (0 invite .. 4 grant), then the object. */
+static void put_trust_object(const char *name, uint8_t kind, int n, const uint8_t *obj)
+{
+	uint8_t buf[1 + TRUST_OBJECT_MAX_ENCODED];
+
+	if (n < 0)
+		die(name, n);
+	buf[0] = kind;
+	memcpy(buf + 1, obj, (size_t)n);
+	put("fuzz_trust", name, buf, (size_t)n + 1);
+}
+
+static void put_trust(const struct identity *idn)
+{
+	uint8_t buf[TRUST_OBJECT_MAX_ENCODED];
+	struct wire_record r;
+	struct trust_spend sp;
+	struct trust_revocation rev;
+	struct trust_grant g;
+
+	for (int pinned = 0; pinned < 2; pinned++) {
+		make_record(&r, idn, pinned);
+		admit(&r, idn, pinned);
+		put_trust_object(pinned ? "invite-pinned" : "invite", 0,
+				 trust_invite_encode(&r.adm.invite, buf, sizeof(buf)), buf);
+		put_trust_object(pinned ? "admission-pinned" : "admission", 1,
+				 trust_admission_encode(&r.adm, buf, sizeof(buf)), buf);
+		memcpy(sp.member, r.id, WIRE_ID_LEN);
+		sp.adm = r.adm;
+		put_trust_object(pinned ? "spend-pinned" : "spend", 2,
+				 trust_spend_encode(&sp, buf, sizeof(buf)), buf);
+	}
+	make_revocation(&rev, idn, 0);
+	put_trust_object("revocation-member", 3, trust_revocation_encode(&rev, buf, sizeof(buf)), buf);
+	make_revocation(&rev, idn, 1);
+	put_trust_object("revocation-invite", 3, trust_revocation_encode(&rev, buf, sizeof(buf)), buf);
+	make_grant(&g, idn);
+	put_trust_object("grant", 4, trust_grant_encode(&g, buf, sizeof(buf)), buf);
+}
+
+static void put_text(const char *target, const char *name, const char *text)
+{
+	put(target, name, (const uint8_t *)text, strlen(text));
+}
+
+/* fuzz_token: a full and a minimal token, and malformed ones. */
+static void put_tokens(const struct identity *idn)
+{
+	char text[TOKEN_MAX_TEXT];
+	struct wire_record r;
+	struct token t;
+	int n;
+
+	memset(&t, 0, sizeof(t));
+	memset(t.netkey, 0x6e, WIRE_KEY_LEN);
+	t.n_auth = 1;
+	memcpy(t.auth[0], auth_pk, WIRE_ID_LEN);
+	make_record(&r, idn, 0);
+	make_invite(&t.invite, t.invite_secret, 2, NULL);
+	n = token_encode(&t, text, sizeof(text));
+	if (n < 0)
+		die("token_encode", n);
+	put_text("fuzz_token", "token-minimal", text);
+
+	/* pinned to name, address and tags, with seeds and a prefix */
+	t.n_seeds = 2;
+	wire_addr_parse(&t.seed[0], "192.0.2.1:51821");
+	wire_addr_parse(&t.seed[1], "[2001:db8::1]:51821");
+	t.has_prefix = true;
+	wire_prefix_parse(&t.prefix, "10.42.0.0/16");
+	strcpy(t.name, r.name);
+	t.has_address = true;
+	t.address = r.overlay[0];
+	t.n_tags = 1;
+	strcpy(t.tag[0].key, "role");
+	strcpy(t.tag[0].val, "db");
+	r.n_tags = 1;
+	memcpy(r.tag, t.tag, sizeof(t.tag[0]));
+	make_invite(&t.invite, t.invite_secret, 3, &r);
+	n = token_encode(&t, text, sizeof(text));
+	if (n < 0)
+		die("token_encode", n);
+	put_text("fuzz_token", "token-pinned", text);
+
+	put_text("fuzz_token", "hostile-no-prefix", text + 7);
+	text[n - 1] = text[n - 1] == 'A' ? 'B' : 'A';
+	put_text("fuzz_token", "hostile-last-char", text);
+	text[20] = '=';
+	put_text("fuzz_token", "hostile-padding", text);
+	put_text("fuzz_token", "hostile-empty", "meshd1:");
+	put_text("fuzz_token", "hostile-array32", "meshd1:3f____8");
+	token_wipe(&t);
 }
 
 static void fill_msg(struct wire_msg *m, uint8_t type, const struct identity *idn)
@@ -105,6 +283,8 @@ static void fill_msg(struct wire_msg *m, uint8_t type, const struct identity *id
 	m->prefix[0] = 0xa5;
 	m->prefix[1] = 0x70;
 	if (type == WIRE_SYNC_DIGEST) {
+		m->trust_count = 3;
+		m->trust_digest = 0x0123456789abcdefULL;
 		m->n_buckets = WIRE_SYNC_FANOUT;
 		for (int i = 0; i < WIRE_SYNC_FANOUT; i++)
 			m->bucket[i] = (struct wire_sync_bucket){ 0x9e3779b97f4a7c15ULL * (uint64_t)i, (uint32_t)i };
@@ -132,6 +312,23 @@ static void fill_msg(struct wire_msg *m, uint8_t type, const struct identity *id
 	}
 	if (type == WIRE_JOIN)
 		m->pad = 40;
+	if (type == WIRE_TRUST) {
+		m->n_records = 0;
+		m->trust_flags = WIRE_TRUST_PAGE | WIRE_TRUST_MORE;
+		m->trust_from = 0x1000;
+		m->n_hashes = 3;
+		m->hash[0] = 0x1000, m->hash[1] = 0x9e3779b97f4a7c15ULL, m->hash[2] = UINT64_MAX;
+		make_record(&m->record[0], idn, 0);
+		admit(&m->record[0], idn, 0);
+		memcpy(m->spend[0].member, idn->id, WIRE_ID_LEN);
+		m->spend[0].adm = m->record[0].adm;
+		m->n_spends = 1;
+		make_revocation(&m->revocation[0], idn, 0);
+		make_revocation(&m->revocation[1], idn, 1);
+		m->n_revocations = 2;
+		make_grant(&m->grant[0], idn);
+		m->n_grants = 1;
+	}
 }
 
 static void put_messages(const struct identity *idn)
@@ -156,6 +353,16 @@ static void put_messages(const struct identity *idn)
 		snprintf(name, sizeof(name), "msg-%02u-sealed", type);
 		put("fuzz_envelope_msg", name, sealed, (size_t)s);
 	}
+	/* A JOIN_ACK whose records carry admissions (authority mode). */
+	fill_msg(&m, WIRE_JOIN_ACK, idn);
+	admit(&m.record[0], idn, 1);
+	make_record(&m.record[1], idn, 0);
+	admit(&m.record[1], idn, 0);
+	m.n_records = 2;
+	int n = msg_encode(&m, plain, sizeof(plain));
+	if (n < 0)
+		die("msg_encode", n);
+	put("fuzz_envelope_msg", "msg-02-admitted-raw", plain, (size_t)n);
 }
 
 int main(int argc, char **argv)
@@ -164,7 +371,8 @@ int main(int argc, char **argv)
 	uint8_t seed[32];
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: gen_corpus DIR (with DIR/fuzz_record, DIR/fuzz_envelope_msg)\n");
+		fprintf(stderr, "usage: gen_corpus DIR (with DIR/fuzz_record, DIR/fuzz_envelope_msg, "
+				"DIR/fuzz_trust, DIR/fuzz_token)\n");
 		return 2;
 	}
 	root = argv[1];
@@ -172,10 +380,17 @@ int main(int argc, char **argv)
 		seed[i] = (uint8_t)(0x80 + i);
 	if (identity_init_crypto() || identity_from_seed(&idn, seed))
 		die("identity", -WIRE_EVALUE);
+	for (int i = 0; i < 32; i++)
+		seed[i] = (uint8_t)(0x40 + i);
+	if (trust_key_from_seed(auth_sk, auth_pk, seed))
+		die("authority", -WIRE_EVALUE);
 	put_hostile("fuzz_record");
 	put_hostile("fuzz_envelope_msg");
+	put_hostile("fuzz_trust");
 	put_records(&idn);
 	put_messages(&idn);
+	put_trust(&idn);
+	put_tokens(&idn);
 	identity_wipe(&idn);
 	return 0;
 }

@@ -22,7 +22,7 @@ jobs=${FUZZ_JOBS:-2}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$root/build-fuzz
 main_targets="fuzz_envelope_msg fuzz_record"
-all_targets="$main_targets fuzz_text fuzz_ctl fuzz_config fuzz_state fuzz_uapi fuzz_genl fuzz_peerfile"
+all_targets="$main_targets fuzz_text fuzz_trust fuzz_token fuzz_ctl fuzz_config fuzz_state fuzz_uapi fuzz_genl fuzz_peerfile"
 targets=${*:-$all_targets}
 
 budget() {  # budget TARGET: seconds
@@ -32,6 +32,8 @@ budget() {  # budget TARGET: seconds
 max_len() {  # max_len TARGET: the input size that reaches the target's limits
 	case $1 in
 	fuzz_envelope_msg|fuzz_record|fuzz_text) echo 1300 ;;  # one datagram
+	fuzz_trust) echo 300 ;;       # the largest trust object (262) and its kind byte
+	fuzz_token) echo 1800 ;;      # TOKEN_MAX_TEXT
 	fuzz_ctl) echo 4400 ;;        # two 2048-byte control lines
 	fuzz_config) echo 3200 ;;     # three 1024-byte config lines
 	fuzz_state) echo 2600 ;;      # four record lines

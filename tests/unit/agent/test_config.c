@@ -297,6 +297,69 @@ static void member_limits(void **state)
 	expect_file_error("admit-burst = 0\n", "t.conf:1: admit-burst: '0' is not a number from 1");
 }
 
+#define AUTH1 "9K5Q3Jr8bO0cGxkq3nYkC6uWbqv3YlDJfQ3JH3UuZ0U="
+#define AUTH2 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+/* Authority mode: keys checked on entry, flags replace the file's list, bounded. */
+static void authority_options(void **state)
+{
+	struct meshd_config cfg;
+	char err[512] = "";
+	char *out;
+
+	(void)state;
+	assert_int_equal(load(&cfg, err, sizeof(err), "--network-key", "/k", NULL), 0);
+	assert_int_equal(cfg.n_authority, 0);
+	assert_int_equal(cfg.key_transition, 600);
+	config_free(&cfg);
+
+	assert_int_equal(load(&cfg, err, sizeof(err), "--config", GOLDEN_DIR "/all-keys.conf",
+			      "--authority", AUTH2, NULL), 0);
+	assert_int_equal(cfg.n_authority, 1);           /* the flag replaced the file's two */
+	assert_string_equal(cfg.authority[0], AUTH2);
+	assert_int_equal(cfg.key_transition, 900);
+	config_free(&cfg);
+
+	/* The same key twice is one authority. */
+	assert_int_equal(load(&cfg, err, sizeof(err), "--network-key", "/k", "--authority", AUTH1,
+			      "--authority", AUTH1, "--key-transition", "10", NULL), 0);
+	assert_int_equal(cfg.n_authority, 1);
+	assert_int_equal(cfg.key_transition, 10);
+	config_free(&cfg);
+
+	expect_file_error("authority = abc\n", "t.conf:1: authority: 'abc' is not a public key");
+	/* 44 characters, but 33 bytes' worth is not a key either. */
+	expect_file_error("authority = 9K5Q3Jr8bO0cGxkq3nYkC6uWbqv3YlDJfQ3JH3UuZ0U!\n",
+			  "t.conf:1: authority:");
+	expect_file_error("authority = " AUTH1 "\nauthority = " AUTH2 "\nauthority = "
+			  "AQECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\nauthority = "
+			  "AgECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\nauthority = "
+			  "AwECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+			  "t.conf:5: authority: at most 4");
+	expect_file_error("key-transition = 9\n", "t.conf:1: key-transition: '9' is not a number");
+	expect_file_error("key-transition = 604801\n", "t.conf:1: key-transition:");
+	expect_file_error("invite = hello\n", "t.conf:1: invite: not an invite token");
+	expect_file_error("invite-file =\n", "t.conf:1: invite-file: empty value");
+
+	/* An invite stands in for --network-key; the token itself is never printed. */
+	assert_int_equal(load(&cfg, err, sizeof(err), "--invite", "meshd1:c2VjcmV0", NULL), 0);
+	out = dump(&cfg);
+	assert_null(strstr(out, "c2VjcmV0"));
+	assert_non_null(strstr(out, "# invite = (given; not shown)"));
+	free(out);
+	config_free(&cfg);
+	assert_int_equal(load(&cfg, err, sizeof(err), "--invite-file", "/t", NULL), 0);
+	assert_string_equal(cfg.invite_file, "/t");
+	config_free(&cfg);
+	assert_int_equal(load(&cfg, err, sizeof(err), "--invite", "meshd1:x", "--invite-file",
+			      "/t", NULL), -EINVAL);
+	assert_non_null(strstr(err, "not both"));
+	config_free(&cfg);
+	assert_int_equal(load(&cfg, err, sizeof(err), "--state-dir", "/nonexistent/x", NULL), -EINVAL);
+	assert_non_null(strstr(err, "--invite-file"));
+	config_free(&cfg);
+}
+
 static void command_line_errors(void **state)
 {
 	struct meshd_config cfg;
@@ -326,6 +389,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(golden_every_key),
+		cmocka_unit_test(authority_options),
 		cmocka_unit_test(flags_win_over_file),
 		cmocka_unit_test(defaults_derived),
 		cmocka_unit_test(bad_lines_are_numbered),

@@ -138,6 +138,42 @@ static void missing_and_directory(void **state)
 	assert_int_equal(keyfile_read(dir, key, err, sizeof(err)), -EINVAL);
 }
 
+/* The authority key: created 0600 whatever the umask, never replaced. */
+static void create_never_overwrites(void **state)
+{
+	uint8_t key[32], other[32], back[32];
+	char path[128], err[256];
+	struct stat st;
+
+	(void)state;
+	memset(key, 0x5a, sizeof(key));
+	memset(other, 0xa5, sizeof(other));
+	snprintf(path, sizeof(path), "%s/authority.key", dir);
+	umask(0);
+	assert_int_equal(keyfile_create(path, key, err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(keyfile_create(path, other, err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "not overwritten"));
+	assert_int_equal(keyfile_read(path, back, err, sizeof(err)), 0);
+	assert_memory_equal(back, key, 32);   /* the first key survived */
+	umask(022);
+
+	/* A dangling symlink is not followed to create a file elsewhere. */
+	{
+		char link[128], target[128];
+
+		snprintf(link, sizeof(link), "%s/dangling", dir);
+		snprintf(target, sizeof(target), "%s/elsewhere", dir);
+		assert_int_equal(symlink(target, link), 0);
+		assert_int_not_equal(keyfile_create(link, key, err, sizeof(err)), 0);
+		assert_int_equal(access(target, F_OK), -1);
+	}
+	snprintf(path, sizeof(path), "%s/no-such-dir/authority.key", dir);
+	assert_int_equal(keyfile_create(path, key, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "cannot create"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +181,7 @@ int main(void)
 		cmocka_unit_test(refuses_group_or_world_access),
 		cmocka_unit_test(refuses_malformed),
 		cmocka_unit_test(missing_and_directory),
+		cmocka_unit_test(create_never_overwrites),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

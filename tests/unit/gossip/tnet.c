@@ -158,13 +158,29 @@ static void t_observed(void *ctx, const struct wire_addr *addr)
 	n->n_observed++;
 }
 
+static void t_stored(void *ctx)
+{
+	((struct tnode *)ctx)->n_stored++;
+}
+
+static void t_grant(void *ctx, const struct trust_grant *g, const uint8_t key[WIRE_KEY_LEN])
+{
+	struct tnode *n = ctx;
+
+	n->n_grants++;
+	n->grant_epoch = g->epoch;
+	memcpy(n->grant_key, key, WIRE_KEY_LEN);
+}
+
 static void start(struct tnode *t, const struct gossip_config *cfg, uint64_t now)
 {
 	struct gossip_io io = { .ctx = t, .rand64 = t_rand, .send = t_send, .changed = t_changed,
-				.observed = t_observed };
+				.observed = t_observed, .trust_stored = t_stored, .grant = t_grant };
 	struct wire_record tmpl;
 
 	template(&tmpl, &t->idn, t->idx, 1000);
+	if (t->net->tmpl)
+		t->net->tmpl(t->net, t->idx, &tmpl);
 	assert_int_equal(gossip_new(&t->g, cfg, &t->idn, &tmpl, &io, now), 0);
 }
 
@@ -177,8 +193,16 @@ void tn_recreate(struct tnet *net, uint32_t i, const struct gossip_config *cfg)
 
 void tn_init(struct tnet *net, uint32_t n, uint32_t seed_base, const struct gossip_config *cfg)
 {
+	tn_init_tmpl(net, n, seed_base, cfg, NULL, NULL);
+}
+
+void tn_init_tmpl(struct tnet *net, uint32_t n, uint32_t seed_base, const struct gossip_config *cfg,
+		  void (*tmpl)(struct tnet *net, uint32_t idx, struct wire_record *r), void *ctx)
+{
 	assert_true(n <= TN_MAX);
 	memset(net, 0, sizeof(*net));
+	net->tmpl = tmpl;
+	net->ctx = ctx;
 	net->n = n;
 	net->cfg = *cfg;
 	net->q = calloc(TN_QMAX, sizeof(*net->q));

@@ -43,6 +43,10 @@ struct tnode {
 	size_t first_records_len;
 	struct wire_addr observed;        /* the last io->observed() */
 	uint32_t n_observed;
+	uint32_t n_stored;                /* io->trust_stored() calls */
+	uint32_t n_grants;                /* io->grant() calls */
+	uint32_t grant_epoch;
+	uint8_t grant_key[WIRE_KEY_LEN];  /* the last key granted */
 };
 
 /* A datagram to an address where no engine lives (an outsider, a victim). */
@@ -75,6 +79,8 @@ struct tnet {
 	struct tn_out *out;
 	uint32_t n_out;
 	uint64_t out_bytes[256], out_msgs[256];
+	/* Optional: shapes each engine's own record template (an admission, say). */
+	void (*tmpl)(struct tnet *net, uint32_t idx, struct wire_record *r);
 };
 
 void tn_identity(struct identity *idn, uint32_t n);
@@ -84,6 +90,9 @@ void tn_record(struct wire_record *r, const struct identity *idn, uint32_t idx, 
 
 /* n engines (identities tn_identity(seed_base + i)); none knows another yet. */
 void tn_init(struct tnet *net, uint32_t n, uint32_t seed_base, const struct gossip_config *cfg);
+/* The same, each engine's template passed through tmpl (with net->ctx = ctx) first. */
+void tn_init_tmpl(struct tnet *net, uint32_t n, uint32_t seed_base, const struct gossip_config *cfg,
+		  void (*tmpl)(struct tnet *net, uint32_t idx, struct wire_record *r), void *ctx);
 void tn_free(struct tnet *net);
 /* Replace node i's engine by a fresh one (same identity) with this config. */
 void tn_recreate(struct tnet *net, uint32_t i, const struct gossip_config *cfg);

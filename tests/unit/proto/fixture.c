@@ -67,6 +67,8 @@ void fx_msg_max_body(struct wire_msg *m, uint8_t type)
 	m->prefix_len = WIRE_SYNC_MAX_DEPTH;
 	memset(m->prefix, 0xef, sizeof(m->prefix));
 	if (type == WIRE_SYNC_DIGEST) {
+		m->trust_count = UINT32_MAX;
+		m->trust_digest = UINT64_MAX;
 		m->n_buckets = WIRE_SYNC_FANOUT;
 		for (int i = 0; i < WIRE_SYNC_FANOUT; i++)
 			m->bucket[i] = (struct wire_sync_bucket){ UINT64_MAX - (uint64_t)i, UINT32_MAX };
@@ -78,6 +80,85 @@ void fx_msg_max_body(struct wire_msg *m, uint8_t type)
 			m->entry[i].version = UINT64_MAX - (uint64_t)i;
 		}
 	}
+	if (type == WIRE_TRUST) {
+		m->trust_flags = WIRE_TRUST_FLAGS_KNOWN;
+		m->trust_from = UINT64_MAX - WIRE_MAX_TRUST_HASHES;
+		m->n_hashes = WIRE_MAX_TRUST_HASHES;
+		for (int i = 0; i < WIRE_MAX_TRUST_HASHES; i++)
+			m->hash[i] = m->trust_from + 1 + (uint64_t)i;
+	}
+}
+
+void fx_authority(struct fx_authority *a, uint8_t n)
+{
+	uint8_t seed[TRUST_SEED_LEN];
+
+	for (int i = 0; i < TRUST_SEED_LEN; i++)
+		seed[i] = (uint8_t)(i + 100 + n);
+	assert_int_equal(identity_init_crypto(), 0);
+	assert_int_equal(trust_key_from_seed(a->sk, a->pk, seed), 0);
+}
+
+void fx_invite(struct trust_invite *inv, uint8_t invite_seed[static TRUST_SEED_LEN],
+	       const struct fx_authority *a, uint8_t n)
+{
+	uint8_t sk[TRUST_SECRET_KEY_LEN];
+
+	memset(inv, 0, sizeof(*inv));
+	for (int i = 0; i < TRUST_SEED_LEN; i++)
+		invite_seed[i] = (uint8_t)(i + 200 + n);
+	assert_int_equal(trust_key_from_seed(sk, inv->invite_pub, invite_seed), 0);
+	inv->not_after = FX_NOW + 86400;
+	inv->uses = 1;
+	inv->admit_ttl = 30 * 86400;
+	assert_int_equal(trust_invite_sign(inv, a->sk), 0);
+}
+
+void fx_admit(struct wire_record *r, const struct identity *idn, const struct trust_invite *inv,
+	      const uint8_t invite_seed[static TRUST_SEED_LEN], uint64_t admitted_at)
+{
+	assert_int_equal(trust_admission_make(&r->adm, inv, invite_seed, r->id, admitted_at), 0);
+	r->has_admission = true;
+	assert_int_equal(record_sign(r, idn), 0);
+}
+
+void fx_record_max_admitted(struct wire_record *r, const struct identity *idn,
+			    const struct fx_authority *a)
+{
+	struct trust_invite inv;
+	uint8_t seed[TRUST_SEED_LEN];
+
+	fx_record_max(r, idn);
+	fx_invite(&inv, seed, a, 7);
+	inv.not_after = TRUST_TIME_MAX;
+	inv.uses = TRUST_MAX_USES;
+	inv.admit_ttl = TRUST_TIME_MAX;
+	inv.constrain = TRUST_CONSTRAIN_KNOWN;
+	assert_int_equal(trust_constraint_hash(inv.constraint, r, inv.constrain), 0);
+	assert_int_equal(trust_invite_sign(&inv, a->sk), 0);
+	fx_admit(r, idn, &inv, seed, TRUST_TIME_MAX);
+}
+
+void fx_revocation(struct trust_revocation *rev, const struct fx_authority *a,
+		   const uint8_t target[static WIRE_ID_LEN])
+{
+	memset(rev, 0, sizeof(*rev));
+	rev->kind = TRUST_REVOKE_MEMBER;
+	memcpy(rev->target, target, WIRE_ID_LEN);
+	rev->revoked_at = TRUST_TIME_MAX;
+	rev->n_overlay = 2;
+	assert_int_equal(wire_prefix_parse(&rev->overlay[0], "255.255.255.255/32"), 0);
+	assert_int_equal(wire_prefix_parse(&rev->overlay[1], "fd00:ffff::ffff/128"), 0);
+	assert_int_equal(trust_revocation_sign(rev, a->sk), 0);
+}
+
+void fx_grant(struct trust_grant *g, const struct fx_authority *a,
+	      const uint8_t member[static WIRE_ID_LEN])
+{
+	uint8_t key[WIRE_KEY_LEN];
+
+	memset(key, 0x42, sizeof(key));
+	assert_int_equal(trust_grant_seal(g, key, member, UINT32_MAX, TRUST_TIME_MAX, a->sk), 0);
 }
 
 size_t fx_encode_msg(const struct wire_msg *m, uint8_t *buf, size_t len)

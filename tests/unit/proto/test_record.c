@@ -33,15 +33,15 @@ static void test_round_trip_typical(void **state)
 	assert_memory_equal(buf, again, n);
 }
 
-/* RECORD_MAX_ENCODED is exact: the fullest record is that long, and fits. */
+/* RECORD_MAX_OPEN_ENCODED is exact: the fullest open-mode record is that long, and fits. */
 static void test_max_record(void **state)
 {
 	struct wire_record r, back;
-	uint8_t buf[RECORD_MAX_ENCODED];
+	uint8_t buf[RECORD_MAX_OPEN_ENCODED];
 
 	(void)state;
 	fx_record_max(&r, &idn);
-	assert_int_equal(record_encode(&r, buf, sizeof(buf)), RECORD_MAX_ENCODED);
+	assert_int_equal(record_encode(&r, buf, sizeof(buf)), RECORD_MAX_OPEN_ENCODED);
 	assert_int_equal(record_encode(&r, buf, sizeof(buf) - 1), -WIRE_ESPACE);
 	assert_int_equal(record_decode(&back, buf, sizeof(buf)), 0);
 	assert_int_equal(record_verify(&back), 0);
