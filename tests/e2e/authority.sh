@@ -26,9 +26,9 @@
 # Usage: authority.sh BUILD_DIR
 #   AUTH_RUNS=N   N fresh meshes in a row (median of each figure; default
 #                 1, and 1 under CI)
-#   AUTH_WINDOW   --key-transition of every agent, seconds (default 15)
-#   AUTH_ACTIVATE seconds from a rotation to its activation (default 60,
-#                 the agent's default activate_at)
+#   AUTH_WINDOW   --key-transition of every agent, seconds (default 20)
+#   AUTH_ACTIVATE --activate-in of the revocation's and the explicit
+#                 rotation, seconds (default 30)
 #   AUTHORITY_RESULTS=FILE  append the figures there
 # Root; exit 77 = skipped (not root, tools missing) outside CI; under
 # CI=true a test that cannot run fails instead.
@@ -54,8 +54,8 @@ for f in "$BIN/meshd" "$BIN/meshctl" "$ATT"; do
 	[ -x "$f" ] || cannot_run "build first: $f is missing"
 done
 AUTH_HERE=$(cd "$(dirname "$0")" && pwd)
-AUTH_WINDOW=${AUTH_WINDOW:-15}
-AUTH_ACTIVATE=${AUTH_ACTIVATE:-60}
+AUTH_WINDOW=${AUTH_WINDOW:-20}
+AUTH_ACTIVATE=${AUTH_ACTIVATE:-30}
 
 # ---- the parent: N runs, each a fresh mesh in fresh namespaces (a child)
 if [ -z "${AUTH_RUN:-}" ]; then
@@ -86,7 +86,7 @@ if [ -z "${AUTH_RUN:-}" ]; then
 	if [ -n "${AUTHORITY_RESULTS:-}" ]; then
 		commit=$(git -C "$AUTH_HERE" rev-parse --short HEAD 2>/dev/null || echo unknown)
 		{
-			echo "# $(date -u +%FT%TZ) commit=$commit runs=$runs failed_runs=$failed window_s=$AUTH_WINDOW"
+			echo "# $(date -u +%FT%TZ) commit=$commit runs=$runs failed_runs=$failed window_s=$AUTH_WINDOW activate_s=$AUTH_ACTIVATE"
 			echo "$summary"
 		} >> "$AUTHORITY_RESULTS"
 	fi

@@ -250,7 +250,7 @@ scenario_revoke_live() {
 	drop_live 7
 	local out ms t0
 	t0=$(now_ms)
-	out=$(ctl 1 revoke --authority-key "$AUTH_KEY" node7 ${AUTH_REVOKE_OPTS:-} 2>&1) ||
+	out=$(ctl 1 revoke --authority-key "$AUTH_KEY" --activate-in "${AUTH_ACTIVATE}s" node7 2>&1) ||
 		die "meshctl revoke node7 failed: $out"
 	T_REVOKE=$t0
 	log "meshctl revoke: $(tr '\n' ' ' <<<"$out" | head -c 300)"
@@ -363,7 +363,7 @@ rotate_under_pings() {
 	sleep 2
 	local t0 out ms
 	t0=$(now_ms)
-	out=$(ctl 1 rotate-network-key --authority-key "$AUTH_KEY" ${AUTH_ROTATE_OPTS:-} 2>&1) ||
+	out=$(ctl 1 rotate-network-key --authority-key "$AUTH_KEY" --activate-in "${AUTH_ACTIVATE}s" 2>&1) ||
 		violation "meshctl rotate-network-key failed: $out"
 	log "meshctl rotate-network-key: $(tr '\n' ' ' <<<"$out" | head -c 300)"
 	ms=$(since_ms "$t0" $((AUTH_ACTIVATE + 30)) all_epoch $((e0 + 1)) "${LIVE[@]}") || true
