@@ -30,6 +30,7 @@
 #   AUTH_ACTIVATE --activate-in of the revocation's and the explicit
 #                 rotation, seconds (default 30)
 #   AUTHORITY_RESULTS=FILE  append the figures there
+#   AUTH_KEEP_LOGS=DIR  keep each run's agent logs, ping and event files there
 # Root; exit 77 = skipped (not root, tools missing) outside CI; under
 # CI=true a test that cannot run fails instead.
 set -euo pipefail

@@ -24,6 +24,11 @@ auth_cleanup() {
 	local p
 	# Our own background jobs (pingers, event streams, meshctl): by pid.
 	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+	# Logs, pings and events only (no keys, no tokens), when asked for.
+	if [ -n "${AUTH_KEEP_LOGS:-}" ] && [ -d "$E2E_DIR" ]; then
+		mkdir -p "$AUTH_KEEP_LOGS/run${AUTH_RUN:-1}"
+		cp "$E2E_DIR"/*.log "$E2E_DIR"/ping.* "$E2E_DIR"/events.* "$AUTH_KEEP_LOGS/run${AUTH_RUN:-1}/" 2>/dev/null
+	fi
 	(exit "$rc")
 	e2e_cleanup
 }
