@@ -62,6 +62,32 @@ since_ms() {  # since_ms T0_MS LIMIT_S CMD...: poll CMD; print ms since T0 when 
 	return 1
 }
 
+# first_ms_all T0 LIMIT_S CHECK VIEWER...: one polling loop per viewer, in
+# parallel, every 50 ms (a sequential sweep over 8 nodes on a loaded
+# machine would add its own length to every figure). Prints the ms from
+# T0 until CHECK VIEWER held for the last viewer, or "timeout".
+first_ms_all() {
+	local t0=$1 limit=$2 check=$3 v p pids=() worst=0 got dir; shift 3
+	dir=$(mktemp -d "$E2E_DIR/poll.XXXXXX")
+	for v in "$@"; do
+		(
+			while [ $(( $(now_ms) - t0 )) -lt $((limit * 1000)) ]; do
+				if "$check" "$v"; then echo $(( $(now_ms) - t0 )) > "$dir/$v"; exit 0; fi
+				sleep 0.05
+			done
+		) &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || true; done
+	for v in "$@"; do
+		if [ ! -f "$dir/$v" ]; then echo timeout; rm -rf "$dir"; return 1; fi
+		got=$(cat "$dir/$v")
+		[ "$got" -le "$worst" ] || worst=$got
+	done
+	rm -rf "$dir"
+	echo "$worst"
+}
+
 drop_live() {
 	local keep=() x
 	for x in "${LIVE[@]}"; do [ "$x" = "$1" ] || keep+=("$x"); done
@@ -143,6 +169,14 @@ all_alive() {  # all_alive VIEWERS -- NAMES: every viewer lists every name alive
 		done
 	done
 }
+
+# Checks for first_ms_all, about WANT_NAME / WANT_KEY.
+sees_alive() {  # VIEWER lists WANT_NAME alive (one meshctl call, no jq)
+	"$BIN/meshctl" --socket "$(sock_of "$1")" members --json 2>/dev/null |
+		grep -q "{\"name\":\"$WANT_NAME\"[^}]*\"status\":\"alive\""
+}
+peer_gone() { ! has_peer "$1" "$WANT_KEY"; }
+key_gone() { ! has_peer "$1" "$WANT_KEY" && ! lists_key "$1" "$WANT_KEY"; }
 
 has_peer() {  # has_peer NODE PUBKEY: PUBKEY is a WireGuard peer on NODE's device
 	ip netns exec "$(ns_of "$1")" wg show "$(if_of "$1")" peers 2>/dev/null | grep -qxF "$2"
