@@ -10,8 +10,9 @@
 #     no node, node 8 is untouched, the refusal is counted
 #  3. an expired invite is refused (node 10)
 #  8. a network-key holder without an admission offers thousands of
-#     identities: 0 members added (and, when the agent counts signature
-#     checks, at most one per offered record)
+#     identities (no admission; an admission copied from a member; a
+#     stolen spent one-time token): 0 members added, and each record with
+#     an admission costs at most one signature check
 #  4. node 7, live, is revoked (node 6 is down): time until its peer is gone
 #     from every other node's WireGuard device (bar 5 s); its pings fail
 #  5. node 7 restarted with a fresh identity and the old network key (with
@@ -51,7 +52,8 @@ done
 BUILD_DIR=$(cd "$1" && pwd)
 BIN=$BUILD_DIR/agent
 ATT=$BUILD_DIR/tests/adversary/meshd-attacker
-for f in "$BIN/meshd" "$BIN/meshctl" "$ATT"; do
+FORGE=$BUILD_DIR/tests/e2e/meshd-forge
+for f in "$BIN/meshd" "$BIN/meshctl" "$ATT" "$FORGE"; do
 	[ -x "$f" ] || cannot_run "build first: $f is missing"
 done
 AUTH_HERE=$(cd "$(dirname "$0")" && pwd)

@@ -170,6 +170,47 @@ all_alive() {  # all_alive VIEWERS -- NAMES: every viewer lists every name alive
 	done
 }
 
+# Event streams (`meshctl events --json`), each line stamped with its
+# arrival in microseconds: an event reaches the stream when the agent's
+# table changes, so the figures do not depend on how fast we can poll.
+EV_PIDS=()
+ev_stamp() { local l; while IFS= read -r l; do printf '%s %s\n' "${EPOCHREALTIME/./}" "$l"; done; }
+ev_start() {  # ev_start TAG VIEWER...
+	local tag=$1 v f; shift
+	for v in "$@"; do
+		f=$E2E_DIR/ev.$tag.$v
+		mkfifo "$f.fifo"
+		ev_stamp < "$f.fifo" > "$f" &
+		EV_PIDS+=($!)
+		ctl "$v" events --json > "$f.fifo" 2>/dev/null &
+		EV_PIDS+=($!)
+	done
+	sleep 0.3   # subscribed before anything happens
+}
+ev_stop() {
+	local p
+	for p in "${EV_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${EV_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	EV_PIDS=()
+}
+# ev_wait TAG T0_MS LIMIT_S PATTERN1 PATTERN2 VIEWER...: the ms from T0 until
+# every viewer's stream had a line holding both fixed strings (the last
+# viewer's), or "timeout".
+ev_wait() {
+	local tag=$1 t0=$2 limit=$3 p1=$4 p2=$5 v us worst=0; shift 5
+	while :; do
+		worst=0
+		for v in "$@"; do
+			us=$(grep -F -- "$p1" "$E2E_DIR/ev.$tag.$v" 2>/dev/null | grep -F -- "$p2" | head -n 1 | cut -d' ' -f1)
+			[ -n "$us" ] || { worst=-1; break; }
+			[ $((us / 1000 - t0)) -le "$worst" ] || worst=$((us / 1000 - t0))
+		done
+		[ "$worst" -lt 0 ] || { echo "$worst"; return 0; }
+		[ $(( $(now_ms) - t0 )) -lt $((limit * 1000)) ] || { echo timeout; return 1; }
+		sleep 0.05
+	done
+}
+
 # Checks for first_ms_all, about WANT_NAME / WANT_KEY.
 sees_alive() {  # VIEWER lists WANT_NAME alive (one meshctl call, no jq)
 	"$BIN/meshctl" --socket "$(sock_of "$1")" members --json 2>/dev/null |

@@ -129,12 +129,15 @@ scenario_join() {
 		else
 			via=$((n - 1))                         # the seeds (and key) the newest node offers
 		fi
+		ev_start "join$n" "${LIVE[@]}"
 		auth_invite "$E2E_DIR/inv$n" --socket "$(sock_of "$via")" invite --expires 10m \
 			$(named "$n") "${seeds[@]}"
 		auth_start "$n" $(named "$n") --invite-file "$E2E_DIR/inv$n"
+		# The new node itself: its table lists itself from the start.
+		ms=$(ev_wait "join$n" "$TOKEN_MS" 30 "\"name\":\"node$n\"" '"status":"alive"' "${LIVE[@]}") || true
+		ev_stop
 		LIVE+=("$n")
-		WANT_NAME=node$n
-		ms=$(first_ms_all "$TOKEN_MS" 30 sees_alive "${LIVE[@]}") ||
+		[ "$ms" != timeout ] ||
 			die "node $n (invite from node $via's agent) not alive everywhere 30 s after its token: $(where_key "$(own_key "$n")" "${LIVE[@]}"); its log: $(tail -n 3 "$E2E_DIR/meshd$n.log")"
 		log "node $n: token printed -> alive on all ${#LIVE[@]} nodes in $ms ms"
 		rtts+=("$ms")
@@ -242,8 +245,36 @@ scenario_sybil() {
 		figure "sybil_sig_checks_per_record_x100=n/a"
 		log "no signature-check counter in the metrics ($SIG_CHECKS): cost per record not measured"
 	fi
+	forged_admissions copied
+	forged_admissions stolen
 	mesh_ok || violation "the mesh does not ping end to end after the Sybil offer"
-	log "scenario 8 done: $count identities without admission"
+	log "scenario 8 done: $count identities without admission, forged admissions"
+}
+
+# Fresh identities carrying node 2's invite (pinned to node 2's name and
+# address): with a bind that is not theirs (copied out of a record), or
+# with a valid bind from node 2's spent one-time token (stolen). Each
+# record may cost one signature check (the bind), and none may add a
+# member or move node 2.
+forged_admissions() {
+	local mode=$1 count=${AUTH_FORGE:-800} v nodes=() before after out per n
+	for v in "${LIVE[@]}"; do nodes+=("$(under_of "$v"):51821"); done
+	before=$(metric_sum '^meshd_trust_signature_checks_total' "${LIVE[@]}")
+	out=$(ip netns exec "$(ns_of 200)" "$FORGE" "$mode" "$E2E_DIR/inv2" "$(under_of 200):51821" \
+		"$count" "${AUTH_FORGE_RATE:-200}" "${nodes[@]}" 2>&1) ||
+		die "meshd-forge $mode failed: $out"
+	log "forge: $out"
+	sleep 3
+	after=$(metric_sum '^meshd_trust_signature_checks_total' "${LIVE[@]}")
+	per=$(( (after - before) * 100 / count ))
+	figure "forged_${mode}_records=$count" "forged_${mode}_sig_checks_per_record_x100=$per"
+	[ "$per" -le 100 ] ||
+		violation "records with a $mode admission cost $per/100 signature checks each (meshd_trust_signature_checks_total +$((after - before)) for $count records), bar 1"
+	for v in "${LIVE[@]}"; do
+		n=$(e2e_members_json "$v" | jq '.members | length')
+		[ "$n" -eq 8 ] || violation "node $v lists $n members after $count records with a $mode admission, want 8"
+	done
+	untouched 2 || violation "records with a $mode admission of node 2's invite moved node 2: $(e2e_members_json 1 | jq -c '[.members[] | select(.name == "node2") | {public_key, status}]')"
 }
 
 # ---------------------------------------------------------------- 4
@@ -252,16 +283,20 @@ scenario_revoke_live() {
 	drop_live 6
 	drop_live 7
 	local out ms t0
+	WANT_KEY=${KEY[7]}
+	ev_start revoke "${LIVE[@]}"
 	t0=$(now_ms)
 	out=$(ctl 1 revoke --authority-key "$AUTH_KEY" --activate-in "${AUTH_ACTIVATE}s" node7 2>&1) ||
 		die "meshctl revoke node7 failed: $out"
 	T_REVOKE=$t0
-	log "meshctl revoke: $(tr '\n' ' ' <<<"$out" | head -c 300)"
-	WANT_KEY=${KEY[7]}
+	log "meshctl revoke: $(tr '\n' ' ' <<<"$out" | head -c 300) ($(( $(now_ms) - t0 )) ms)"
 	ms=$(first_ms_all "$t0" 30 peer_gone "${LIVE[@]}") || true
 	figure "revoke_wg_removed_ms=$ms"
 	bar_ms "revoked node 7 removed from every other live node's WireGuard device" "$ms" 5000
 	[ "$ms" = timeout ] && violation "node 7 still a WireGuard peer 30 s after its revocation:$(where_key "${KEY[7]}" "${LIVE[@]}")"
+	ms=$(ev_wait revoke "$t0" 30 '"event":"revoked"' "\"public_key\":\"${KEY[7]}\"" "${LIVE[@]}") || true
+	ev_stop
+	figure "revoke_event_ms=$ms"
 	ms=$(first_ms_all "$t0" 30 key_gone "${LIVE[@]}") || true
 	figure "revoke_gone_ms=$ms"
 	[ "$ms" != timeout ] || violation "node 7 still listed 30 s after its revocation:$(where_key "${KEY[7]}" "${LIVE[@]}")"
