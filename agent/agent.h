@@ -91,6 +91,9 @@ struct agent_authority {
 	uint64_t trust_dirty_ms;
 	uint64_t expiry_logged_ms;
 	uint64_t grants_installed;       /* network keys granted to us */
+	/* Refusals already logged (authority_house sums up what is new). */
+	uint64_t refused_logged[GOSSIP_TRUST_REFUSE_MAX], losers_logged;
+	uint64_t refused_log_ms;
 	size_t restored, restore_refused;
 };
 
@@ -232,7 +235,7 @@ void authority_save(struct agent *a);
 void authority_stop(struct agent *a);
 void authority_trust_stored(struct agent *a);
 void authority_grant(struct agent *a, const struct trust_grant *g, const uint8_t key[WIRE_KEY_LEN]);
-int64_t authority_admission_left(const struct agent *a, int64_t now);  /* -1 = no expiry */
+bool authority_admission_end(const struct agent *a, int64_t *end);  /* false: no expiry */
 bool authority_expiry_warning(const struct agent *a, int64_t now);
 const char *authority_short(char out[static 17], const uint8_t key[static WIRE_ID_LEN]);
 

@@ -25,6 +25,7 @@ enum {
 	EXPIRY_WARN_S = 7 * 86400,     /* warn when the admission ends within a week... */
 	EXPIRY_WARN_PERCENT = 10,      /* ...or within the last 10 % of its lifetime */
 	EXPIRY_LOG_EVERY_MS = 6 * 3600 * 1000,
+	REFUSED_LOG_MS = 10000,
 };
 
 static int add_authority(struct agent *a, const uint8_t key[static WIRE_ID_LEN])
@@ -164,15 +165,28 @@ static int load_admission(struct agent *a, char *err, size_t errlen)
 
 	if ((r = tfile_read_admission(dir, &t->adm, &t->has_adm, err, errlen)) != 0)
 		return r;
-	if (t->has_adm) {
-		if (t->tok)
-			log_info("admitted before (%s/admission): the invite is not spent again", dir);
+	if (t->has_adm && t->tok &&
+	    sodium_memcmp(t->tok->invite.invite_pub, t->adm.invite.invite_pub, WIRE_ID_LEN) == 0) {
+		log_info("admitted before (%s/admission): the invite is not spent again", dir);
 		return 0;
 	}
 	if (!t->tok)
 		return 0;
-	if ((r = invite_admit(t->tok, &a->idn, (uint64_t)agent_wall_s(), &t->adm, err, errlen)) != 0 ||
-	    (r = invite_save(dir, t->tok, &t->adm, a->cfg->key_transition, err, errlen)) != 0)
+	if (t->has_adm)
+		log_info("a new invite: this node is admitted again (re-invited), same identity");
+	if ((r = invite_admit(t->tok, &a->idn, (uint64_t)agent_wall_s(), &t->adm, err, errlen)) != 0)
+		return r;
+	/*
+	 * A re-invited member was away past a rotation's window: its saved
+	 * key no longer opens anything, the token's is the mesh's now. The
+	 * epoch label stays; the next grant's is higher either way.
+	 */
+	if (t->has_adm && sodium_memcmp(a->ks.cur.key, t->tok->netkey, WIRE_KEY_LEN) != 0) {
+		keysched_init(&a->ks, t->tok->netkey, a->ks.cur.epoch, a->cfg->key_transition);
+		if ((r = tfile_write_netkeys(dir, &a->ks, err, errlen)) != 0)
+			return r;
+	}
+	if ((r = invite_save(dir, t->tok, &t->adm, a->cfg->key_transition, err, errlen)) != 0)
 		return r;
 	t->has_adm = true;
 	log_info("joined by invite: admission saved in %s/admission", dir);
@@ -315,7 +329,7 @@ void authority_trust_stored(struct agent *a)
 void authority_grant(struct agent *a, const struct trust_grant *g, const uint8_t key[WIRE_KEY_LEN])
 {
 	char err[256], when[64], auth[17];
-	int r = keysched_install(&a->ks, key, g->epoch, (int64_t)g->activate_at);
+	int r = keysched_install(&a->ks, key, g->epoch, (int64_t)g->activate_at, agent_wall_s());
 
 	if (r != 0)
 		return;   /* this epoch or a newer one is held already */
@@ -329,22 +343,65 @@ void authority_grant(struct agent *a, const struct trust_grant *g, const uint8_t
 		 "%s", g->epoch, auth, when);
 }
 
-/* Admission expiry: seconds left, or -1 for none. */
-int64_t authority_admission_left(const struct agent *a, int64_t now)
+bool authority_admission_end(const struct agent *a, int64_t *end)
 {
-	uint64_t end;
+	uint64_t e;
 
-	if (!a->auth.on || !a->auth.has_adm || !(end = trust_admission_expiry(&a->auth.adm)))
-		return -1;
-	return (int64_t)end - now;
+	if (!a->auth.on || !a->auth.has_adm || !(e = trust_admission_expiry(&a->auth.adm)))
+		return false;
+	*end = (int64_t)e;
+	return true;
 }
 
+/* Within a week of the end, or in the last 10 % of the admission's life (or past it). */
 bool authority_expiry_warning(const struct agent *a, int64_t now)
 {
-	int64_t left = authority_admission_left(a, now);
 	uint64_t ttl = a->auth.adm.invite.admit_ttl;
+	int64_t end, left;
 
-	return left >= 0 && (left < EXPIRY_WARN_S || (uint64_t)left * 100 < ttl * EXPIRY_WARN_PERCENT);
+	if (!authority_admission_end(a, &end))
+		return false;
+	left = end - now;
+	return left < EXPIRY_WARN_S || (uint64_t)left * 100 < ttl * EXPIRY_WARN_PERCENT;
+}
+
+/*
+ * What the engine refused since the last line, by reason, at most one
+ * line per REFUSED_LOG_MS: outsiders set these counters off, so a flood
+ * costs one log line per interval, and an operator still sees why a
+ * node is not let in.
+ */
+static void log_refusals(struct agent *a, uint64_t now_ms)
+{
+	struct agent_authority *t = &a->auth;
+	const struct gossip_trust_stats *ts = gossip_trust_stats(a->g);
+	char text[512];
+	size_t len = 0;
+
+	if (t->refused_log_ms && now_ms - t->refused_log_ms < REFUSED_LOG_MS)
+		return;
+	for (unsigned r = 0; r < GOSSIP_TRUST_REFUSE_MAX; r++) {
+		uint64_t n = ts->refused[r] - t->refused_logged[r];
+
+		if (!n)
+			continue;
+		t->refused_logged[r] = ts->refused[r];
+		if (len < sizeof(text))
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%" PRIu64 " %s",
+						len ? ", " : "", n, gossip_trust_refusal_name(r));
+	}
+	if (len) {
+		t->refused_log_ms = now_ms;
+		log_info("authority mode refused records or trust objects: %s "
+			 "(meshd_trust_refused_total)", text);
+	}
+	if (ts->losers != t->losers_logged) {
+		log_warn("%" PRIu64 " admission(s) lost to earlier spends of the same invite (used "
+			 "more often than it allows, maybe in two partitions): refused on every node",
+			 ts->losers - t->losers_logged);
+		t->losers_logged = ts->losers;
+		t->refused_log_ms = now_ms;
+	}
 }
 
 void authority_house(struct agent *a, uint64_t now_ms)
@@ -364,14 +421,19 @@ void authority_house(struct agent *a, uint64_t now_ms)
 	gossip_set_unix_time(a->g, (uint64_t)wall, now_ms);
 	if (t->trust_dirty && now_ms - t->trust_dirty_ms >= TRUST_SAVE_DEBOUNCE_MS)
 		authority_save(a);
+	log_refusals(a, now_ms);
 	if (authority_expiry_warning(a, wall) &&
 	    (!t->expiry_logged_ms || now_ms - t->expiry_logged_ms >= EXPIRY_LOG_EVERY_MS)) {
 		char when[64];
 
 		t->expiry_logged_ms = now_ms;
 		invite_format_time(when, sizeof(when), trust_admission_expiry(&t->adm));
-		log_warn("our admission expires at %s: ask the authority for a new invite before "
-			 "then (after it, every member refuses this node)", when);
+		if (trust_admission_expiry(&t->adm) <= (uint64_t)wall)
+			log_err("our admission expired at %s: every member refuses this node; it "
+				"needs a new invite (docs/OPERATIONS.md)", when);
+		else
+			log_warn("our admission expires at %s: ask the authority for a new invite "
+				 "before then (after it, every member refuses this node)", when);
 	}
 }
 

@@ -126,9 +126,7 @@ void config_dump(const struct meshd_config *cfg, FILE *out)
 	fprintf(out, "admit-burst = %u\n", cfg->admit_burst);
 	for (size_t i = 0; i < cfg->n_authority; i++)
 		fprintf(out, "authority = %s\n", cfg->authority[i]);
-	/* The token itself is a bearer secret: never printed. */
-	if (cfg->invite)
-		fprintf(out, "# invite = (given; not shown)\n");
+	/* invite: a bearer secret, never printed (and so never in a dump). */
 	dump_str(out, "invite-file", cfg->invite_file);
 	fprintf(out, "key-transition = %u\n", cfg->key_transition);
 }

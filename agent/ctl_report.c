@@ -186,7 +186,7 @@ static void trust_status(struct agent *a, struct ctl_writer *w)
 {
 	char list[GOSSIP_MAX_AUTHORITIES * 18] = "";
 	size_t len = 0;
-	int64_t left;
+	int64_t end;
 
 	ctl_w_str(w, "mode", a->auth.on ? "authority" : "open");
 	ctl_w_u64(w, "key_epoch", keysched_epoch(&a->ks, agent_wall_s()));
@@ -199,9 +199,8 @@ static void trust_status(struct agent *a, struct ctl_writer *w)
 					authority_short(id, a->auth.auth[i]));
 	}
 	ctl_w_str(w, "authorities", list);
-	left = authority_admission_left(a, agent_wall_s());
-	if (left >= 0)
-		ctl_w_i64(w, "admission_expires", agent_wall_s() + left);
+	if (authority_admission_end(a, &end))
+		ctl_w_i64(w, "admission_expires", end);
 	else
 		ctl_w_str(w, "admission_expires", "");
 	ctl_w_u64(w, "revocations", gossip_trust_stats(a->g)->revocations);
@@ -248,11 +247,16 @@ size_t ctl_report_status(struct agent *a, struct evbuffer *out)
 	n++;
 	if (authority_expiry_warning(a, agent_wall_s())) {
 		char msg[160], when[64];
+		int64_t end = 0;
 
-		invite_format_time(when, sizeof(when),
-				   (uint64_t)(agent_wall_s() + authority_admission_left(a, agent_wall_s())));
-		snprintf(msg, sizeof(msg), "our admission expires at %s: ask the authority for a "
-			 "new invite before then", when);
+		authority_admission_end(a, &end);
+		invite_format_time(when, sizeof(when), (uint64_t)end);
+		if (end <= agent_wall_s())
+			snprintf(msg, sizeof(msg), "our admission expired at %s: this node needs a new "
+				 "invite", when);
+		else
+			snprintf(msg, sizeof(msg), "our admission expires at %s: ask the authority for "
+				 "a new invite before then", when);
 		warn(out, w, &n, msg);
 	}
 	if (a->n_seeds && !gossip_joined(a->g))

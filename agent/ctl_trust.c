@@ -183,7 +183,11 @@ int ctl_trust_submit(struct agent *a, const char *arg, char *msg, size_t msglen)
 		return 0;
 	snprintf(msg, msglen, "%s refused: %s", kind,
 		 r == -TRUST_EUNKNOWN_AUTH ? "signed by an authority this mesh does not trust "
-		 "(wrong --authority-key?)" : trust_strerror(r));
+		 "(wrong --authority-key?)" :
+		 r == -ESTALE ? "this agent holds a newer key epoch already" :
+		 r == -ENOSPC ? "the trust store is full" :
+		 r == -EEXIST ? "another certificate for this invite key is held" :
+		 wire_strerror(r));
 	return r;
 }
 

@@ -27,15 +27,24 @@ void keysched_wipe(struct keysched *ks)
 }
 
 int keysched_install(struct keysched *ks, const uint8_t key[static WIRE_KEY_LEN], uint64_t epoch,
-		     int64_t activate_at)
+		     int64_t activate_at, int64_t now)
 {
 	if (ks->cur.set && epoch == ks->cur.epoch)
 		return sodium_memcmp(key, ks->cur.key, WIRE_KEY_LEN) == 0 ? -EALREADY : -EEXIST;
 	if (ks->cur.set && epoch < ks->cur.epoch)
 		return -EALREADY;
-	/* A third key pushes out the oldest even inside its window: two at most. */
-	sodium_memzero(&ks->prev, sizeof(ks->prev));
-	ks->prev = ks->cur;
+	/*
+	 * A rotation on top of one not active yet replaces the pending key:
+	 * the key everyone still seals with (prev) must keep opening. Else
+	 * the newest becomes prev, pushing out the oldest even inside its
+	 * window: two keys at most.
+	 */
+	if (ks->prev.set && now < ks->cur.activate_at) {
+		sodium_memzero(&ks->cur, sizeof(ks->cur));
+	} else {
+		sodium_memzero(&ks->prev, sizeof(ks->prev));
+		ks->prev = ks->cur;
+	}
 	memcpy(ks->cur.key, key, WIRE_KEY_LEN);
 	ks->cur.epoch = epoch;
 	ks->cur.activate_at = activate_at;

@@ -61,12 +61,14 @@ struct keysched {
 void keysched_init(struct keysched *ks, const uint8_t key[static WIRE_KEY_LEN], uint64_t epoch,
 		   uint32_t transition_s);
 /*
- * A new key (from a verified grant): it becomes cur and cur becomes prev.
- * 0, -EALREADY (this epoch or a newer one is held: nothing changes),
- * -EEXIST (the same epoch with another key is held: nothing changes).
+ * A new key (from a verified grant): it becomes cur and cur becomes prev,
+ * except that a cur not active yet at `now` is replaced (prev, the key in
+ * use, stays). 0, -EALREADY (this epoch or a newer one is held: nothing
+ * changes), -EEXIST (the same epoch with another key is held: nothing
+ * changes).
  */
 int keysched_install(struct keysched *ks, const uint8_t key[static WIRE_KEY_LEN], uint64_t epoch,
-		     int64_t activate_at);
+		     int64_t activate_at, int64_t now);
 /* Wipe prev once its window is over; true when it did (save the file). */
 bool keysched_expire(struct keysched *ks, int64_t now);
 

@@ -46,6 +46,8 @@ void meshctl_reply_free(struct ctl_reply *r);
  * argv[0] is the command; returns the exit status. */
 int meshctl_trust_main(struct meshctl *c, int argc, char **argv);
 bool meshctl_is_trust_command(const char *cmd);
+/* meshctl_join.c */
+int meshctl_join(struct meshctl *c, int argc, char **argv);
 
 extern const struct meshctl_output meshctl_text;
 extern const struct meshctl_output meshctl_json;

@@ -288,7 +288,7 @@ static void text_trust_status(FILE *out, const struct ctl_line *l)
 		return;
 	sanitize(text, sizeof(text), field(l, "authorities"));
 	fprintf(out, "%-16s %s\n", "authorities", text);
-	if (*field(l, "admission_expires")) {
+	if (strcmp(field(l, "admission_expires"), "-") != 0) {
 		event_time(text, sizeof(text), field(l, "admission_expires"));
 		fprintf(out, "%-16s %s\n", "admission ends", text);
 	} else {

@@ -11,13 +11,11 @@
  *   invite --authority-key FILE --expires DURATION [--uses N] [--name NAME]
  *          [--address CIDR] [--tag K=V]... [--admission-ttl DURATION]
  *          [--seed IP:PORT]... [--network-key FILE] [--prefix CIDR]
- *   revoke --authority-key FILE [--no-rotate] [--activate-in DURATION] NAME|ID
- *   revoke --authority-key FILE --invite INVITE-ID [--no-rotate]
- *   rotate-network-key --authority-key FILE [--activate-in DURATION]
- *   join TOKEN|@FILE [--config FILE] [--state-dir DIR] [--force]
  *   revocations
+ *   (revoke, rotate-network-key: meshctl_revoke.c; join: meshctl_join.c)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <sodium.h>
@@ -30,40 +28,12 @@
 
 #include "../proto/token.h"
 #include "../proto/trust.h"
-#include "atomic_file.h"
+#include "duration.h"
 #include "invite.h"
 #include "keyfile.h"
-#include "meshctl.h"
-#include "state.h"
-#include "trust_files.h"
+#include "meshctl_trust.h"
 
-enum {
-	ROTATE_ACTIVATE_DEFAULT_S = 60,
-	INFO_MEMBERS_MAX = 1000000,
-};
-
-struct info_member {
-	uint8_t id[WIRE_ID_LEN];
-	char name[WIRE_NAME_MAX + 1];
-	char overlay[WIRE_MAX_OVERLAY * (WIRE_ADDR_STRLEN + 1)];
-	bool self, has_invite;
-	uint8_t invite[WIRE_ID_LEN];
-};
-
-struct info {
-	bool authority_mode;
-	uint64_t epoch, granted_epoch;
-	uint8_t netkey[WIRE_KEY_LEN];
-	char prefix[WIRE_ADDR_STRLEN];
-	size_t n_auth;
-	uint8_t auth[TOKEN_MAX_AUTHORITIES][WIRE_ID_LEN];
-	size_t n_seeds;
-	struct wire_addr seed[TOKEN_MAX_SEEDS];
-	size_t n_members;
-	struct info_member *m;
-};
-
-static void info_free(struct info *in)
+void mctl_info_free(struct info *in)
 {
 	free(in->m);
 	sodium_memzero(in, sizeof(*in));
@@ -81,7 +51,7 @@ static const char *get(const struct ctl_line *l, const char *key)
 	return v ? v : "";
 }
 
-static int fetch_info(struct meshctl *c, struct info *in)
+int mctl_fetch_info(struct meshctl *c, struct info *in)
 {
 	struct ctl_reply r;
 
@@ -126,48 +96,16 @@ static int fetch_info(struct meshctl *c, struct info *in)
 	return 0;
 }
 
-/* "90", "90s", "15m", "12h", "7d", "2w" -> seconds; 0 or -EINVAL. */
-static int parse_duration(const char *s, uint64_t *out)
+int mctl_duration_arg(const char *opt, const char *s, uint64_t *out)
 {
-	static const struct { char unit; uint64_t mult; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
-	};
-	uint64_t v = 0, mult = 1;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > 100000000000ULL)
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (*p) {
-		size_t i;
-
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (*p == units[i].unit)
-				break;
-		if (i == sizeof(units) / sizeof(units[0]) || p[1])
-			return -EINVAL;
-		mult = units[i].mult;
-	}
-	if (v * mult >= TRUST_TIME_MAX / 2)
-		return -EINVAL;
-	*out = v * mult;
-	return 0;
-}
-
-static int duration_arg(const char *opt, const char *s, uint64_t *out)
-{
-	if (parse_duration(s, out) == 0)
+	if (duration_parse(s, out) == 0)
 		return 0;
 	fprintf(stderr, "meshctl: %s '%s': not a duration (like 90s, 15m, 12h, 7d, 2w)\n", opt, s);
 	return -1;
 }
 
 /* The authority's secret key from its file; wiped by the caller. */
-static int load_authority(const char *path, uint8_t sk[static TRUST_SECRET_KEY_LEN],
+int mctl_load_authority(const char *path, uint8_t sk[static TRUST_SECRET_KEY_LEN],
 			  uint8_t pk[static WIRE_ID_LEN])
 {
 	uint8_t seed[TRUST_SEED_LEN];
@@ -191,7 +129,7 @@ static int load_authority(const char *path, uint8_t sk[static TRUST_SECRET_KEY_L
 }
 
 /* This authority must be one the mesh trusts, or nothing it signs counts. */
-static int check_authority(const struct info *in, const uint8_t pk[static WIRE_ID_LEN],
+int mctl_check_authority(const struct info *in, const uint8_t pk[static WIRE_ID_LEN],
 			   const char *path)
 {
 	char key[KEY_B64_LEN];
@@ -214,7 +152,7 @@ static int check_authority(const struct info *in, const uint8_t pk[static WIRE_I
 	return -1;
 }
 
-static int submit(struct meshctl *c, const char *kind, const uint8_t *bin, size_t len)
+int mctl_submit(struct meshctl *c, const char *kind, const uint8_t *bin, size_t len)
 {
 	char req[CTL_REQUEST_MAX + 1];
 	struct ctl_reply r;
@@ -284,7 +222,7 @@ static int cmd_authority(struct meshctl *c, int argc, char **argv)
 /* ---- invite ---- */
 
 struct invite_opts {
-	const char *auth_path, *netkey_path, *name, *address, *prefix;
+	const char *auth_path, *netkey_path, *name, *address, *prefix, *out;
 	uint64_t expires, admit_ttl;
 	uint32_t uses;
 	size_t n_tags, n_seeds;
@@ -297,8 +235,9 @@ static void invite_usage(FILE *f)
 	fprintf(f,
 		"usage: meshctl invite --authority-key FILE --expires DURATION [--uses N]\n"
 		"         [--name NAME] [--address CIDR] [--tag K=V]... [--admission-ttl DURATION]\n"
-		"         [--seed IP:PORT]... [--network-key FILE [--prefix CIDR]]\n"
-		"Prints an invite token (a secret: it holds the network key) for\n"
+		"         [--seed IP:PORT]... [--network-key FILE [--prefix CIDR]] [--out FILE]\n"
+		"Prints an invite token (a secret: it holds the network key; --out writes\n"
+		"it to a new file of mode 0600 instead) for\n"
 		"`meshd --invite-file FILE` or `meshctl join`. --name, --address and --tag\n"
 		"pin those fields of the member it admits. The network key, seeds and\n"
 		"prefix come from the local agent unless --network-key is given (then\n"
@@ -319,6 +258,7 @@ static int parse_invite_opts(int argc, char **argv, struct invite_opts *o)
 		{ "seed", required_argument, NULL, 's' },
 		{ "network-key", required_argument, NULL, 'k' },
 		{ "prefix", required_argument, NULL, 'p' },
+		{ "out", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -341,13 +281,14 @@ static int parse_invite_opts(int argc, char **argv, struct invite_opts *o)
 			break;
 		case 'A': o->address = optarg; break;
 		case 'p': o->prefix = optarg; break;
+		case 'o': o->out = optarg; break;
 		case 'e':
-			if (duration_arg("--expires", optarg, &o->expires) != 0)
+			if (mctl_duration_arg("--expires", optarg, &o->expires) != 0)
 				return -1;
 			have_expires = true;
 			break;
 		case 'T':
-			if (duration_arg("--admission-ttl", optarg, &o->admit_ttl) != 0)
+			if (mctl_duration_arg("--admission-ttl", optarg, &o->admit_ttl) != 0)
 				return -1;
 			break;
 		case 'u': {
@@ -431,13 +372,13 @@ static int invite_mesh(struct meshctl *c, const struct invite_opts *o,
 		t->has_prefix = o->prefix != NULL;
 		return 0;
 	}
-	if (fetch_info(c, &in) != 0) {
+	if (mctl_fetch_info(c, &in) != 0) {
 		fprintf(stderr, "meshctl: (to invite without a local agent, give --network-key FILE "
 			"and --seed IP:PORT)\n");
 		return -1;
 	}
-	if (check_authority(&in, pk, o->auth_path) != 0) {
-		info_free(&in);
+	if (mctl_check_authority(&in, pk, o->auth_path) != 0) {
+		mctl_info_free(&in);
 		return -1;
 	}
 	memcpy(t->netkey, in.netkey, WIRE_KEY_LEN);
@@ -452,7 +393,37 @@ static int invite_mesh(struct meshctl *c, const struct invite_opts *o,
 				"underlay endpoint; the token has no seeds (give --seed IP:PORT)\n");
 	}
 	t->has_prefix = wire_prefix_parse(&t->prefix, o->prefix ? o->prefix : in.prefix) == 0;
-	info_free(&in);
+	mctl_info_free(&in);
+	return 0;
+}
+
+/* A new file, 0600 whatever the umask, never replacing one. */
+static int write_secret(const char *path, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0) {
+		fprintf(stderr, "meshctl: cannot create %s: %s%s\n", path, strerror(errno),
+			errno == EEXIST ? " (not overwritten)" : "");
+		return -1;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off < len || write(fd, "\n", 1) != 1 || fchmod(fd, 0600) != 0 || fsync(fd) != 0) {
+		fprintf(stderr, "meshctl: cannot write %s: %s\n", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
 	return 0;
 }
 
@@ -471,7 +442,7 @@ static int cmd_invite(struct meshctl *c, int argc, char **argv)
 		rc = r > 0 ? 0 : 2;
 		goto out;
 	}
-	if (load_authority(o.auth_path, sk, pk) != 0 || invite_mesh(c, &o, pk, t) != 0)
+	if (mctl_load_authority(o.auth_path, sk, pk) != 0 || invite_mesh(c, &o, pk, t) != 0)
 		goto out;
 	for (size_t i = 0; i < o.n_seeds; i++)
 		t->seed[t->n_seeds++] = o.seed[i];
@@ -513,8 +484,13 @@ static int cmd_invite(struct meshctl *c, int argc, char **argv)
 			r <= -1200 ? token_strerror(r) : wire_strerror(r));
 		goto out;
 	}
-	printf("%s\n", text);
-	fflush(stdout);
+	if (o.out) {
+		if (write_secret(o.out, text) != 0)
+			goto out;
+	} else {
+		printf("%s\n", text);
+		fflush(stdout);
+	}
 	invite_format_time(when, sizeof(when), t->invite.not_after);
 	key_to_base64(id, t->invite.invite_pub);
 	fprintf(stderr, "invite %s: %u use(s), until %s%s%s\n", id, (unsigned)o.uses, when,
@@ -531,432 +507,18 @@ out:
 	return rc;
 }
 
-/* ---- rotate-network-key ---- */
-
-/*
- * A grant per member (self included; `skip` excluded: a member revoked
- * a moment ago may still be in the reply). Returns members granted, -1.
- */
-static int rotate(struct meshctl *c, const uint8_t sk[static TRUST_SECRET_KEY_LEN],
-		  const struct info *in, const uint8_t *skip, uint64_t activate_in)
-{
-	uint8_t key[WIRE_KEY_LEN];
-	uint64_t epoch = (in->epoch > in->granted_epoch ? in->epoch : in->granted_epoch) + 1;
-	uint64_t activate_at = (uint64_t)time(NULL) + activate_in;
-	size_t granted = 0, failed = 0;
-	char when[64];
-
-	if (epoch > UINT32_MAX) {
-		fprintf(stderr, "meshctl: key epochs exhausted\n");
-		return -1;
-	}
-	randombytes_buf(key, sizeof(key));
-	for (size_t i = 0; i < in->n_members; i++) {
-		const struct info_member *m = &in->m[i];
-		struct trust_grant g;
-		uint8_t bin[TRUST_GRANT_MAX_ENCODED];
-		int k;
-
-		if (skip && memcmp(skip, m->id, WIRE_ID_LEN) == 0)
-			continue;
-		if (trust_grant_seal(&g, key, m->id, (uint32_t)epoch, activate_at, sk) != 0 ||
-		    (k = trust_grant_encode(&g, bin, sizeof(bin))) <= 0 ||
-		    submit(c, "grant", bin, (size_t)k) != 0) {
-			fprintf(stderr, "meshctl: no grant for %s\n", m->name);
-			failed++;
-			continue;
-		}
-		granted++;
-	}
-	sodium_memzero(key, sizeof(key));
-	invite_format_time(when, sizeof(when), activate_at);
-	printf("network key epoch %" PRIu64 ": granted to %zu member(s)%s; sealing with it from "
-	       "%s\n", epoch, granted, failed ? " (some failed, see above)" : "", when);
-	return failed ? -1 : (int)granted;
-}
-
-static int cmd_rotate(struct meshctl *c, int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "authority-key", required_argument, NULL, 'a' },
-		{ "activate-in", required_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	uint8_t sk[TRUST_SECRET_KEY_LEN], pk[WIRE_ID_LEN];
-	uint64_t activate_in = ROTATE_ACTIVATE_DEFAULT_S;
-	const char *auth_path = NULL;
-	struct info in;
-	int opt, rc = 1;
-
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		if (opt == 'a') {
-			auth_path = optarg;
-		} else if (opt == 'A') {
-			if (duration_arg("--activate-in", optarg, &activate_in) != 0)
-				return 2;
-		} else {
-			fprintf(opt == 'h' ? stdout : stderr,
-				"usage: meshctl rotate-network-key --authority-key FILE "
-				"[--activate-in DURATION]\n"
-				"Gives every member a new network key, sealed to each alone; agents seal\n"
-				"with it from now + DURATION (default 60s) and open the old one until\n"
-				"--key-transition later (default 600 s).\n");
-			return opt == 'h' ? 0 : 2;
-		}
-	}
-	if (optind != argc || sodium_init() < 0 || load_authority(auth_path, sk, pk) != 0)
-		return optind != argc ? 2 : 1;
-	if (fetch_info(c, &in) == 0) {
-		if (check_authority(&in, pk, auth_path) == 0 &&
-		    rotate(c, sk, &in, NULL, activate_in) >= 0)
-			rc = 0;
-		info_free(&in);
-	}
-	sodium_memzero(sk, sizeof(sk));
-	return rc;
-}
-
-/* ---- revoke ---- */
-
-static int find_member(const struct info *in, const char *what, const struct info_member **out)
-{
-	uint8_t id[WIRE_ID_LEN];
-	bool is_id = key_from_base64(id, what) == 0;
-	size_t hits = 0;
-
-	*out = NULL;
-	for (size_t i = 0; i < in->n_members; i++) {
-		const struct info_member *m = &in->m[i];
-
-		if ((is_id && memcmp(m->id, id, WIRE_ID_LEN) == 0) || strcmp(m->name, what) == 0) {
-			*out = m;
-			hits++;
-		}
-	}
-	if (hits > 1) {
-		char key[KEY_B64_LEN];
-
-		fprintf(stderr, "meshctl: %zu members are named '%s'; give the id of one:\n", hits,
-			what);
-		for (size_t i = 0; i < in->n_members; i++) {
-			if (strcmp(in->m[i].name, what) != 0)
-				continue;
-			key_to_base64(key, in->m[i].id);
-			fprintf(stderr, "  %s  %s\n", key, in->m[i].overlay);
-		}
-		return -1;
-	}
-	return 0;
-}
-
-/* "10.42.0.7/16,fd00::7/64" -> prefixes. */
-static void parse_overlay(const char *list, struct trust_revocation *rv)
-{
-	char buf[WIRE_MAX_OVERLAY * (WIRE_ADDR_STRLEN + 1)], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", list);
-	for (char *p = strtok_r(buf, ",", &save); p && rv->n_overlay < WIRE_MAX_OVERLAY;
-	     p = strtok_r(NULL, ",", &save))
-		if (wire_prefix_parse(&rv->overlay[rv->n_overlay], p) == 0)
-			rv->n_overlay++;
-}
-
-static void revoke_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: meshctl revoke --authority-key FILE [--no-rotate] [--activate-in DURATION]\n"
-		"         NAME|ID\n"
-		"       meshctl revoke --authority-key FILE --invite INVITE-ID [--no-rotate]\n"
-		"Revokes a member (by name or id; `meshctl members` shows both) or an\n"
-		"invite, for good: every agent drops it at once and never gives its\n"
-		"overlay address to anyone else. Then gives every other member a new\n"
-		"network key (as rotate-network-key) unless --no-rotate.\n");
-}
-
-static int cmd_revoke(struct meshctl *c, int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "authority-key", required_argument, NULL, 'a' },
-		{ "invite", no_argument, NULL, 'I' },
-		{ "no-rotate", no_argument, NULL, 'n' },
-		{ "activate-in", required_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	uint8_t sk[TRUST_SECRET_KEY_LEN], pk[WIRE_ID_LEN], bin[TRUST_REVOCATION_MAX_ENCODED];
-	uint64_t activate_in = ROTATE_ACTIVATE_DEFAULT_S;
-	const char *auth_path = NULL, *what;
-	const struct info_member *m = NULL;
-	bool invite = false, no_rotate = false;
-	struct trust_revocation rv;
-	char key[KEY_B64_LEN];
-	struct info in;
-	int opt, k, rc = 1;
-
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'a': auth_path = optarg; break;
-		case 'I': invite = true; break;
-		case 'n': no_rotate = true; break;
-		case 'A':
-			if (duration_arg("--activate-in", optarg, &activate_in) != 0)
-				return 2;
-			break;
-		case 'h': revoke_usage(stdout); return 0;
-		default: revoke_usage(stderr); return 2;
-		}
-	}
-	if (optind != argc - 1) {
-		revoke_usage(stderr);
-		return 2;
-	}
-	what = argv[optind];
-	if (sodium_init() < 0 || load_authority(auth_path, sk, pk) != 0)
-		return 1;
-	if (fetch_info(c, &in) != 0) {
-		sodium_memzero(sk, sizeof(sk));
-		return 1;
-	}
-	if (check_authority(&in, pk, auth_path) != 0)
-		goto out;
-	memset(&rv, 0, sizeof(rv));
-	rv.revoked_at = (uint64_t)time(NULL);
-	if (invite) {
-		rv.kind = TRUST_REVOKE_INVITE;
-		if (key_from_base64(rv.target, what) != 0) {
-			fprintf(stderr, "meshctl: --invite: '%s' is not an invite id (the base64 key "
-				"`meshctl invite` printed)\n", what);
-			goto out;
-		}
-	} else {
-		rv.kind = TRUST_REVOKE_MEMBER;
-		if (find_member(&in, what, &m) != 0)
-			goto out;
-		if (m) {
-			if (m->self) {
-				fprintf(stderr, "meshctl: '%s' is this node: revoke it from another "
-					"member's host\n", what);
-				goto out;
-			}
-			memcpy(rv.target, m->id, WIRE_ID_LEN);
-			parse_overlay(m->overlay, &rv);
-		} else if (key_from_base64(rv.target, what) == 0) {
-			fprintf(stderr, "meshctl: warning: %s is not in this agent's member table: "
-				"revoked without its overlay addresses (they are not reserved)\n", what);
-		} else {
-			fprintf(stderr, "meshctl: no member named '%s' (`meshctl members` lists them; "
-				"an id is the base64 `id` of `meshctl members --json`)\n", what);
-			goto out;
-		}
-	}
-	if (trust_revocation_sign(&rv, sk) != 0 ||
-	    (k = trust_revocation_encode(&rv, bin, sizeof(bin))) <= 0) {
-		fprintf(stderr, "meshctl: cannot sign the revocation\n");
-		goto out;
-	}
-	if (submit(c, "revocation", bin, (size_t)k) != 0)
-		goto out;
-	key_to_base64(key, rv.target);
-	if (invite) {
-		size_t n = 0;
-
-		printf("revoked invite %s\n", key);
-		for (size_t i = 0; i < in.n_members; i++) {
-			if (!in.m[i].has_invite || memcmp(in.m[i].invite, rv.target, WIRE_ID_LEN) != 0)
-				continue;
-			if (!n++)
-				printf("members admitted by it, now removed (invite them again to keep "
-				       "them):\n");
-			printf("  %s\n", in.m[i].name);
-		}
-		if (!n)
-			printf("no member known here was admitted by it\n");
-	} else {
-		printf("revoked member %s (%s)\n", m ? m->name : "?", key);
-	}
-	rc = 0;
-	if (!no_rotate) {
-		struct info fresh;
-
-		/* Members as they are now: those the revocation removed get no key. */
-		if (fetch_info(c, &fresh) != 0 ||
-		    rotate(c, sk, &fresh, invite ? NULL : rv.target, activate_in) < 0) {
-			fprintf(stderr, "meshctl: the revocation stands, but the key rotation failed: "
-				"run `meshctl rotate-network-key --authority-key %s`\n", auth_path);
-			rc = 1;
-		}
-		info_free(&fresh);
-	}
-out:
-	sodium_memzero(sk, sizeof(sk));
-	info_free(&in);
-	return rc;
-}
-
-/* ---- join ---- */
-
-static int write_config(const char *path, const struct token *t, const char *ifname,
-			const char *state_dir)
-{
-	char *buf = NULL, text[WIRE_ADDR_STRLEN], key[KEY_B64_LEN];
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int r;
-
-	if (!f)
-		return -ENOMEM;
-	fprintf(f, "# Written by `meshctl join`. The network key, authorities and this node's\n"
-		"# admission are in the state directory.\n");
-	fprintf(f, "interface = %s\nstate-dir = %s\n", ifname, state_dir);
-	for (size_t i = 0; i < t->n_auth; i++) {
-		key_to_base64(key, t->auth[i]);
-		fprintf(f, "authority = %s\n", key);
-	}
-	for (size_t i = 0; i < t->n_seeds; i++) {
-		wire_addr_format(&t->seed[i], text, sizeof(text));
-		fprintf(f, "join = %s\n", text);
-	}
-	if (t->has_prefix) {
-		wire_prefix_format(&t->prefix, text, sizeof(text));
-		fprintf(f, "prefix = %s\n", text);
-	}
-	if (t->name[0])
-		fprintf(f, "name = %s\n", t->name);
-	if (t->has_address) {
-		wire_prefix_format(&t->address, text, sizeof(text));
-		fprintf(f, "address = %s\n", text);
-	}
-	for (size_t i = 0; i < t->n_tags; i++)
-		fprintf(f, "tag = %s=%s\n", t->tag[i].key, t->tag[i].val);
-	if (fclose(f) != 0) {
-		free(buf);
-		return -EIO;
-	}
-	r = atomic_write_file(path, buf, len, 0600);
-	free(buf);
-	return r;
-}
-
-static void join_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: meshctl [--interface IF] join TOKEN|@FILE [--config FILE] [--state-dir DIR]\n"
-		"         [--force]\n"
-		"Spends the invite for this host: creates its identity, signs its admission,\n"
-		"saves them with the network key in DIR (default /var/lib/meshd/IF) and\n"
-		"writes FILE (default /etc/meshd/IF.conf) for `systemctl start meshd@IF`.\n"
-		"A TOKEN on the command line is visible in ps: prefer @FILE (mode 0600).\n");
-}
-
-static int cmd_join(struct meshctl *c, int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "state-dir", required_argument, NULL, 'd' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char conf_buf[256], dir_buf[256], err[512], id[KEY_B64_LEN];
-	const char *conf = NULL, *dir = NULL, *ifname = c->ifname ? c->ifname : "wg0";
-	struct token *t = calloc(1, sizeof(*t));
-	char *text = malloc(TOKEN_MAX_TEXT);
-	struct trust_admission adm;
-	struct identity idn;
-	bool force = false, created, have_adm;
-	int opt, r, rc = 1;
-
-	memset(&idn, 0, sizeof(idn));
-	if (!t || !text)
-		goto out;
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'c': conf = optarg; break;
-		case 'd': dir = optarg; break;
-		case 'f': force = true; break;
-		case 'h': join_usage(stdout); rc = 0; goto out;
-		default: join_usage(stderr); rc = 2; goto out;
-		}
-	}
-	if (optind != argc - 1) {
-		join_usage(stderr);
-		rc = 2;
-		goto out;
-	}
-	if (!conf) {
-		snprintf(conf_buf, sizeof(conf_buf), "/etc/meshd/%s.conf", ifname);
-		conf = conf_buf;
-	}
-	if (!dir) {
-		snprintf(dir_buf, sizeof(dir_buf), "/var/lib/meshd/%s", ifname);
-		dir = dir_buf;
-	}
-	if (argv[optind][0] == '@')
-		r = invite_read_file(argv[optind] + 1, text, TOKEN_MAX_TEXT, err, sizeof(err));
-	else
-		r = snprintf(text, TOKEN_MAX_TEXT, "%s", argv[optind]) >= TOKEN_MAX_TEXT ?
-		    (snprintf(err, sizeof(err), "the token is longer than any invite"), -EINVAL) : 0;
-	if (r == 0 && sodium_init() < 0)
-		r = -EIO;
-	if (r == 0)
-		r = invite_decode(t, text, err, sizeof(err));
-	if (r != 0) {
-		fprintf(stderr, "meshctl: %s\n", err);
-		goto out;
-	}
-	if (!force && access(conf, F_OK) == 0) {
-		fprintf(stderr, "meshctl: %s exists: not overwritten (--force replaces it)\n", conf);
-		goto out;
-	}
-	if (state_dir_prepare(dir, err, sizeof(err)) != 0 ||
-	    tfile_read_admission(dir, &adm, &have_adm, err, sizeof(err)) != 0) {
-		fprintf(stderr, "meshctl: %s\n", err);
-		goto out;
-	}
-	if (have_adm) {
-		fprintf(stderr, "meshctl: %s/admission exists: this host joined already (remove the "
-			"state directory to join as a new member)\n", dir);
-		goto out;
-	}
-	if (state_identity(dir, &idn, &created, err, sizeof(err)) != 0 ||
-	    invite_admit(t, &idn, (uint64_t)time(NULL), &adm, err, sizeof(err)) != 0 ||
-	    invite_save(dir, t, &adm, 600, err, sizeof(err)) != 0) {
-		fprintf(stderr, "meshctl: %s\n", err);
-		goto out;
-	}
-	if ((r = write_config(conf, t, ifname, dir)) != 0) {
-		fprintf(stderr, "meshctl: cannot write %s: %s\n", conf, strerror(-r));
-		goto out;
-	}
-	key_to_base64(id, idn.id);
-	printf("joined as %s (id %s): config %s, state %s\nstart it: systemctl start meshd@%s\n",
-	       t->name[0] ? t->name : "(host name)", id, conf, dir, ifname);
-	rc = 0;
-out:
-	identity_wipe(&idn);
-	if (t)
-		token_wipe(t);
-	free(t);
-	if (text)
-		sodium_memzero(text, TOKEN_MAX_TEXT);
-	free(text);
-	return rc;
-}
-
 /* ---- revocations ---- */
 
 static int cmd_revocations(struct meshctl *c, int argc, char **argv)
 {
 	struct ctl_reply r;
 
-	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "usage: meshctl revocations [--json]\n");
-		return 2;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") != 0) {
+			fprintf(stderr, "usage: meshctl revocations [--json]\n");
+			return 2;
+		}
+		c->out = &meshctl_json;
 	}
 	if (meshctl_request(c, "revocations", &r) != 0)
 		return 1;
@@ -971,9 +533,9 @@ static const struct {
 } trust_commands[] = {
 	{ "authority", cmd_authority },
 	{ "invite", cmd_invite },
-	{ "revoke", cmd_revoke },
-	{ "rotate-network-key", cmd_rotate },
-	{ "join", cmd_join },
+	{ "revoke", meshctl_revoke },
+	{ "rotate-network-key", meshctl_rotate },
+	{ "join", meshctl_join },
 	{ "revocations", cmd_revocations },
 };
 

@@ -91,7 +91,7 @@ static void listeners(struct agent *a, struct evbuffer *b)
 static void trust_metrics(struct agent *a, struct evbuffer *b)
 {
 	const struct gossip_trust_stats *ts;
-	int64_t left;
+	int64_t end;
 
 	family(b, "meshd_key_epoch", "gauge", "Epoch of the network key that seals our datagrams.");
 	evbuffer_add_printf(b, "meshd_key_epoch %" PRIu64 "\n",
@@ -103,11 +103,11 @@ static void trust_metrics(struct agent *a, struct evbuffer *b)
 	if (!a->auth.on)
 		return;
 	ts = gossip_trust_stats(a->g);
-	left = authority_admission_left(a, agent_wall_s());
-	if (left >= 0) {
+	if (authority_admission_end(a, &end)) {
 		family(b, "meshd_admission_expiry_seconds", "gauge",
 		       "Seconds until our admission expires (negative: expired).");
-		evbuffer_add_printf(b, "meshd_admission_expiry_seconds %" PRId64 "\n", left);
+		evbuffer_add_printf(b, "meshd_admission_expiry_seconds %" PRId64 "\n",
+				    end - agent_wall_s());
 	}
 	family(b, "meshd_trust_refused_total", "counter",
 	       "Records and trust objects refused by authority-mode rules, by reason.");

@@ -356,7 +356,7 @@ int addr_derive_self(struct gossip *g, struct wire_record *tmpl)
 		ret = addr_derive(g, &a, tmpl->addr_gen);
 		if (ret)
 			return ret;
-		if (!holder(g, &a))
+		if (!holder(g, &a) && !trust_addr_held(g, &a))
 			break;
 		tmpl->addr_gen++;
 	}
@@ -382,7 +382,7 @@ int addr_rederive(struct gossip *g, struct wire_record *tmpl)
 		if (addr_derive(g, &a, tmpl->addr_gen))
 			return -EINVAL;
 		h = holder(g, &a);
-		if (!h || h == 1) {
+		if ((!h || h == 1) && !trust_addr_held(g, &a)) {
 			tmpl->overlay[at] = a;
 			return 0;
 		}

@@ -343,6 +343,12 @@ int gossip_restore_from(struct gossip *g, const struct gossip *src, uint64_t now
 	/* Only our own record can already be here: src holds each id once. */
 	bool fresh = g->n_members == 1;
 
+	if (g->pool == src->pool) {
+		int ret = trust_copy_from(g, src);
+
+		if (ret)
+			return ret;
+	}
 	for (uint32_t s = 0; s < src->n_slots; s++) {
 		const struct grec *h;
 		int ret;

@@ -44,7 +44,9 @@ enum gossip_event {
 	 * Authority mode: an authority revoked this member (or the invite that
 	 * admitted it, or its spend lost, T6). Sent once, just before the
 	 * member leaves the table for good: drop its WireGuard peer now, no
-	 * grace period. m->self: we ourselves were revoked.
+	 * grace period. m->self: the mesh refuses us now (we, or our invite,
+	 * were revoked; our spend lost; our pinned address is held): an
+	 * operator has to invite us again.
 	 */
 	GOSSIP_EV_REVOKED,
 };
@@ -169,7 +171,10 @@ uint64_t gossip_tick(struct gossip *g, uint64_t now_ms);
 uint64_t gossip_next_deadline(const struct gossip *g);
 /* Sign and spread a leave record. */
 int gossip_leave(struct gossip *g, uint64_t now_ms);
-/* Re-sign our record with new endpoints/tags (e.g. underlay address changed). */
+/*
+ * Re-sign our record with new endpoints/tags (e.g. underlay address changed).
+ * A template without an admission keeps the one we have.
+ */
 int gossip_update_self(struct gossip *g, const struct wire_record *self, uint64_t now_ms);
 /* Seed the table with a remembered record (state file); verified; state starts suspect-free alive. */
 int gossip_restore(struct gossip *g, const struct wire_record *rec, uint64_t now_ms);
@@ -177,7 +182,9 @@ int gossip_restore(struct gossip *g, const struct wire_record *rec, uint64_t now
  * gossip_restore of every record another engine of this process holds.
  * With a shared cfg.pool the records are taken as they are (they were
  * verified on the way into the pool): how the simulator builds a
- * converged mesh of 10^4 engines without 10^8 lookups.
+ * converged mesh of 10^4 engines without 10^8 lookups. In authority mode
+ * src's trust objects come along the same way, and the records' admissions
+ * are not checked again.
  */
 int gossip_restore_from(struct gossip *g, const struct gossip *src, uint64_t now_ms);
 
@@ -264,7 +271,10 @@ void gossip_set_unix_time(struct gossip *g, uint64_t unix_s, uint64_t now_ms);
 /*
  * A trust object from the operator (meshctl through the control socket):
  * verified, applied, and gossiped. 0 if new, -EALREADY if held, -EPERM in
- * open mode, or the -TRUST_E* / -WIRE_E* reason it was refused.
+ * open mode, or why it was refused: a -TRUST_E* reason (trust_strerror),
+ * -WIRE_EVALUE (invalid), -ESTALE (a grant of an older epoch), -ENOSPC (a
+ * store cap), -EEXIST (another certificate for a known invite key),
+ * -ENOMEM.
  */
 int gossip_trust_submit(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms);
 /* The same for objects saved in the state file, at start: applied, not gossiped. */
@@ -276,9 +286,9 @@ void gossip_trust_foreach(const struct gossip *g,
 const struct trust_revocation *gossip_revoked(const struct gossip *g,
 					      const uint8_t id[static WIRE_ID_LEN]);
 /*
- * Would this record be admitted here now (T4, T6, T7)? 0 or the reason
- * (-TRUST_E*). Costs at most two signature checks; for the agent's own
- * record at start and for status.
+ * Would this record be admitted here now (T4, T6, T7)? 0 (also in open
+ * mode) or the reason, as gossip_trust_submit. Costs at most two
+ * signature checks; for the agent's own record at start and for status.
  */
 int gossip_admission_check(struct gossip *g, const struct wire_record *r, uint64_t now_ms);
 

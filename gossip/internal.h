@@ -348,6 +348,8 @@ void self_refute(struct gossip *g, uint64_t now);
 /* A record of ours came back; `verified` if its signature was checked. */
 void self_seen(struct gossip *g, const struct wire_record *r, bool verified, uint64_t now);
 void self_yield_check(struct gossip *g, struct member *other, uint64_t now);
+/* Move our derived address to the next generation free in our view, re-sign. */
+void self_rederive(struct gossip *g, uint64_t now);
 void self_conflict_refresh(struct gossip *g);   /* addr.c */
 
 /* merge.c */
@@ -490,6 +492,10 @@ void trust_after(struct gossip *g);
 void trust_tick(struct gossip *g, uint64_t now);
 uint64_t trust_next(const struct gossip *g);
 int trust_precheck(const struct gossip *g, const struct wire_msg *m);
+/* A revoked member held this address: nobody gets it (false in open mode). */
+bool trust_addr_held(const struct gossip *g, const struct wire_prefix *p);
+/* gossip_restore_from with a shared pool: src's trust objects, unverified. */
+int trust_copy_from(struct gossip *g, const struct gossip *src);
 void trust_input(struct gossip *g, const struct wire_msg *m, struct member *from);
 /* SYNC_DIGEST: our trust digest in every one we send; a root one differing draws a page. */
 void trust_sync_fill(const struct gossip *g, struct wire_msg *m);

@@ -103,7 +103,7 @@ void self_seen(struct gossip *g, const struct wire_record *r, bool verified, uin
 	refute_awareness(g, now);
 }
 
-static void rederive(struct gossip *g, uint64_t now)
+void self_rederive(struct gossip *g, uint64_t now)
 {
 	struct wire_record keep = g->tmpl;
 
@@ -142,7 +142,7 @@ void self_yield_check(struct gossip *g, struct member *other, uint64_t now)
 	}
 	if (other->claim_seq < g->self_claim_seq ||
 	    (young && ((other->flags & M_PULLED) || id_cmp(other->pub.rec->id, g->idn.id) < 0)))
-		rederive(g, now);
+		self_rederive(g, now);
 	else
 		self_conflict_refresh(g);
 }
@@ -197,6 +197,11 @@ int gossip_update_self(struct gossip *g, const struct wire_record *self, uint64_
 		t.n_overlay = g->tmpl.n_overlay;
 		memcpy(t.overlay, g->tmpl.overlay, sizeof(t.overlay));
 		t.addr_gen = g->tmpl.addr_gen;
+	}
+	/* Authority mode: an update without an admission keeps ours (else everyone refuses us). */
+	if (!t.has_admission && g->tmpl.has_admission) {
+		t.has_admission = true;
+		t.adm = g->tmpl.adm;
 	}
 	g->tmpl = t;
 	if (g->prefix.family && !(t.flags & WIRE_REC_ADDR_PINNED))

@@ -142,9 +142,19 @@ static void rescan(struct gossip *g, bool times)
 			if (ret && (pass == 1 || ret == -TRUST_EREVOKED_ADDRESS))
 				drop_member(g, m, ret);
 		}
-	/* Ourselves: the agent has to know (an operator must re-invite us). */
+	/*
+	 * Ourselves. A derived address a revoked member held: we move off it.
+	 * Anything else the mesh now refuses us for (revoked, our invite
+	 * revoked, our spend lost, a pinned address held): the agent has to
+	 * know, once; an operator must re-invite us.
+	 */
 	ret = standing(g, &g->tmpl, false);
-	if ((ret == -TRUST_EREVOKED || ret == -TRUST_EREVOKED_INVITE) && !t->self_revoked) {
+	if (ret == -TRUST_EREVOKED_ADDRESS && g->prefix.family &&
+	    !(g->tmpl.flags & WIRE_REC_ADDR_PINNED)) {
+		self_rederive(g, g->now);
+		ret = standing(g, &g->tmpl, false);
+	}
+	if (ret && ret != -TRUST_ENOADMISSION && !t->self_revoked) {
 		t->self_revoked = true;
 		member_event(g, member_self(g), GOSSIP_EV_REVOKED);
 	}
@@ -175,6 +185,16 @@ void trust_sweep(struct gossip *g, uint64_t now)
 	if (!t || now < t->next_sweep)
 		return;
 	t->next_sweep = now + TRUST_SWEEP_MS;
+	/*
+	 * An invite with an admission ttl, past not_after + ttl: every
+	 * admission through it has run out, so its spends decide nothing and
+	 * go; the spend store does not grow for good with every member ever
+	 * invited (invites without a ttl keep theirs: a late spend dated
+	 * before theirs could still win).
+	 */
+	for (uint32_t i = t->n_inv; i-- > 0;)
+		if (invite_dead(&t->inv[i].cert, trust_unix(g)))
+			tstore_drop_invite(t, &t->inv[i]);
 	rescan(g, true);
 }
 
@@ -203,6 +223,8 @@ static int accept_revocation(struct gossip *g, const struct trust_revocation *re
 		inv->revoked = true;
 		tstore_drop_spends(t, inv);
 	}
+	if (rev->kind == TRUST_REVOKE_MEMBER)
+		tstore_drop_grant(t, rev->target);
 	t->rescan = true;
 	return 0;
 }
@@ -249,7 +271,6 @@ int trust_accept(struct gossip *g, const struct gossip_trust_obj *o, bool spread
 {
 	struct gossip_trust *t = g->trust;
 	uint64_t h = tobj_hash(o);
-	uint32_t before = t->n_hash;
 	bool added = false;
 	int ret;
 
@@ -278,17 +299,32 @@ int trust_accept(struct gossip *g, const struct gossip_trust_obj *o, bool spread
 		ret = -WIRE_EVALUE;
 	}
 	/* Revocations and grants queue here; spends queued themselves (trust_spend_take). */
-	if (!ret && o->kind != GOSSIP_TRUST_SPEND && t->n_hash > before) {
+	if (!ret && o->kind != GOSSIP_TRUST_SPEND) {
 		struct tobj *x = tstore_by_hash(t, h);
 
 		if (x)
 			tspread_queue(g, (uint32_t)(x - t->obj));
+		if (x && o->kind == GOSSIP_TRUST_GRANT && t->submitting)
+			tspread_direct(g, (uint32_t)(x - t->obj));
 	}
 	t->quiet = false;
 	return ret;
 }
 
 /* ---- the agent's calls ---- */
+
+/* Our finer reasons (counted apart) as the -TRUST_E* / -errno codes of the API. */
+static int public_err(int err)
+{
+	switch (-err) {
+	case TRUST_EREVOKED_ADDRESS:
+	case TRUST_EREVOKED_INVITE:
+		return -TRUST_EREVOKED;
+	case TRUST_EINVITE_CONFLICT:
+		return -EEXIST;
+	}
+	return err;
+}
 
 static int from_agent(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms,
 		      bool spread)
@@ -304,12 +340,19 @@ static int from_agent(struct gossip *g, const struct gossip_trust_obj *o, uint64
 	if (ret && ret != -EALREADY)
 		trust_count_refusal(g, ret);
 	trust_after(g);
-	return ret;
+	return public_err(ret);
 }
 
 int gossip_trust_submit(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms)
 {
-	return from_agent(g, o, now_ms, true);
+	int ret;
+
+	if (g->trust)
+		g->trust->submitting = true;
+	ret = from_agent(g, o, now_ms, true);
+	if (g->trust)
+		g->trust->submitting = false;
+	return ret;
 }
 
 int gossip_trust_import(struct gossip *g, const struct gossip_trust_obj *o, uint64_t now_ms)
@@ -341,7 +384,7 @@ int gossip_admission_check(struct gossip *g, const struct wire_record *r, uint64
 	g->trust->budget = 2;
 	ret = trust_admit(g, r);
 	trust_after(g);
-	return ret;
+	return public_err(ret);
 }
 
 const struct gossip_trust_stats *gossip_trust_stats(const struct gossip *g)
@@ -349,6 +392,53 @@ const struct gossip_trust_stats *gossip_trust_stats(const struct gossip *g)
 	static const struct gossip_trust_stats none;
 
 	return g->trust ? &g->trust->stats : &none;
+}
+
+/*
+ * The simulator's converged start (gossip_restore_from with a shared
+ * pool): src's objects taken as they are, like its records. One process
+ * verified them on their way into src.
+ */
+int trust_copy_from(struct gossip *g, const struct gossip *src)
+{
+	const struct gossip_trust *s = src->trust;
+	struct gossip_trust *t = g->trust;
+
+	if (!t || !s)
+		return 0;
+	for (uint32_t i = 0; i < s->n_hash; i++) {
+		const struct tobj *x = &s->obj[s->by_hash[i]];
+		const struct trust_spend *sp = &x->o.u.spend;
+		struct tinv *inv;
+		uint32_t rank;
+		bool found;
+
+		if (tstore_by_hash(t, x->hash))
+			continue;
+		switch (x->o.kind) {
+		case GOSSIP_TRUST_SPEND:
+			inv = tstore_invite(t, sp->adm.invite.invite_pub);
+			if (!inv) {
+				const struct tinv *si = tstore_invite(s, sp->adm.invite.invite_pub);
+
+				inv = si ? tstore_add_invite(t, &si->cert, si->digest) : NULL;
+				if (!inv)
+					return -ENOSPC;
+			}
+			rank = tstore_spend_rank(t, inv, sp->member, sp->adm.admitted_at, &found);
+			if (!found)
+				tstore_add_spend(t, inv, sp, rank);
+			break;
+		case GOSSIP_TRUST_REVOCATION:
+			if (!tstore_add_revocation(t, &x->o.u.rev))
+				t->rescan = true;
+			break;
+		case GOSSIP_TRUST_GRANT:
+			tstore_add_grant(t, &x->o.u.grant);
+			break;
+		}
+	}
+	return 0;
 }
 
 /* ---- hooks for the rest of the engine ---- */
@@ -373,6 +463,11 @@ void trust_begin(struct gossip *g)
 {
 	if (g->trust)
 		g->trust->budget = TRUST_VERIFY_MAX;
+}
+
+bool trust_addr_held(const struct gossip *g, const struct wire_prefix *p)
+{
+	return g->trust && tstore_addr_held(g->trust, p);
 }
 
 bool trust_sender_refused(const struct gossip *g, const uint8_t sid[static WIRE_SHORT_ID_LEN])

@@ -131,8 +131,14 @@ int trust_spend_take(struct gossip *g, const struct trust_spend *sp, bool *added
 	int ret;
 
 	*added = false;
+	/* As trust_spend_check: no constraint (no record), an expired admission still counts. */
 	if (sp->adm.admitted_at > sp->adm.invite.not_after)
 		return -TRUST_EINVITE_EXPIRED;
+	if (sp->adm.admitted_at > trust_unix(g) + TRUST_SKEW_S)
+		return -TRUST_EFUTURE;
+	/* Pruned (trust_sweep) or about to be: it counts for nobody now. */
+	if (invite_dead(&sp->adm.invite, trust_unix(g)))
+		return -TRUST_EADMISSION_EXPIRED;
 	ret = invite_of(g, &sp->adm.invite, &inv);
 	if (ret)
 		return ret;
@@ -152,7 +158,7 @@ int trust_spend_take(struct gossip *g, const struct trust_spend *sp, bool *added
 		return ret;
 	ret = tstore_add_spend(t, inv, sp, rank);
 	if (ret)
-		return ret == -ENOSPC ? -TRUST_EOVERSPENT : ret;
+		return ret;   /* -ENOSPC: every spend together is at TRUST_MAX_SPENDS */
 	*added = true;
 	tspread_queue(g, inv->spend[rank]);
 	if (rank >= inv->cert.uses) {

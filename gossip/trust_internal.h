@@ -20,6 +20,7 @@ enum {
 	TRUST_MAX_REVOCATIONS = 16384,
 	TRUST_MAX_GRANTS = 8192,        /* one per member, current epoch */
 	TRUST_QUEUE_MAX = 1024,         /* objects waiting to be gossiped */
+	TRUST_DIRECT_MAX = 64,          /* grants handed straight to their member per round */
 	TRUST_VERIFY_MAX = 8,           /* signature checks per incoming WIRE_TRUST */
 	TRUST_PUSH_MAX = 24,            /* objects pushed for one anti-entropy page */
 	TRUST_SWEEP_MS = 10000,         /* how often expired admissions are looked for */
@@ -66,6 +67,8 @@ struct gossip_trust {
 
 	struct tq *q;                   /* dissemination queue (trust_spread.c) */
 	uint32_t n_q;
+	uint32_t *direct, n_direct;     /* submitted grants to send their member first */
+	bool submitting;                /* gossip_trust_submit is running */
 	uint64_t next_round, next_sweep;
 	uint32_t page_pos;              /* rotates pages over the hash space */
 
@@ -115,11 +118,24 @@ int tstore_add_spend(struct gossip_trust *t, struct tinv *inv, const struct trus
 		     uint32_t at);
 /* An invite revoked: its spends go (they admit nobody any more). */
 void tstore_drop_spends(struct gossip_trust *t, struct tinv *inv);
+/* An invite that can admit nobody any more leaves the store, spends and all. */
+void tstore_drop_invite(struct gossip_trust *t, struct tinv *inv);
+/*
+ * No admission through this invite can be valid any more: made by
+ * not_after, it lasts admit_ttl (+ skew). Twice the skew, so that nodes
+ * whose clocks differ by up to the skew agree on what is pruned.
+ */
+static inline bool invite_dead(const struct trust_invite *c, uint64_t now)
+{
+	return c->admit_ttl && now > c->not_after + c->admit_ttl + 2 * TRUST_SKEW_S;
+}
 /* Grants: the current epoch's, one per member. */
 const struct trust_grant *tstore_grant(const struct gossip_trust *t,
 				       const uint8_t member[static WIRE_ID_LEN]);
 /* 0, -EALREADY (same member held), -ESTALE (older epoch), -ENOSPC, -ENOMEM. */
 int tstore_add_grant(struct gossip_trust *t, const struct trust_grant *gr);
+/* A member revoked: its grant goes (every node refuses one that comes later). */
+void tstore_drop_grant(struct gossip_trust *t, const uint8_t member[static WIRE_ID_LEN]);
 void tstore_foreach(const struct gossip_trust *t, void (*fn)(void *arg, const struct gossip_trust_obj *o),
 		    void *arg);
 uint64_t tobj_hash(const struct gossip_trust_obj *o);
@@ -149,6 +165,8 @@ int trust_accept(struct gossip *g, const struct gossip_trust_obj *o, bool spread
 
 /* trust_spread.c */
 void tspread_queue(struct gossip *g, uint32_t slot);
+/* A grant the operator submitted here: its member gets it straight away too. */
+void tspread_direct(struct gossip *g, uint32_t slot);
 void tspread_unqueue(struct gossip_trust *t, uint32_t slot);
 
 #endif

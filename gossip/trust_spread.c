@@ -69,6 +69,30 @@ void tspread_unqueue(struct gossip_trust *t, uint32_t slot)
 	for (uint32_t i = t->n_q; i-- > 0;)
 		if (t->q[i].slot == slot)
 			q_drop(t, i);
+	for (uint32_t i = t->n_direct; i-- > 0;)
+		if (t->direct[i] == slot)
+			t->direct[i] = t->direct[--t->n_direct];
+}
+
+/*
+ * A grant matters to one member only. Spread like any object it reaches
+ * that member about when it has reached everyone, and a rotation queues
+ * one per member on every node: at N = 300 the last member had its grant
+ * after 90 rounds. So the node the operator hands the grants to also
+ * sends each one straight to its member (TRUST_DIRECT_MAX a round);
+ * gossip and anti-entropy still carry them all, for members away now.
+ */
+void tspread_direct(struct gossip *g, uint32_t slot)
+{
+	struct gossip_trust *t = g->trust;
+
+	if (!t->direct) {
+		t->direct = calloc(TRUST_MAX_GRANTS, sizeof(*t->direct));
+		if (!t->direct)
+			return;
+	}
+	if (t->n_direct < TRUST_MAX_GRANTS)
+		t->direct[t->n_direct++] = slot;
 }
 
 /* ---- packing ---- */
@@ -148,6 +172,24 @@ static void fill(struct gossip *g, struct member *to)
 	send_member(g, to, &m);
 }
 
+static void send_direct(struct gossip *g)
+{
+	struct gossip_trust *t = g->trust;
+
+	for (uint32_t k = 0; k < TRUST_DIRECT_MAX && t->n_direct; k++) {
+		const struct trust_grant *gr = &t->obj[t->direct[--t->n_direct]].o.u.grant;
+		struct member *m = member_find(g, gr->member);
+		struct wire_msg msg;
+
+		if (!m || !target_ok(g, m))
+			continue;   /* away or unproven: gossip and anti-entropy bring it */
+		msg_init(&msg, WIRE_TRUST, g->idn.id);
+		msg.grant[msg.n_grants++] = *gr;
+		t->stats.objects_sent++;
+		send_member(g, m, &msg);
+	}
+}
+
 static void round_once(struct gossip *g)
 {
 	struct gossip_trust *t = g->trust;
@@ -168,7 +210,8 @@ void trust_tick(struct gossip *g, uint64_t now)
 	if (!t)
 		return;
 	trust_sweep(g, now);
-	if (t->n_q && now >= t->next_round) {
+	if ((t->n_q || t->n_direct) && now >= t->next_round) {
+		send_direct(g);
 		round_once(g);
 		t->next_round = now + g->cfg.gossip_interval_ms;
 	}
@@ -182,7 +225,7 @@ uint64_t trust_next(const struct gossip *g)
 
 	if (!t)
 		return NO_DEADLINE;
-	x = t->n_q ? t->next_round : NO_DEADLINE;
+	x = t->n_q || t->n_direct ? t->next_round : NO_DEADLINE;
 	return t->next_sweep < x ? t->next_sweep : x;
 }
 
@@ -251,25 +294,28 @@ static bool push_missing(struct gossip *g, struct member *to, const struct wire_
 	msg_init(&m, WIRE_TRUST, g->idn.id);
 	m.trust_flags = WIRE_TRUST_REPLY;
 	base = size = msg_encoded_size(&m);
-	for (uint32_t i = tstore_hash_pos(t, lo); i < t->n_hash && pushed < TRUST_PUSH_MAX; i++) {
-		const struct tobj *x = &t->obj[t->by_hash[i]];
+	/* Revocations first: a node that was away must drop the revoked before anything else. */
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = tstore_hash_pos(t, lo); i < t->n_hash && pushed < TRUST_PUSH_MAX; i++) {
+			const struct tobj *x = &t->obj[t->by_hash[i]];
 
-		if (x->hash > hi)
-			break;
-		if (listed(page, x->hash))
-			continue;
-		if (!add_obj(&m, &x->o, &size, send_room(g, to))) {
-			if (!msg_has_objects(&m))
-				break;   /* not even one fits what we may send */
-			send_member(g, to, &m);
-			msg_init(&m, WIRE_TRUST, g->idn.id);
-			m.trust_flags = WIRE_TRUST_REPLY;
-			size = base;
-			if (!add_obj(&m, &x->o, &size, send_room(g, to)))
+			if (x->hash > hi)
 				break;
+			if ((x->o.kind == GOSSIP_TRUST_REVOCATION) != (pass == 0) || listed(page, x->hash))
+				continue;
+			if (!add_obj(&m, &x->o, &size, send_room(g, to))) {
+				if (!msg_has_objects(&m))
+					goto done;   /* not even one fits what we may send */
+				send_member(g, to, &m);
+				msg_init(&m, WIRE_TRUST, g->idn.id);
+				m.trust_flags = WIRE_TRUST_REPLY;
+				size = base;
+				if (!add_obj(&m, &x->o, &size, send_room(g, to)))
+					goto done;
+			}
+			pushed++;
 		}
-		pushed++;
-	}
+done:
 	if (msg_has_objects(&m))
 		send_member(g, to, &m);
 	t->stats.objects_sent += pushed;

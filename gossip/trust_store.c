@@ -30,6 +30,7 @@ void tstore_free(struct gossip_trust *t)
 	free(t->inv);
 	free(t->grant);
 	free(t->q);
+	free(t->direct);
 }
 
 uint64_t tobj_hash(const struct gossip_trust_obj *o)
@@ -410,6 +411,17 @@ void tstore_drop_spends(struct gossip_trust *t, struct tinv *inv)
 	t->stats.spends = t->n_spends;
 }
 
+void tstore_drop_invite(struct gossip_trust *t, struct tinv *inv)
+{
+	uint32_t i = (uint32_t)(inv - t->inv);
+
+	tstore_drop_spends(t, inv);
+	free(inv->spend);
+	memmove(&t->inv[i], &t->inv[i + 1], (t->n_inv - i - 1) * sizeof(*t->inv));
+	t->n_inv--;
+	t->stats.invites = t->n_inv;
+}
+
 /* ---- grants ---- */
 
 static uint32_t grant_pos(const struct gossip_trust *t, const uint8_t *member)
@@ -467,6 +479,17 @@ int tstore_add_grant(struct gossip_trust *t, const struct trust_grant *gr)
 	}
 	t->stats.grants = t->n_grant;
 	return 0;
+}
+
+void tstore_drop_grant(struct gossip_trust *t, const uint8_t member[static WIRE_ID_LEN])
+{
+	uint32_t i = grant_pos(t, member);
+
+	if (i < t->n_grant && !memcmp(t->obj[t->grant[i]].o.u.grant.member, member, WIRE_ID_LEN)) {
+		obj_del(t, t->grant[i]);
+		del_at(t->grant, &t->n_grant, i);
+		t->stats.grants = t->n_grant;
+	}
 }
 
 void tstore_foreach(const struct gossip_trust *t, void (*fn)(void *arg, const struct gossip_trust_obj *o),

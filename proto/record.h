@@ -21,7 +21,9 @@
  * empty); overlay: at most one IPv4 and one IPv6, prefix len within the
  * family; endpoints: IPv4/IPv6 with a non-zero port; gossip_port non-zero;
  * only WIRE_REC_FLAGS_KNOWN flags; tags: unique non-empty keys of
- * printable ASCII without spaces, values printable UTF-8.
+ * printable ASCII without spaces, values printable UTF-8; an admission,
+ * if any, within trust_admission_validate (its signatures and the
+ * authority-mode rules are trust_admission_check's, proto/trust.h).
  */
 #ifndef MESHD_PROTO_RECORD_H
 #define MESHD_PROTO_RECORD_H

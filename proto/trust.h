@@ -102,9 +102,9 @@ int trust_key_from_seed(uint8_t sk[static TRUST_SECRET_KEY_LEN], uint8_t pk[stat
 /* Short id (first 8 bytes) of an authority public key. */
 void trust_auth_id(uint8_t out[static WIRE_AUTH_ID_LEN], const uint8_t auth_pub[static WIRE_ID_LEN]);
 /*
- * The configured authority whose short id is `auth` and whose key
- * verifies `ok` — see the verify functions; index of the first authority
- * with that short id, or -TRUST_EUNKNOWN_AUTH.
+ * Index of the first configured authority whose short id is `auth`, or
+ * -TRUST_EUNKNOWN_AUTH: the free check before any signature. (The
+ * verifiers try every authority with that short id.)
  */
 int trust_find_authority(const uint8_t auth[static WIRE_AUTH_ID_LEN],
 			 const uint8_t (*authorities)[WIRE_ID_LEN], size_t n_auth);
@@ -224,6 +224,16 @@ int trust_admission_check_times(const struct trust_admission *adm, uint64_t now)
  */
 int trust_admission_check(const struct wire_record *r, const uint8_t (*authorities)[WIRE_ID_LEN],
 			  size_t n_auth, uint64_t now);
+/*
+ * A spend learned on its own (T6, anti-entropy: no record, so no
+ * constraint): unknown authority, invite expired at admission, future-
+ * dated, invite signature, bind over sp->member. An expired admission
+ * is still a spend: it used up one of the invite's uses for good.
+ */
+int trust_spend_check(const struct trust_spend *sp, const uint8_t (*authorities)[WIRE_ID_LEN],
+		      size_t n_auth, uint64_t now);
+/* The spend a record's admission makes (member = r->id); -WIRE_EVALUE without one. */
+int trust_spend_from_record(struct trust_spend *sp, const struct wire_record *r);
 /* Unix second the admission stops being valid (admitted_at + admit_ttl), or 0 = never. */
 uint64_t trust_admission_expiry(const struct trust_admission *adm);
 

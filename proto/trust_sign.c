@@ -201,11 +201,24 @@ int trust_admission_check_times(const struct trust_admission *adm, uint64_t now)
 	return 0;
 }
 
+/* Invite signature by any configured authority with its short id, then the bind. */
+static int check_signatures(const struct trust_admission *adm, const uint8_t member[static WIRE_ID_LEN],
+			    const uint8_t (*authorities)[WIRE_ID_LEN], size_t n_auth)
+{
+	bool signed_ok = false;
+
+	for (size_t i = 0; i < n_auth && !signed_ok; i++)
+		if (memcmp(authorities[i], adm->invite.auth, WIRE_AUTH_ID_LEN) == 0)
+			signed_ok = trust_invite_verify(&adm->invite, authorities[i]) == 0;
+	if (!signed_ok)
+		return -TRUST_EINVITE_SIG;
+	return trust_bind_verify(adm, member);
+}
+
 int trust_admission_check(const struct wire_record *r, const uint8_t (*authorities)[WIRE_ID_LEN],
 			  size_t n_auth, uint64_t now)
 {
 	const struct trust_admission *adm = &r->adm;
-	bool known = false;
 	int ret;
 
 	if (!r->has_admission)
@@ -217,12 +230,33 @@ int trust_admission_check(const struct wire_record *r, const uint8_t (*authoriti
 		ret = trust_constraint_check(&adm->invite, r);
 	if (ret)
 		return ret;
-	for (size_t i = 0; i < n_auth && !known; i++)
-		if (memcmp(authorities[i], adm->invite.auth, WIRE_AUTH_ID_LEN) == 0)
-			known = trust_invite_verify(&adm->invite, authorities[i]) == 0;
-	if (!known)
-		return -TRUST_EINVITE_SIG;
-	return trust_bind_verify(adm, r->id);
+	return check_signatures(adm, r->id, authorities, n_auth);
+}
+
+int trust_spend_check(const struct trust_spend *sp, const uint8_t (*authorities)[WIRE_ID_LEN],
+		      size_t n_auth, uint64_t now)
+{
+	const struct trust_admission *adm = &sp->adm;
+
+	if (trust_admission_validate(adm))
+		return -WIRE_EVALUE;
+	if (trust_find_authority(adm->invite.auth, authorities, n_auth) < 0)
+		return -TRUST_EUNKNOWN_AUTH;
+	if (adm->admitted_at > adm->invite.not_after)
+		return -TRUST_EINVITE_EXPIRED;
+	if (now <= UINT64_MAX - TRUST_SKEW_S && adm->admitted_at > now + TRUST_SKEW_S)
+		return -TRUST_EFUTURE;
+	return check_signatures(adm, sp->member, authorities, n_auth);
+}
+
+int trust_spend_from_record(struct trust_spend *sp, const struct wire_record *r)
+{
+	if (!r->has_admission)
+		return -WIRE_EVALUE;
+	memset(sp, 0, sizeof(*sp));
+	memcpy(sp->member, r->id, WIRE_ID_LEN);
+	sp->adm = r->adm;
+	return 0;
 }
 
 /* ---- revocation ---- */

@@ -32,7 +32,10 @@ enum {
 	WIRE_MAX_TAGS = 4,
 	WIRE_TAG_KEY_MAX = 15,
 	WIRE_TAG_VAL_MAX = 31,
-	WIRE_MAX_DEPTH = 5,        /* msgpack nesting: message > records > record > overlay > prefix */
+	/* msgpack nesting: message > records > record > overlay > prefix, and
+	 * (issue 10) message > records > record > admission > invite, message >
+	 * spends > spend > admission > invite: trust objects keep to it. */
+	WIRE_MAX_DEPTH = 5,
 
 	WIRE_MAX_RECORDS = 8,      /* signed records carried in one message */
 	WIRE_MAX_RUMORS = 16,      /* liveness rumours carried in one message */

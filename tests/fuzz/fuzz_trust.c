@@ -86,6 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (trust_spend_decode(&o.sp, data + 1, size - 1) != 0)
 			return 0;
 		check_admission(&o.sp.adm, o.sp.member);
+		(void)trust_spend_check(&o.sp, (const uint8_t (*)[WIRE_ID_LEN])authority, 1, now);
 		FUZZ_CHECK(msg_spend_cost(&o.sp) == (int)size - 1);
 		FUZZ_CHECK(trust_spend_hash(&o.sp) == trust_spend_hash(&o.sp));
 		n = trust_spend_encode(&o.sp, again, sizeof(again));

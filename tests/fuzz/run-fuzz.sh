@@ -22,7 +22,7 @@ jobs=${FUZZ_JOBS:-2}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$root/build-fuzz
 main_targets="fuzz_envelope_msg fuzz_record"
-all_targets="$main_targets fuzz_text fuzz_trust fuzz_token fuzz_ctl fuzz_config fuzz_state fuzz_uapi fuzz_genl fuzz_peerfile"
+all_targets="$main_targets fuzz_text fuzz_trust fuzz_token fuzz_ctl fuzz_config fuzz_netkeys fuzz_state fuzz_uapi fuzz_genl fuzz_peerfile"
 targets=${*:-$all_targets}
 
 budget() {  # budget TARGET: seconds
@@ -36,6 +36,7 @@ max_len() {  # max_len TARGET: the input size that reaches the target's limits
 	fuzz_token) echo 1800 ;;      # TOKEN_MAX_TEXT
 	fuzz_ctl) echo 4400 ;;        # two 2048-byte control lines
 	fuzz_config) echo 3200 ;;     # three 1024-byte config lines
+	fuzz_netkeys) echo 300 ;;     # KEYSCHED_TEXT_MAX and a bit
 	fuzz_state) echo 2600 ;;      # four record lines
 	fuzz_uapi|fuzz_peerfile) echo 8192 ;;  # a peer with 64 allowed IPs, and more
 	fuzz_genl) echo 8192 ;;       # several dump messages

@@ -4,13 +4,19 @@
  * time. Prints one line of key=value figures per scenario; --assert
  * turns figures into a pass/fail exit status for ctest.
  *
- *   meshsim --scenario join|steady|kill|loss|partition|pause --nodes N
+ *   meshsim --scenario join|steady|kill|loss|partition|pause|revoke|rotate --nodes N
  *           [--seeds K] [--loss PCT] [--seed S] [--duration SECONDS]
  *           [--warmup SECONDS] [--pause SECONDS] [--prefix CIDR]
  *           [--assert KEY<=VALUE]...
  *
  * --prefix gives every node a derived overlay address in CIDR (a small
  * prefix forces collisions, to exercise the conflict rule at scale).
+ *
+ * revoke: authority mode (every node admitted by invite); one node's
+ * revocation is handed to another; rounds = 200 ms gossip rounds until
+ * every node but the revoked one has dropped it. rotate: the same mesh;
+ * the authority's grant of a new network key for every member is handed
+ * to one node; rounds until every member has opened its own.
  *
  * --seeds K runs seeds S..S+K-1; _p50/_p99 are nearest-rank percentiles
  * over those runs, reached_pct is the worst run, false_failures and
@@ -68,7 +74,7 @@ static double pct(double *v, unsigned n, double p)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: meshsim --scenario join|steady|kill|loss|partition|pause --nodes N\n"
+	fprintf(stderr, "usage: meshsim --scenario join|steady|kill|loss|partition|pause|revoke|rotate --nodes N\n"
 			"  [--seeds K] [--loss PCT] [--seed S] [--duration SECONDS] [--warmup SECONDS]\n"
 			"  [--pause SECONDS] [--prefix CIDR] [--assert KEY<=|>=|==VALUE]...\n");
 	exit(2);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/trust.h"
 #include "scenario.h"
 #include "simnet.h"
 
@@ -394,6 +395,209 @@ out:
 	return ret;
 }
 
+/* ---- revoke: an authority revokes a live member; until every other node dropped it ---- */
+
+enum { SIM_UNIX = 1700000000, SIM_MAX_INVITES = 64 };
+
+/* The authority and the invites that admitted every simulated node. */
+struct sim_auth {
+	uint8_t sk[TRUST_SECRET_KEY_LEN], pk[WIRE_ID_LEN];
+	struct trust_invite inv[SIM_MAX_INVITES];
+	uint8_t seed[SIM_MAX_INVITES][TRUST_SEED_LEN];
+};
+
+static void admit_tmpl(void *ctx, uint32_t idx, struct wire_record *r)
+{
+	struct sim_auth *a = ctx;
+	uint32_t k = idx / TRUST_MAX_USES;
+
+	r->has_admission = true;
+	if (trust_admission_make(&r->adm, &a->inv[k], a->seed[k], r->id, SIM_UNIX - 3600))
+		r->has_admission = false;   /* refused by everyone: the run shows it */
+}
+
+static int sim_auth_init(struct sim_auth *a, uint32_t nodes, uint64_t seed)
+{
+	uint8_t s[TRUST_SEED_LEN], sk[TRUST_SECRET_KEY_LEN];
+	uint32_t n_inv = (nodes + TRUST_MAX_USES - 1) / TRUST_MAX_USES;
+
+	if (n_inv > SIM_MAX_INVITES)
+		return -E2BIG;
+	memset(s, (int)(seed & 0xff), sizeof(s));
+	if (trust_key_from_seed(a->sk, a->pk, s))
+		return -EINVAL;
+	for (uint32_t k = 0; k < n_inv; k++) {
+		memset(a->seed[k], (int)(0x40 + k), TRUST_SEED_LEN);
+		a->seed[k][0] = (uint8_t)seed;
+		if (trust_key_from_seed(sk, a->inv[k].invite_pub, a->seed[k]))
+			return -EINVAL;
+		a->inv[k].not_after = SIM_UNIX;
+		a->inv[k].uses = TRUST_MAX_USES;
+		if (trust_invite_sign(&a->inv[k], a->sk))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void revoke_event(struct sim *s, struct node *n, enum gossip_event ev,
+			 const struct gossip_member *m)
+{
+	struct watch *w = s->sc;
+
+	count_false(s, n, ev, m);
+	if (ev != GOSSIP_EV_REVOKED || n->mark || n->idx == w->target_idx ||
+	    memcmp(m->rec->id, w->target, WIRE_ID_LEN))
+		return;
+	n->mark = true;
+	if (++w->count == w->goal) {
+		w->done_at = s->now;
+		s->stop = true;
+	}
+}
+
+static int run_revoke(const struct sc_opts *o, struct sc_result *r)
+{
+	struct watch w = { .o = o, .goal = o->nodes - 1, .any_failure_is_false = true };
+	struct gossip_trust_obj obj = { .kind = GOSSIP_TRUST_REVOCATION };
+	struct trust_revocation *rev = &obj.u.rev;
+	struct gossip_config cfg = o->cfg;
+	struct sim_auth *a = calloc(1, sizeof(*a));
+	const struct wire_record *target;
+	uint32_t origin;
+	struct sim s;
+	uint64_t t0;
+	int ret = a ? sim_auth_init(a, o->nodes, o->seed) : -ENOMEM;
+
+	memset(&s, 0, sizeof(s));
+	if (ret)
+		goto out;
+	cfg.n_authorities = 1;
+	memcpy(cfg.authority[0], a->pk, WIRE_ID_LEN);
+	cfg.unix_now = SIM_UNIX;
+	ret = sim_init_tmpl(&s, o->nodes, o->seed, &cfg, admit_tmpl, a);
+	if (!ret)
+		ret = sim_prepopulate(&s, o->nodes);
+	if (ret)
+		goto out;
+	sim_start(&s);
+	s.loss = o->loss;
+	settle(&s, o->warmup_ms);
+	w.target_idx = (uint32_t)rng_below(&s.rng, o->nodes);
+	origin = (w.target_idx + 1 + (uint32_t)rng_below(&s.rng, o->nodes - 1)) % o->nodes;
+	target = gossip_self(s.nodes[w.target_idx].g)->rec;
+	memcpy(w.target, target->id, WIRE_ID_LEN);
+	rev->kind = TRUST_REVOKE_MEMBER;
+	memcpy(rev->target, target->id, WIRE_ID_LEN);
+	rev->revoked_at = SIM_UNIX;
+	rev->n_overlay = target->n_overlay;
+	memcpy(rev->overlay, target->overlay, sizeof(rev->overlay));
+	ret = trust_revocation_sign(rev, a->sk);
+	if (ret)
+		goto out;
+	s.sc = &w;
+	s.on_event = revoke_event;
+	s.track = true;
+	s.counting = true;
+	t0 = s.now + rng_below(&s.rng, ROUND_MS);
+	sim_run(&s, t0);
+	/* meshctl revoke hands it to one agent; the rest is gossip. */
+	ret = gossip_trust_submit(s.nodes[origin].g, &obj, s.now);
+	if (ret)
+		goto out;
+	sim_rearm(&s, &s.nodes[origin]);
+	sim_run(&s, t0 + 60000);
+	r->reached = (double)w.count / w.goal;
+	if (w.done_at) {
+		r->converge_s = (double)(w.done_at - t0) / 1000.0;
+		r->rounds = ceil((double)(w.done_at - t0) / ROUND_MS);
+	}
+	r->bytes_per_node_s = bytes_rate(&s, s.n, s.now - t0);
+	r->false_failures = w.false_failures;
+	engine_totals(&s, r);
+out:
+	if (s.nodes)
+		sim_free(&s, o->exiting);
+	free(a);
+	return ret;
+}
+
+/* ---- rotate: the authority grants every node a new network key through one node ---- */
+
+static void rotate_grant(struct sim *s, struct node *n, const struct trust_grant *g)
+{
+	struct watch *w = s->sc;
+
+	(void)g;
+	if (n->mark)
+		return;
+	n->mark = true;
+	if (++w->count == w->goal) {
+		w->done_at = s->now;
+		s->stop = true;
+	}
+}
+
+static int run_rotate(const struct sc_opts *o, struct sc_result *r)
+{
+	struct watch w = { .o = o, .goal = o->nodes, .any_failure_is_false = true };
+	struct gossip_config cfg = o->cfg;
+	struct sim_auth *a = calloc(1, sizeof(*a));
+	struct gossip_trust_obj obj = { .kind = GOSSIP_TRUST_GRANT };
+	uint8_t key[WIRE_KEY_LEN];
+	uint32_t origin;
+	struct sim s;
+	uint64_t t0;
+	int ret = a ? sim_auth_init(a, o->nodes, o->seed) : -ENOMEM;
+
+	memset(&s, 0, sizeof(s));
+	if (ret)
+		goto out;
+	cfg.n_authorities = 1;
+	memcpy(cfg.authority[0], a->pk, WIRE_ID_LEN);
+	cfg.unix_now = SIM_UNIX;
+	ret = sim_init_tmpl(&s, o->nodes, o->seed, &cfg, admit_tmpl, a);
+	if (!ret)
+		ret = sim_prepopulate(&s, o->nodes);
+	if (ret)
+		goto out;
+	sim_start(&s);
+	s.loss = o->loss;
+	settle(&s, o->warmup_ms);
+	origin = (uint32_t)rng_below(&s.rng, o->nodes);
+	s.sc = &w;
+	s.on_event = count_false;
+	s.on_grant = rotate_grant;
+	s.track = true;
+	s.counting = true;
+	t0 = s.now + rng_below(&s.rng, ROUND_MS);
+	sim_run(&s, t0);
+	memset(key, 0x5e, sizeof(key));
+	/* meshctl rotate-network-key hands one agent a grant per member. */
+	for (uint32_t i = 0; i < o->nodes && !ret; i++) {
+		ret = trust_grant_seal(&obj.u.grant, key, gossip_self(s.nodes[i].g)->rec->id, 1,
+				       SIM_UNIX + 60, a->sk);
+		if (!ret)
+			ret = gossip_trust_submit(s.nodes[origin].g, &obj, s.now);
+	}
+	if (ret)
+		goto out;
+	sim_rearm(&s, &s.nodes[origin]);
+	sim_run(&s, t0 + 600000);
+	r->reached = (double)w.count / w.goal;
+	if (w.done_at) {
+		r->converge_s = (double)(w.done_at - t0) / 1000.0;
+		r->rounds = ceil((double)(w.done_at - t0) / ROUND_MS);
+	}
+	r->bytes_per_node_s = bytes_rate(&s, s.n, s.now - t0);
+	r->false_failures = w.false_failures;
+	engine_totals(&s, r);
+out:
+	if (s.nodes)
+		sim_free(&s, o->exiting);
+	free(a);
+	return ret;
+}
+
 int sc_run(const struct sc_opts *o, struct sc_result *r)
 {
 	static const struct {
@@ -402,6 +606,7 @@ int sc_run(const struct sc_opts *o, struct sc_result *r)
 	} table[] = {
 		{ "join", run_join }, { "steady", run_steady }, { "kill", run_kill },
 		{ "loss", run_loss }, { "partition", run_partition }, { "pause", run_pause },
+		{ "revoke", run_revoke }, { "rotate", run_rotate },
 	};
 
 	memset(r, 0, sizeof(*r));

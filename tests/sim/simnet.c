@@ -74,7 +74,22 @@ static void io_changed(void *ctx, enum gossip_event ev, const struct gossip_memb
 		n->sim->on_event(n->sim, n, ev, m);
 }
 
+static void io_grant(void *ctx, const struct trust_grant *g, const uint8_t key[WIRE_KEY_LEN])
+{
+	struct node *n = ctx;
+
+	(void)key;
+	if (n->sim->on_grant)
+		n->sim->on_grant(n->sim, n, g);
+}
+
 int sim_init(struct sim *s, uint32_t n, uint64_t seed, const struct gossip_config *base)
+{
+	return sim_init_tmpl(s, n, seed, base, NULL, NULL);
+}
+
+int sim_init_tmpl(struct sim *s, uint32_t n, uint64_t seed, const struct gossip_config *base,
+		  void (*tmpl_fn)(void *ctx, uint32_t idx, struct wire_record *r), void *ctx)
 {
 	struct gossip_config cfg = *base;
 	uint64_t sm = seed;
@@ -101,7 +116,7 @@ int sim_init(struct sim *s, uint32_t n, uint64_t seed, const struct gossip_confi
 	for (uint32_t i = 0; i < n; i++) {
 		struct node *nd = &s->nodes[i];
 		struct gossip_io io = { .ctx = nd, .rand64 = io_rand, .send = io_send,
-					.changed = io_changed };
+					.changed = io_changed, .grant = io_grant };
 		struct identity idn;
 		struct wire_record tmpl;
 		uint8_t key_seed[32];
@@ -124,6 +139,9 @@ int sim_init(struct sim *s, uint32_t n, uint64_t seed, const struct gossip_confi
 		sim_addr(i, &tmpl.endpoint[0]);
 		tmpl.endpoint[0].port = SIM_WG_PORT;
 		tmpl.gossip_port = SIM_GOSSIP_PORT;
+		memcpy(tmpl.id, idn.id, WIRE_ID_LEN);
+		if (tmpl_fn)
+			tmpl_fn(ctx, i, &tmpl);
 		ret = gossip_new(&nd->g, &cfg, &idn, &tmpl, &io, 0);
 		identity_wipe(&idn);
 		if (ret)

@@ -53,6 +53,7 @@ struct sim {
 	void (*on_event)(struct sim *s, struct node *n, enum gossip_event ev,
 			 const struct gossip_member *m);
 	void (*after)(struct sim *s, struct node *n);   /* after each input or tick */
+	void (*on_grant)(struct sim *s, struct node *n, const struct trust_grant *g);
 	void *sc;                 /* scenario state */
 	bool stop;
 	int trace;                /* MESHSIM_TRACE=1: log deliveries to stderr */
@@ -61,6 +62,9 @@ struct sim {
 
 /* n engines with deterministic identities; none knows another yet. */
 int sim_init(struct sim *s, uint32_t n, uint64_t seed, const struct gossip_config *cfg);
+/* The same, each engine's own record template (id set) passed through tmpl first. */
+int sim_init_tmpl(struct sim *s, uint32_t n, uint64_t seed, const struct gossip_config *cfg,
+		  void (*tmpl)(void *ctx, uint32_t idx, struct wire_record *r), void *ctx);
 /* exiting: the process ends next; skip 10^8 reference drops the kernel does faster. */
 void sim_free(struct sim *s, bool exiting);
 /* Give nodes [0, members) every other member's record: a converged mesh. */

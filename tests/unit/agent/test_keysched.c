@@ -55,7 +55,7 @@ static void rotation_schedule(void **state)
 
 	(void)state;
 	keysched_init(&ks, K0, 0, 600);
-	assert_int_equal(keysched_install(&ks, K1, 1, 1000), 0);
+	assert_int_equal(keysched_install(&ks, K1, 1, 1000, 900), 0);
 
 	/* Before activation: the old key seals, both open (old first). */
 	assert_memory_equal(keysched_seal_key(&ks, &other, 999)->key, K0, WIRE_KEY_LEN);
@@ -104,7 +104,7 @@ static void window_over_without_expire(void **state)
 
 	(void)state;
 	keysched_init(&ks, K0, 0, 600);
-	assert_int_equal(keysched_install(&ks, K1, 1, 1000), 0);
+	assert_int_equal(keysched_install(&ks, K1, 1, 1000, 900), 0);
 	assert_int_equal(keysched_open_keys(&ks, 5000, k), 1);
 	assert_memory_equal(k[0]->key, K1, WIRE_KEY_LEN);
 }
@@ -115,16 +115,40 @@ static void install_rules(void **state)
 
 	(void)state;
 	keysched_init(&ks, K0, 3, 600);
-	assert_int_equal(keysched_install(&ks, K0, 3, 10), -EALREADY);   /* replayed grant */
-	assert_int_equal(keysched_install(&ks, K1, 3, 10), -EEXIST);     /* same epoch, other key */
-	assert_int_equal(keysched_install(&ks, K1, 2, 10), -EALREADY);   /* older */
+	assert_int_equal(keysched_install(&ks, K0, 3, 10, 10), -EALREADY);   /* replayed grant */
+	assert_int_equal(keysched_install(&ks, K1, 3, 10, 10), -EEXIST);     /* same epoch, other key */
+	assert_int_equal(keysched_install(&ks, K1, 2, 10, 10), -EALREADY);   /* older */
 	assert_int_equal(ks.cur.epoch, 3);
 	assert_memory_equal(ks.cur.key, K0, WIRE_KEY_LEN);
 	assert_false(ks.prev.set);
-	assert_int_equal(keysched_install(&ks, K1, 4, 10), 0);
-	assert_int_equal(keysched_install(&ks, K2, 6, 20), 0);   /* epochs may skip */
+	assert_int_equal(keysched_install(&ks, K1, 4, 10, 10), 0);
+	assert_int_equal(keysched_install(&ks, K2, 6, 20, 20), 0);   /* epochs may skip */
 	assert_int_equal(ks.prev.epoch, 4);
 	assert_memory_equal(ks.prev.key, K1, WIRE_KEY_LEN);
+}
+
+/* Two rotations before the first is active: the key in use keeps opening. */
+static void rotation_on_pending(void **state)
+{
+	static struct keysched ks;
+	const struct keysched_key *k[2];
+	struct wire_addr a = addr(3, 51821);
+
+	(void)state;
+	keysched_init(&ks, K0, 0, 600);
+	assert_int_equal(keysched_install(&ks, K1, 1, 1060, 1000), 0);   /* pending */
+	assert_int_equal(keysched_install(&ks, K2, 2, 1010, 1005), 0);   /* replaces it */
+	assert_int_equal(ks.prev.epoch, 0);
+	assert_memory_equal(ks.prev.key, K0, WIRE_KEY_LEN);
+	assert_memory_equal(keysched_seal_key(&ks, &a, 1006)->key, K0, WIRE_KEY_LEN);
+	assert_int_equal(keysched_open_keys(&ks, 1006, k), 2);
+	assert_memory_equal(k[0]->key, K0, WIRE_KEY_LEN);
+	assert_memory_equal(k[1]->key, K2, WIRE_KEY_LEN);
+	assert_memory_equal(keysched_seal_key(&ks, &a, 1010)->key, K2, WIRE_KEY_LEN);
+	/* A rotation after activation: the active key becomes the previous one. */
+	assert_int_equal(keysched_install(&ks, K1, 3, 1100, 1050), 0);
+	assert_int_equal(ks.prev.epoch, 2);
+	assert_memory_equal(ks.prev.key, K2, WIRE_KEY_LEN);
 }
 
 static void file_round_trip(void **state)
@@ -141,7 +165,7 @@ static void file_round_trip(void **state)
 	assert_memory_equal(back.cur.key, K0, WIRE_KEY_LEN);
 	assert_false(back.prev.set);
 
-	assert_int_equal(keysched_install(&ks, K1, 7, 1700000000), 0);
+	assert_int_equal(keysched_install(&ks, K1, 7, 1700000000, 1700000000), 0);
 	n = keysched_format(&ks, text, sizeof(text));
 	assert_true(n > 0);
 	assert_non_null(strstr(text, "meshd-netkeys 1\nkey 7 1700000000 "));
@@ -194,6 +218,7 @@ int main(void)
 		cmocka_unit_test(rotation_schedule),
 		cmocka_unit_test(window_over_without_expire),
 		cmocka_unit_test(install_rules),
+		cmocka_unit_test(rotation_on_pending),
 		cmocka_unit_test(file_round_trip),
 		cmocka_unit_test(file_malformed),
 	};

@@ -428,6 +428,25 @@ static void test_open_mode_unchanged(void **state)
 	tn_free(&net);
 }
 
+/* The agent updates its record without repeating the admission: it is kept. */
+static void test_update_self_keeps_admission(void **state)
+{
+	struct tnet net;
+	struct wire_record t;
+	const struct wire_record *self;
+
+	(void)state;
+	setup_net(&net, 1, 12);
+	tn_record(&t, &net.node[0].idn, 7, 1);
+	assert_false(t.has_admission);
+	assert_int_equal(gossip_update_self(net.node[0].g, &t, 10), 0);
+	self = gossip_self(net.node[0].g)->rec;
+	assert_true(self->has_admission);
+	assert_int_equal(record_verify(self), 0);
+	assert_int_equal(gossip_admission_check(net.node[0].g, self, 10), 0);
+	tn_free(&net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_spends_bounded),
 		cmocka_unit_test(test_join_refused),
 		cmocka_unit_test(test_open_mode_unchanged),
+		cmocka_unit_test(test_update_self_keeps_admission),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

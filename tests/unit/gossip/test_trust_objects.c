@@ -150,6 +150,43 @@ static void test_bad_revocations_change_nothing(void **state)
 	tn_free(&net);
 }
 
+/*
+ * A member's WIRE_TRUST of bad objects costs at most 8 signature checks:
+ * four spends through four new invites with wrong binds (2 checks each)
+ * and a tampered revocation (1 more) get 8.
+ */
+static void test_objects_check_budget(void **state)
+{
+	struct tnet net;
+	struct wire_msg m;
+	struct trust_revocation *rev;
+	uint8_t id[WIRE_ID_LEN];
+	uint64_t before;
+
+	(void)state;
+	mesh(&net, 2, 15);
+	msg_init(&m, WIRE_TRUST, net.node[1].idn.id);
+	for (int i = 0; i < 4; i++) {
+		struct trust_spend *sp = &m.spend[m.n_spends++];
+		struct invite inv;
+
+		fx_invite(&inv, &A, (uint8_t)(20 + i), T0 + 3600, 1, 0);
+		memset(sp->member, 0x70 + i, WIRE_ID_LEN);
+		assert_int_equal(trust_admission_make(&sp->adm, &inv.cert, inv.seed, sp->member, T0), 0);
+		sp->member[0] ^= 1;   /* the bind names another member */
+	}
+	rev = &m.revocation[m.n_revocations++];
+	memset(id, 0x60, sizeof(id));
+	fx_revoke(rev, &A, TRUST_REVOKE_MEMBER, id, NULL);
+	rev->revoked_at++;   /* tampered */
+	before = ts(&net, 0)->checks;
+	assert_int_equal(tn_input(&net, 0, 1, &m), 0);
+	assert_int_equal(ts(&net, 0)->checks, before + 8);
+	assert_int_equal(ts(&net, 0)->revocations, 0);
+	assert_int_equal(ts(&net, 0)->refused[GOSSIP_TRUST_BAD_SIGNATURE], 1);
+	tn_free(&net);
+}
+
 static void overlay(struct wire_record *r, uint8_t last)
 {
 	r->n_overlay = 1;
@@ -207,6 +244,37 @@ static void test_revoked_address_held(void **state)
 	assert_int_equal(record_sign(&rz, &z), 0);
 	assert_int_equal(offer(&net, 0, &z, &rz), 0);
 	assert_non_null(gossip_find(net.node[0].g, z.id));
+	tn_free(&net);
+}
+
+/* Our own derived address listed in a revocation: we move off it, we are not refused. */
+static void test_own_address_held_moves(void **state)
+{
+	struct tnet net;
+	struct gossip_config c;
+	struct trust_revocation rev;
+	struct wire_record held;
+	uint8_t other[WIRE_ID_LEN];
+	const struct wire_record *self;
+
+	(void)state;
+	fx_auth(&A, 1);
+	fx_invite(&SELF_INV, &A, 0, T0 + 86400, 1000, 0);
+	fx_config(&c, &A);
+	assert_int_equal(wire_prefix_parse(&c.overlay_prefix, "10.9.0.0/24"), 0);
+	tn_init_tmpl(&net, 1, 11, &c, admit_self, NULL);
+	self = gossip_self(net.node[0].g)->rec;
+	assert_int_equal(self->n_overlay, 1);
+	held = *self;
+	memset(other, 0x42, sizeof(other));
+	fx_revoke(&rev, &A, TRUST_REVOKE_MEMBER, other, &held);
+	assert_int_equal(submit_rev(&net, 0, &rev), 0);
+	self = gossip_self(net.node[0].g)->rec;
+	assert_int_equal(self->n_overlay, 1);
+	assert_false(wire_prefix_same_ip(&self->overlay[0], &held.overlay[0]));
+	assert_true(self->version > held.version);
+	assert_int_equal(tn_count(&net.node[0], GOSSIP_EV_REVOKED, tn_id(&net, 0)), 0);
+	assert_int_equal(gossip_admission_check(net.node[0].g, self, net.now), 0);
 	tn_free(&net);
 }
 
@@ -280,6 +348,35 @@ static void test_anti_entropy_brings_revocation(void **state)
 	tn_free(&net);
 }
 
+/* More objects than a page holds: pages rotate until both stores agree. */
+static void test_anti_entropy_pages(void **state)
+{
+	struct tnet net;
+	struct trust_revocation rev;
+	struct gossip_trust_obj o;
+
+	(void)state;
+	mesh(&net, 2, 10);
+	for (uint32_t i = 0; i < 300; i++) {
+		uint8_t id[WIRE_ID_LEN];
+
+		memset(id, 0xee, sizeof(id));
+		id[0] = (uint8_t)i;
+		id[1] = (uint8_t)(i >> 8);
+		fx_revoke(&rev, &A, TRUST_REVOKE_MEMBER, id, NULL);
+		o = fx_obj_rev(&rev);
+		assert_int_equal(gossip_trust_import(net.node[0].g, &o, net.now), 0);
+	}
+	assert_int_equal(ts(&net, 1)->revocations, 0);
+	tn_run(&net, 120000);
+	assert_int_equal(ts(&net, 1)->revocations, 300);
+	assert_int_equal(ts(&net, 1)->digest_xor, ts(&net, 0)->digest_xor);
+	assert_int_equal(ts(&net, 1)->digest_count, ts(&net, 0)->digest_count);
+	/* Both still members of each other: nothing else was disturbed. */
+	assert_int_equal(gossip_count(net.node[1].g, GOSSIP_ALIVE), 2);
+	tn_free(&net);
+}
+
 static void test_grants(void **state)
 {
 	struct tnet net;
@@ -315,11 +412,45 @@ static void test_grants(void **state)
 	assert_int_equal(submit_rev(&net, 0, &rev), 0);
 	assert_int_equal(trust_grant_seal(&o.u.grant, key, tn_id(&net, 3), 2, T0 + 60, A.sk), 0);
 	assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), -TRUST_EREVOKED);
+	/* Revoking a member that holds a grant drops it (every node then agrees). */
+	fx_revoke(&rev, &A, TRUST_REVOKE_MEMBER, tn_id(&net, 1), NULL);
+	assert_int_equal(submit_rev(&net, 0, &rev), 0);
+	assert_int_equal(ts(&net, 0)->grants, 0);
 	/* A new epoch replaces the old epoch's grants. */
 	assert_int_equal(trust_grant_seal(&o.u.grant, key, tn_id(&net, 2), 3, T0 + 60, A.sk), 0);
 	assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), 0);
 	assert_int_equal(ts(&net, 0)->grants, 1);
 	assert_int_equal(ts(&net, 0)->epoch, 3);
+	tn_run(&net, 2000);
+	assert_int_equal(ts(&net, 2)->epoch, 3);
+	assert_int_equal(net.node[2].n_grants, 1);
+	tn_free(&net);
+}
+
+/* Grants submitted at one node go straight to their members, not only by gossip. */
+static void test_grants_direct(void **state)
+{
+	struct tnet net;
+	struct gossip_config c;
+	struct gossip_trust_obj o = { .kind = GOSSIP_TRUST_GRANT };
+	uint8_t key[WIRE_KEY_LEN];
+
+	(void)state;
+	fx_auth(&A, 1);
+	fx_invite(&SELF_INV, &A, 0, T0 + 86400, 1000, 0);
+	fx_config(&c, &A);
+	c.gossip_fanout = 1;   /* gossip alone would take several rounds */
+	tn_init_tmpl(&net, 8, 17, &c, admit_self, NULL);
+	tn_connect_all(&net);
+	tn_run(&net, 8000);
+	memset(key, 0x33, sizeof(key));
+	for (uint32_t i = 1; i < 8; i++) {
+		assert_int_equal(trust_grant_seal(&o.u.grant, key, tn_id(&net, i), 1, T0 + 60, A.sk), 0);
+		assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), 0);
+	}
+	tn_run(&net, 250);
+	for (uint32_t i = 1; i < 8; i++)
+		assert_int_equal(net.node[i].n_grants, 1);
 	tn_free(&net);
 }
 
@@ -377,6 +508,22 @@ static void test_export_import(void **state)
 		assert_null(gossip_find(net.node[1].g, y.id));
 		assert_int_equal(ts(&net, 1)->refused[GOSSIP_TRUST_OVERSPENT], 1);
 	}
+	/* A spend on its own: future-dated refused, one admitted long ago still counts. */
+	{
+		struct gossip_trust_obj o = { .kind = GOSSIP_TRUST_SPEND };
+		struct invite inv2;
+		struct identity y;
+
+		fx_invite(&inv2, &A, 2, T0 + 3600, 1, 60);
+		tn_identity(&y, 129);
+		memcpy(o.u.spend.member, y.id, WIRE_ID_LEN);
+		assert_int_equal(trust_admission_make(&o.u.spend.adm, &inv2.cert, inv2.seed, y.id,
+						      T0 + TRUST_SKEW_S + 100), 0);
+		assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), -TRUST_EFUTURE);
+		assert_int_equal(trust_admission_make(&o.u.spend.adm, &inv2.cert, inv2.seed, y.id,
+						      T0 - 7200), 0);
+		assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), 0);
+	}
 	tn_free(&net);
 	/* Imported objects are not gossiped again (the mesh has them); submitted ones are. */
 	{
@@ -401,6 +548,93 @@ static void test_export_import(void **state)
 	}
 }
 
+/* Node k's template: admitted by SELF_INV, except the last node (no admission). */
+static uint32_t UNADMITTED = UINT32_MAX;
+
+static void admit_but_one(struct tnet *net, uint32_t idx, struct wire_record *r)
+{
+	if (idx != UNADMITTED)
+		admit_self(net, idx, r);
+}
+
+/*
+ * Joining through the network: an invited node is in every table soon and
+ * its spend reaches everyone; a node without an admission is refused by
+ * the seed and known to nobody.
+ */
+static void test_join_by_invite(void **state)
+{
+	struct tnet net;
+	struct gossip_config c;
+	struct wire_addr seed;
+
+	(void)state;
+	fx_auth(&A, 1);
+	fx_invite(&SELF_INV, &A, 0, T0 + 86400, 1000, 0);
+	fx_config(&c, &A);
+	UNADMITTED = 4;
+	tn_init_tmpl(&net, 5, 16, &c, admit_but_one, NULL);
+	for (uint32_t i = 0; i < 3; i++)
+		for (uint32_t j = 0; j < 3; j++)
+			if (i != j)
+				assert_int_equal(gossip_restore(net.node[i].g, gossip_self(net.node[j].g)->rec, 0), 0);
+	tn_run(&net, 3000);
+	tn_addr(0, &seed);
+	assert_int_equal(gossip_join(net.node[3].g, &seed, 1, net.now), 0);
+	assert_int_equal(gossip_join(net.node[4].g, &seed, 1, net.now), 0);
+	tn_run(&net, 5000);
+	for (uint32_t i = 0; i < 4; i++) {
+		assert_int_equal(gossip_count(net.node[i].g, GOSSIP_ALIVE), 4);
+		assert_null(gossip_find(net.node[i].g, tn_id(&net, 4)));
+		assert_int_equal(ts(&net, i)->spends, 4);
+		assert_int_equal(ts(&net, i)->digest_xor, ts(&net, 0)->digest_xor);
+	}
+	assert_true(gossip_stats(net.node[0].g)->refused_by_reason[GOSSIP_REFUSE_ADMISSION] >= 1);
+	assert_int_equal(ts(&net, 0)->refused[GOSSIP_TRUST_NO_ADMISSION],
+			 gossip_stats(net.node[0].g)->refused_by_reason[GOSSIP_REFUSE_ADMISSION]);
+	assert_false(gossip_joined(net.node[4].g));
+	UNADMITTED = UINT32_MAX;
+	tn_free(&net);
+}
+
+/* An invite whose admissions have all run out leaves the store with its spends. */
+static void test_dead_invite_pruned(void **state)
+{
+	struct tnet net;
+	struct identity x;
+	struct invite inv;
+	struct wire_record r;
+	struct gossip_trust_obj o = { .kind = GOSSIP_TRUST_SPEND };
+	uint64_t spends, invites;
+
+	(void)state;
+	setup_net(&net, 1, 18);
+	fx_invite(&inv, &A, 1, T0 + 10, 3, 60);
+	tn_identity(&x, 150);
+	fx_record(&r, &x, OUT, 10, &inv, T0);
+	assert_int_equal(offer(&net, 0, &x, &r), 0);
+	spends = ts(&net, 0)->spends;
+	invites = ts(&net, 0)->invites;
+	assert_int_equal(spends, 2);
+	/* Past not_after + ttl + skew: x is gone, the spend still held... */
+	tn_run(&net, (10 + 60 + TRUST_SKEW_S + 20) * 1000ULL);
+	assert_null(gossip_find(net.node[0].g, x.id));
+	assert_int_equal(ts(&net, 0)->spends, spends);
+	/* ...and past twice the skew the invite goes, and its spends are refused unchecked. */
+	tn_run(&net, (TRUST_SKEW_S + 20) * 1000ULL);
+	assert_int_equal(ts(&net, 0)->spends, spends - 1);
+	assert_int_equal(ts(&net, 0)->invites, invites - 1);
+	memcpy(o.u.spend.member, x.id, WIRE_ID_LEN);
+	o.u.spend.adm = r.adm;
+	{
+		uint64_t before = ts(&net, 0)->checks;
+
+		assert_int_equal(gossip_trust_submit(net.node[0].g, &o, net.now), -TRUST_EADMISSION_EXPIRED);
+		assert_int_equal(ts(&net, 0)->checks, before);
+	}
+	tn_free(&net);
+}
+
 /* We ourselves revoked: the agent is told, once. */
 static void test_self_revoked(void **state)
 {
@@ -417,17 +651,85 @@ static void test_self_revoked(void **state)
 	tn_free(&net);
 }
 
+/* Revocations are kept for good, up to 16,384: the next one is refused, counted. */
+static void test_revocations_bounded(void **state)
+{
+	struct tnet net;
+	struct trust_revocation rev;
+	struct gossip_trust_obj o;
+	uint8_t id[WIRE_ID_LEN];
+
+	(void)state;
+	setup_net(&net, 1, 14);
+	memset(id, 0xcd, sizeof(id));
+	for (uint32_t i = 0; i <= 16384; i++) {
+		id[0] = (uint8_t)i;
+		id[1] = (uint8_t)(i >> 8);
+		fx_revoke(&rev, &A, TRUST_REVOKE_MEMBER, id, NULL);
+		o = fx_obj_rev(&rev);
+		assert_int_equal(gossip_trust_import(net.node[0].g, &o, 0), i < 16384 ? 0 : -ENOSPC);
+	}
+	assert_int_equal(ts(&net, 0)->revocations, 16384);
+	assert_int_equal(ts(&net, 0)->refused[GOSSIP_TRUST_STORE_FULL], 1);
+	/* Every one still refuses its member's datagrams. */
+	id[0] = 7;
+	id[1] = 3;
+	assert_non_null(gossip_revoked(net.node[0].g, id));
+	tn_free(&net);
+}
+
+static struct invite ONE_INV;
+
+static void admit_one(struct tnet *net, uint32_t idx, struct wire_record *r)
+{
+	(void)net;
+	(void)idx;
+	r->has_admission = true;
+	assert_int_equal(trust_admission_make(&r->adm, &ONE_INV.cert, ONE_INV.seed, r->id, T0 - 100), 0);
+}
+
+/* Our one-time invite was spent earlier by someone else: we are told, once. */
+static void test_own_spend_lost(void **state)
+{
+	struct tnet net;
+	struct gossip_config c;
+	struct identity x;
+	struct wire_record r;
+
+	(void)state;
+	fx_auth(&A, 1);
+	fx_invite(&ONE_INV, &A, 5, T0 + 3600, 1, 0);
+	fx_config(&c, &A);
+	tn_init_tmpl(&net, 1, 13, &c, admit_one, NULL);
+	tn_identity(&x, 140);
+	fx_record(&r, &x, OUT, 10, &ONE_INV, T0 - 200);
+	assert_int_equal(offer(&net, 0, &x, &r), 0);
+	assert_non_null(gossip_find(net.node[0].g, x.id));
+	assert_int_equal(tn_count(&net.node[0], GOSSIP_EV_REVOKED, tn_id(&net, 0)), 1);
+	assert_int_equal(gossip_admission_check(net.node[0].g, gossip_self(net.node[0].g)->rec, net.now),
+			 -TRUST_EOVERSPENT);
+	tn_free(&net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_revoke_live_member),
 		cmocka_unit_test(test_bad_revocations_change_nothing),
+		cmocka_unit_test(test_objects_check_budget),
 		cmocka_unit_test(test_revoked_address_held),
+		cmocka_unit_test(test_own_address_held_moves),
 		cmocka_unit_test(test_revoke_invite),
 		cmocka_unit_test(test_anti_entropy_brings_revocation),
+		cmocka_unit_test(test_anti_entropy_pages),
 		cmocka_unit_test(test_grants),
+		cmocka_unit_test(test_grants_direct),
 		cmocka_unit_test(test_export_import),
+		cmocka_unit_test(test_join_by_invite),
+		cmocka_unit_test(test_dead_invite_pruned),
 		cmocka_unit_test(test_self_revoked),
+		cmocka_unit_test(test_own_spend_lost),
+		cmocka_unit_test(test_revocations_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

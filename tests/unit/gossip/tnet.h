@@ -73,14 +73,14 @@ struct tnet {
 	/* Return true to drop a datagram. */
 	bool (*drop)(struct tnet *net, uint32_t from, uint32_t to, const uint8_t *buf, size_t len);
 	void *ctx;
+	/* Optional: shapes each engine's own record template (an admission, say). */
+	void (*tmpl)(struct tnet *net, uint32_t idx, struct wire_record *r);
 	uint64_t dropped;
 	uint8_t watch[WIRE_ID_LEN];       /* count datagrams carrying this id's record */
 	/* Sent to 192.0.2.(k+1) with no engine there: the first TN_OUT_MAX kept, all counted. */
 	struct tn_out *out;
 	uint32_t n_out;
 	uint64_t out_bytes[256], out_msgs[256];
-	/* Optional: shapes each engine's own record template (an admission, say). */
-	void (*tmpl)(struct tnet *net, uint32_t idx, struct wire_record *r);
 };
 
 void tn_identity(struct identity *idn, uint32_t n);

@@ -402,6 +402,35 @@ static void test_admission_times(void **state)
 	assert_int_equal(trust_admission_expiry(&r.adm), 0);
 }
 
+static void test_spend_check(void **state)
+{
+	struct wire_record r, t;
+	struct trust_invite inv;
+	struct trust_spend sp, bad;
+	uint8_t seed[TRUST_SEED_LEN];
+
+	(void)state;
+	admitted(&r, &inv, seed);
+	fx_record_typical(&t, &idn);
+	assert_int_equal(trust_spend_from_record(&sp, &t), -WIRE_EVALUE);
+	assert_int_equal(trust_spend_from_record(&sp, &r), 0);
+	assert_memory_equal(sp.member, idn.id, WIRE_ID_LEN);
+	assert_int_equal(trust_spend_check(&sp, auths, 2, FX_NOW), 0);
+	/* an expired admission still counts as a spend */
+	assert_int_equal(trust_spend_check(&sp, auths, 2, FX_NOW + 365 * 86400), 0);
+	assert_int_equal(trust_spend_check(&sp, auths + 1, 1, FX_NOW), -TRUST_EUNKNOWN_AUTH);
+	assert_int_equal(trust_spend_check(&sp, auths, 2, FX_NOW - TRUST_SKEW_S - 1), -TRUST_EFUTURE);
+	bad = sp;
+	memcpy(bad.member, other.id, WIRE_ID_LEN);  /* someone else claiming the use */
+	assert_int_equal(trust_spend_check(&bad, auths, 2, FX_NOW), -TRUST_EBIND);
+	bad = sp;
+	bad.adm.invite.uses = 2;
+	assert_int_equal(trust_spend_check(&bad, auths, 2, FX_NOW), -TRUST_EINVITE_SIG);
+	fx_admit(&r, &idn, &inv, seed, inv.not_after + 1);
+	assert_int_equal(trust_spend_from_record(&sp, &r), 0);
+	assert_int_equal(trust_spend_check(&sp, auths, 2, inv.not_after + 1), -TRUST_EINVITE_EXPIRED);
+}
+
 static void test_constraints(void **state)
 {
 	struct wire_record r, t;
@@ -613,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_admission_valid),
 		cmocka_unit_test(test_admission_refusals),
 		cmocka_unit_test(test_admission_times),
+		cmocka_unit_test(test_spend_check),
 		cmocka_unit_test(test_constraints),
 		cmocka_unit_test(test_revocation_sign_verify),
 		cmocka_unit_test(test_grant_seal_open),
