@@ -27,7 +27,10 @@ auth_cleanup() {
 	# Logs, pings and events only (no keys, no tokens), when asked for.
 	if [ -n "${AUTH_KEEP_LOGS:-}" ] && [ -d "$E2E_DIR" ]; then
 		mkdir -p "$AUTH_KEEP_LOGS/run${AUTH_RUN:-1}"
-		cp "$E2E_DIR"/*.log "$E2E_DIR"/ping.* "$E2E_DIR"/events.* "$AUTH_KEEP_LOGS/run${AUTH_RUN:-1}/" 2>/dev/null
+		# Regular files only: the event streams' fifos would block cp.
+		for p in "$E2E_DIR"/*.log "$E2E_DIR"/ping.* "$E2E_DIR"/events.* "$E2E_DIR"/ev.*; do
+			[ -f "$p" ] && cp "$p" "$AUTH_KEEP_LOGS/run${AUTH_RUN:-1}/"
+		done
 	fi
 	(exit "$rc")
 	e2e_cleanup
