@@ -28,7 +28,7 @@ auth_cleanup() {
 	if [ -n "${AUTH_KEEP_LOGS:-}" ] && [ -d "$E2E_DIR" ]; then
 		mkdir -p "$AUTH_KEEP_LOGS/run${AUTH_RUN:-1}"
 		# Regular files only: the event streams' fifos would block cp.
-		for p in "$E2E_DIR"/*.log "$E2E_DIR"/ping.* "$E2E_DIR"/events.* "$E2E_DIR"/ev.*; do
+		for p in "$E2E_DIR"/*.log "$E2E_DIR"/ping.* "$E2E_DIR"/ev.*; do
 			[ -f "$p" ] && cp "$p" "$AUTH_KEEP_LOGS/run${AUTH_RUN:-1}/"
 		done
 	fi
@@ -70,15 +70,17 @@ since_ms() {  # since_ms T0_MS LIMIT_S CMD...: poll CMD; print ms since T0 when 
 # machine would add its own length to every figure). Prints the ms from
 # T0 until CHECK VIEWER held for the last viewer, or "timeout": the start
 # of the first poll that saw it, so within one poll (~50-150 ms) of when
-# the state changed, whatever one poll costs on a busy machine.
+# the state changed, whatever one poll costs on a busy machine. T0 = 0:
+# absolute times (for polls started before the event, in the background).
 first_ms_all() {
-	local t0=$1 limit=$2 check=$3 v p t pids=() worst=0 got dir; shift 3
+	local t0=$1 limit=$2 check=$3 v p t pids=() worst=0 got dir end; shift 3
 	dir=$(mktemp -d "$E2E_DIR/poll.XXXXXX")
+	end=$(( $(now_ms) + limit * 1000 ))
 	for v in "$@"; do
 		(
 			while :; do
 				t=$(now_ms)
-				[ $((t - t0)) -lt $((limit * 1000)) ] || exit 0
+				[ "$t" -lt "$end" ] || exit 0
 				if "$check" "$v"; then echo $((t - t0)) > "$dir/$v"; exit 0; fi
 				sleep 0.05
 			done
@@ -180,25 +182,27 @@ all_alive() {  # all_alive VIEWERS -- NAMES: every viewer lists every name alive
 # Event streams (`meshctl events --json`), each line stamped with its
 # arrival in microseconds: an event reaches the stream when the agent's
 # table changes, so the figures do not depend on how fast we can poll.
-EV_PIDS=()
+EV_CTL=() EV_READERS=()
 ev_stamp() { local l; while IFS= read -r l; do printf '%s %s\n' "${EPOCHREALTIME/./}" "$l"; done; }
 ev_start() {  # ev_start TAG VIEWER...
-	local tag=$1 v f; shift
+	local tag=$1 v fifo; shift
+	mkdir -p "$E2E_DIR/fifo"
 	for v in "$@"; do
-		f=$E2E_DIR/ev.$tag.$v
-		mkfifo "$f.fifo"
-		ev_stamp < "$f.fifo" > "$f" &
-		EV_PIDS+=($!)
-		ctl "$v" events --json > "$f.fifo" 2>/dev/null &
-		EV_PIDS+=($!)
+		fifo=$E2E_DIR/fifo/$tag.$v
+		mkfifo "$fifo"
+		ev_stamp < "$fifo" > "$E2E_DIR/ev.$tag.$v" &
+		EV_READERS+=($!)
+		# meshctl itself (not through a function): $! is its pid.
+		"$BIN/meshctl" --socket "$(sock_of "$v")" events --json > "$fifo" 2>/dev/null &
+		EV_CTL+=($!)
 	done
 	sleep 0.3   # subscribed before anything happens
 }
-ev_stop() {
+ev_stop() {  # the streams end; each reader stops at its end of file
 	local p
-	for p in "${EV_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${EV_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	EV_PIDS=()
+	for p in "${EV_CTL[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${EV_CTL[@]}" "${EV_READERS[@]}"; do wait "$p" 2>/dev/null || true; done
+	EV_CTL=() EV_READERS=()
 }
 # ev_wait TAG T0_MS LIMIT_S PATTERN1 PATTERN2 VIEWER...: the ms from T0 until
 # every viewer's stream had a line holding both fixed strings (the last
