@@ -137,14 +137,21 @@ int authority_prepare(struct agent *a, char *err, size_t errlen)
 	}
 	if ((r = read_token(a, err, errlen)) != 0)
 		return r;
-	/* Read now so a bad key file stops us before anything is touched. */
-	if (cfg->network_key) {
+	/*
+	 * The invite's key is the mesh's (and what invite_save writes on a
+	 * first start); a --network-key beside it is ignored. Else the key
+	 * file is read now, so a bad one stops us before anything is touched.
+	 */
+	if (a->auth.tok) {
+		if (cfg->network_key)
+			log_warn("--network-key %s ignored: the invite brings the network key",
+				 cfg->network_key);
+		keysched_init(&a->ks, a->auth.tok->netkey, 0, cfg->key_transition);
+		a->auth.have_key = true;
+	} else if (cfg->network_key) {
 		if ((r = keyfile_read(cfg->network_key, key, err, errlen)) != 0)
 			return r;
 		keysched_init(&a->ks, key, 0, cfg->key_transition);
-		a->auth.have_key = true;
-	} else if (a->auth.tok) {
-		keysched_init(&a->ks, a->auth.tok->netkey, 0, cfg->key_transition);
 		a->auth.have_key = true;
 	}
 	sodium_memzero(key, sizeof(key));
@@ -193,6 +200,17 @@ static int load_admission(struct agent *a, char *err, size_t errlen)
 	return 0;
 }
 
+static void drop_token(struct agent *a)
+{
+	if (a->auth.tok) {
+		token_wipe(a->auth.tok);
+		free(a->auth.tok);
+		a->auth.tok = NULL;
+	}
+	if (a->cfg && a->cfg->invite)
+		sodium_memzero(a->cfg->invite, strlen(a->cfg->invite));
+}
+
 int authority_start(struct agent *a, char *err, size_t errlen)
 {
 	struct agent_authority *t = &a->auth;
@@ -232,7 +250,10 @@ int authority_start(struct agent *a, char *err, size_t errlen)
 	}
 	if (!t->on)
 		return 0;
-	if ((r = load_admission(a, err, errlen)) != 0)
+	r = load_admission(a, err, errlen);
+	/* The invite secret and the key it carries are needed no longer. */
+	drop_token(a);
+	if (r != 0)
 		return r;
 	if (!t->has_adm) {
 		snprintf(err, errlen, "authority mode (%zu authority key(s)) but this node has no "
@@ -466,10 +487,7 @@ void authority_forget_revoked(struct agent *a)
 
 void authority_stop(struct agent *a)
 {
-	if (a->auth.tok) {
-		token_wipe(a->auth.tok);
-		free(a->auth.tok);
-	}
+	drop_token(a);
 	sodium_memzero(&a->auth, sizeof(a->auth));
 	keysched_wipe(&a->ks);
 }

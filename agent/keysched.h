@@ -80,6 +80,20 @@ void keysched_note_peer(struct keysched *ks, const struct wire_addr *from, uint6
 /* The key to seal a datagram to `to` with. */
 const struct keysched_key *keysched_seal_key(const struct keysched *ks,
 					     const struct wire_addr *to, int64_t now);
+/*
+ * The envelope under the schedule (keysched_envelope.c; needs proto):
+ * seal to `to` with keysched_seal_key; open with the keys
+ * keysched_open_keys gives, noting which one opened for the sender.
+ * Returns the plaintext length or a negative error (-WIRE_EAUTH when no
+ * key opens it); *old is set when it came in the previous key after the
+ * new one became active (a laggard's, or a revoked member's in the window).
+ */
+int keysched_seal(const struct keysched *ks, const struct wire_addr *to, int64_t now,
+		  uint8_t *out, size_t out_len, const uint8_t *plain, size_t plain_len,
+		  const uint8_t nonce[static WIRE_NONCE_LEN]);
+int keysched_open(struct keysched *ks, const struct wire_addr *from, int64_t now,
+		  uint8_t *plain, size_t plain_len, const uint8_t *in, size_t in_len, bool *old);
+
 /* The epoch that seals by default now (status and metrics). */
 uint64_t keysched_epoch(const struct keysched *ks, int64_t now);
 

@@ -228,6 +228,8 @@ struct invite_opts {
 	size_t n_tags, n_seeds;
 	struct wire_tag tag[WIRE_MAX_TAGS];
 	struct wire_addr seed[TOKEN_MAX_SEEDS];
+	size_t n_extra;                              /* --authority: more keys the mesh trusts */
+	uint8_t extra[TOKEN_MAX_AUTHORITIES - 1][WIRE_ID_LEN];
 };
 
 static void invite_usage(FILE *f)
@@ -235,13 +237,15 @@ static void invite_usage(FILE *f)
 	fprintf(f,
 		"usage: meshctl invite --authority-key FILE --expires DURATION [--uses N]\n"
 		"         [--name NAME] [--address CIDR] [--tag K=V]... [--admission-ttl DURATION]\n"
-		"         [--seed IP:PORT]... [--network-key FILE [--prefix CIDR]] [--out FILE]\n"
+		"         [--seed IP:PORT]... [--network-key FILE [--prefix CIDR] [--authority KEY]...]\n"
+		"         [--out FILE]\n"
 		"Prints an invite token (a secret: it holds the network key; --out writes\n"
 		"it to a new file of mode 0600 instead) for\n"
 		"`meshd --invite-file FILE` or `meshctl join`. --name, --address and --tag\n"
 		"pin those fields of the member it admits. The network key, seeds and\n"
 		"prefix come from the local agent unless --network-key is given (then\n"
-		"no agent is asked: how the first member of a mesh is invited).\n"
+		"no agent is asked: how the first member of a mesh is invited; name the\n"
+		"mesh's other authorities with --authority).\n"
 		"Durations: 90s, 15m, 12h, 7d, 2w. --uses: 1 (default) to %d.\n", TRUST_MAX_USES);
 }
 
@@ -259,6 +263,7 @@ static int parse_invite_opts(int argc, char **argv, struct invite_opts *o)
 		{ "network-key", required_argument, NULL, 'k' },
 		{ "prefix", required_argument, NULL, 'p' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "authority", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -282,6 +287,16 @@ static int parse_invite_opts(int argc, char **argv, struct invite_opts *o)
 		case 'A': o->address = optarg; break;
 		case 'p': o->prefix = optarg; break;
 		case 'o': o->out = optarg; break;
+		case 'X':
+			if (o->n_extra == TOKEN_MAX_AUTHORITIES - 1 ||
+			    key_from_base64(o->extra[o->n_extra], optarg) != 0) {
+				fprintf(stderr, "meshctl: --authority '%s': a public key (base64), at "
+					"most %d besides the signing one\n", optarg,
+					TOKEN_MAX_AUTHORITIES - 1);
+				return -1;
+			}
+			o->n_extra++;
+			break;
 		case 'e':
 			if (mctl_duration_arg("--expires", optarg, &o->expires) != 0)
 				return -1;
@@ -370,7 +385,16 @@ static int invite_mesh(struct meshctl *c, const struct invite_opts *o,
 			return -1;
 		}
 		t->has_prefix = o->prefix != NULL;
+		/* Offline, the mesh's other authorities come from the command line. */
+		for (size_t i = 0; i < o->n_extra; i++)
+			if (memcmp(o->extra[i], pk, WIRE_ID_LEN) != 0)
+				memcpy(t->auth[t->n_auth++], o->extra[i], WIRE_ID_LEN);
 		return 0;
+	}
+	if (o->n_extra) {
+		fprintf(stderr, "meshctl: --authority goes with --network-key (else the agent's "
+			"authorities are used)\n");
+		return -1;
 	}
 	if (mctl_fetch_info(c, &in) != 0) {
 		fprintf(stderr, "meshctl: (to invite without a local agent, give --network-key FILE "

@@ -97,7 +97,7 @@ static void trust_metrics(struct agent *a, struct evbuffer *b)
 	evbuffer_add_printf(b, "meshd_key_epoch %" PRIu64 "\n",
 			    keysched_epoch(&a->ks, agent_wall_s()));
 	family(b, "meshd_network_key_previous_opened_total", "counter",
-	       "Datagrams that opened only with the previous network key (a rotation's window).");
+	       "Datagrams in the previous network key after the new one became active (a rotation's window).");
 	evbuffer_add_printf(b, "meshd_network_key_previous_opened_total %" PRIu64 "\n",
 			    a->c.opened_prev_key);
 	if (!a->auth.on)

@@ -23,7 +23,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../proto/envelope.h"
 #include "addr.h"
 #include "agent.h"
 #include "ingress.h"
@@ -199,8 +198,7 @@ void net_send(struct agent *a, const struct wire_addr *to, const uint8_t *plain,
 	if (!s || addr_to_sockaddr(to, s->family, &ss, &sl) != 0)
 		goto fail;
 	randombytes_buf(nonce, sizeof(nonce));
-	k = envelope_seal(out, sizeof(out), plain, len,
-			  keysched_seal_key(&a->ks, to, agent_wall_s())->key, nonce);
+	k = keysched_seal(&a->ks, to, agent_wall_s(), out, sizeof(out), plain, len, nonce);
 	if (k <= 0)
 		goto fail;
 	do
@@ -253,8 +251,7 @@ static void refuse(struct agent *a, enum refuse_reason why, const struct wire_ad
 static bool net_input(struct agent *a, const struct wire_addr *from, const uint8_t *buf, size_t n,
 		      uint8_t *plain, uint64_t now)
 {
-	const struct keysched_key *keys[2];
-	size_t nkeys;
+	bool old;
 	int k, r;
 
 	a->c.rx_datagrams++;
@@ -278,16 +275,9 @@ static bool net_input(struct agent *a, const struct wire_addr *from, const uint8
 	 * in neither, a revoked member's after the window, is refused here,
 	 * before anything parses it.
 	 */
-	nkeys = keysched_open_keys(&a->ks, agent_wall_s(), keys);
-	k = -WIRE_EAUTH;
-	for (size_t i = 0; i < nkeys && k < 0; i++) {
-		k = envelope_open(plain, WIRE_MAX_PLAINTEXT, buf, n, keys[i]->key);
-		if (k >= 0) {
-			keysched_note_peer(&a->ks, from, keys[i]->epoch);
-			if (keys[i] == &a->ks.prev)
-				a->c.opened_prev_key++;
-		}
-	}
+	k = keysched_open(&a->ks, from, agent_wall_s(), plain, WIRE_MAX_PLAINTEXT, buf, n, &old);
+	if (k >= 0 && old)
+		a->c.opened_prev_key++;
 	if (k < 0) {
 		refuse(a, REFUSE_ENVELOPE, from, k);
 		return false;
