@@ -8,7 +8,8 @@
 #  2. a one-time invite used a second time (node 8's token, a fresh
 #     identity in node 9's namespace) is refused: the identity appears on
 #     no node, node 8 is untouched, the refusal is counted
-#  3. an expired invite is refused (node 10)
+#  3. an expired invite is refused (node 10 by itself, and the mesh refuses
+#     records admitted through it)
 #  8. a network-key holder without an admission offers thousands of
 #     identities (no admission; an admission copied from a member; a
 #     stolen spent one-time token): 0 members added, and each record with

@@ -284,6 +284,8 @@ metric_has() {  # metric_has REGEX NODE: some sample of NODE matches REGEX
 
 # Refusals of the trust rules (T4, T6, T7): meshd_trust_refused_total{reason=...}.
 TRUST_REFUSED='^meshd_trust_refused_total'
+TRUST_REFUSED_EXPIRED='^meshd_trust_refused_total[{]reason="invite_expired"'
+TRUST_REFUSED_OVERSPENT='^meshd_trust_refused_total[{]reason="invite_overspent"'
 # Datagrams dropped before their message was parsed: the agent's own
 # reasons (size, rate limits, envelope, replay), ahead of the engine.
 PRE_PARSE='^meshd_refused_datagrams_total[{]reason="(size|rate_source|rate_global|envelope|replay|rate_engine)"'

@@ -158,8 +158,9 @@ scenario_join() {
 scenario_second_use() {
 	e2e_node_ns 9
 	cp -p "$E2E_DIR/inv8" "$E2E_DIR/inv9"
-	local before after k9
+	local before after k9 over0 over1
 	before=$(metric_sum "$TRUST_REFUSED" "${LIVE[@]}")
+	over0=$(metric_sum "$TRUST_REFUSED_OVERSPENT" "${LIVE[@]}")
 	# Name and address from the token: node 8's.
 	auth_start 9 --invite-file "$E2E_DIR/inv9"
 	k9=$(wait_own_key 9 10)
@@ -169,7 +170,10 @@ scenario_second_use() {
 	observe 10 "second use of node 8's one-time invite: the new identity must appear nowhere and node 8 stay as it was (new key $k9 seen:$(where_key "${k9:-none}" "${LIVE[@]}"))" \
 		second_use_ok "$k9"
 	after=$(metric_sum "$TRUST_REFUSED" "${LIVE[@]}")
-	figure "second_use_refused=$((after - before))"
+	over1=$(metric_sum "$TRUST_REFUSED_OVERSPENT" "${LIVE[@]}")
+	figure "second_use_refused=$((after - before))" "second_use_refused_overspent=$((over1 - over0))"
+	[ "$((over1 - over0))" -gt 0 ] ||
+		violation "second use of a one-time invite: no refusal counted as invite_overspent"
 	[ "$((after - before))" -gt 0 ] ||
 		violation "second use of a one-time invite: no refusal counted on any node (meshd_trust_refused_total $before -> $after); logs: $(log_excerpt 'spen|invite|refus' "${LIVE[@]}")"
 	log "second use: $(log_excerpt 'spen|invite|refus|los' "${LIVE[@]}" 9)"
@@ -187,7 +191,7 @@ scenario_expired() {
 	e2e_node_ns 10
 	auth_invite "$E2E_DIR/inv10" --socket "$(sock_of 1)" invite --expires 2s $(named 10)
 	sleep 4   # past not_after (whole unix seconds)
-	local before after k10 local_refusal=no
+	local before after k10 local_refusal=no v
 	before=$(metric_sum "$TRUST_REFUSED" "${LIVE[@]}")
 	auth_start 10 $(named 10) --invite-file "$E2E_DIR/inv10"
 	k10=$(wait_own_key 10 5)
@@ -203,6 +207,21 @@ scenario_expired() {
 	fi
 	log "expired: $(log_excerpt 'expir' 10 "${LIVE[@]}")"
 	auth_kill 10
+	# An honest agent refuses an expired token itself; the mesh must too.
+	# Records of fresh identities admitted through it now (valid binds made
+	# with its secret, admitted_at past not_after), sent from node 10's
+	# address: refused everywhere, counted.
+	local nodes=() out
+	for v in "${LIVE[@]}"; do nodes+=("$(under_of "$v"):51821"); done
+	before=$(metric_sum "$TRUST_REFUSED_EXPIRED" "${LIVE[@]}")
+	out=$(ip netns exec "$(ns_of 10)" "$FORGE" stolen "$E2E_DIR/inv10" "$(under_of 10):51821" \
+		80 50 "${nodes[@]}" 2>&1) || die "meshd-forge with the expired token failed: $out"
+	sleep 2
+	after=$(metric_sum "$TRUST_REFUSED_EXPIRED" "${LIVE[@]}")
+	figure "expired_forged_records=80" "expired_forged_refused=$((after - before))"
+	expired_ok "" || violation "records admitted through an expired invite got in: $(e2e_members_json 1 | jq -c '[.members[] | select(.name == "node10")]')"
+	[ "$((after - before))" -gt 0 ] ||
+		violation "80 records admitted through an expired invite: no refusal counted as invite_expired"
 	log "scenario 3 done: an expired invite"
 }
 

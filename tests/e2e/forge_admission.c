@@ -9,9 +9,10 @@
  *   copied  the bind is not over the identity (an admission copied out of
  *           a member's record): every record must cost at most one
  *           signature check and add no member
- *   stolen  the bind is valid, made with the token's invite secret, for
- *           an invite already spent (a stolen one-time token): every
- *           spend loses to the first, adds no member
+ *   stolen  the bind is valid, made with the token's invite secret (a
+ *           stolen token): for a one-time invite already spent, every
+ *           spend loses to the first; for an expired invite (admitted_at
+ *           is now, past not_after), every record is refused; no member
  *
  * The records pin the token's name, address and tags, so the invite's
  * constraints hold and the bind is what is judged.
