@@ -455,12 +455,35 @@ static void revoke_event(struct sim *s, struct node *n, enum gossip_event ev,
 	}
 }
 
+/*
+ * An N-node mesh in authority mode, every node admitted by invite
+ * (admit_tmpl), pre-populated and settled: where the revoke and rotate
+ * scenarios start.
+ */
+static int admitted_mesh(struct sim *s, const struct sc_opts *o, struct sim_auth *a)
+{
+	struct gossip_config cfg = o->cfg;
+	int ret;
+
+	cfg.n_authorities = 1;
+	memcpy(cfg.authority[0], a->pk, WIRE_ID_LEN);
+	cfg.unix_now = SIM_UNIX;
+	ret = sim_init_tmpl(s, o->nodes, o->seed, &cfg, admit_tmpl, a);
+	if (!ret)
+		ret = sim_prepopulate(s, o->nodes);
+	if (ret)
+		return ret;
+	sim_start(s);
+	s->loss = o->loss;
+	settle(s, o->warmup_ms);
+	return 0;
+}
+
 static int run_revoke(const struct sc_opts *o, struct sc_result *r)
 {
 	struct watch w = { .o = o, .goal = o->nodes - 1, .any_failure_is_false = true };
 	struct gossip_trust_obj obj = { .kind = GOSSIP_TRUST_REVOCATION };
 	struct trust_revocation *rev = &obj.u.rev;
-	struct gossip_config cfg = o->cfg;
 	struct sim_auth *a = calloc(1, sizeof(*a));
 	const struct wire_record *target;
 	uint32_t origin;
@@ -471,17 +494,9 @@ static int run_revoke(const struct sc_opts *o, struct sc_result *r)
 	memset(&s, 0, sizeof(s));
 	if (ret)
 		goto out;
-	cfg.n_authorities = 1;
-	memcpy(cfg.authority[0], a->pk, WIRE_ID_LEN);
-	cfg.unix_now = SIM_UNIX;
-	ret = sim_init_tmpl(&s, o->nodes, o->seed, &cfg, admit_tmpl, a);
-	if (!ret)
-		ret = sim_prepopulate(&s, o->nodes);
+	ret = admitted_mesh(&s, o, a);
 	if (ret)
 		goto out;
-	sim_start(&s);
-	s.loss = o->loss;
-	settle(&s, o->warmup_ms);
 	w.target_idx = (uint32_t)rng_below(&s.rng, o->nodes);
 	origin = (w.target_idx + 1 + (uint32_t)rng_below(&s.rng, o->nodes - 1)) % o->nodes;
 	target = gossip_self(s.nodes[w.target_idx].g)->rec;
@@ -540,7 +555,6 @@ static void rotate_grant(struct sim *s, struct node *n, const struct trust_grant
 static int run_rotate(const struct sc_opts *o, struct sc_result *r)
 {
 	struct watch w = { .o = o, .goal = o->nodes, .any_failure_is_false = true };
-	struct gossip_config cfg = o->cfg;
 	struct sim_auth *a = calloc(1, sizeof(*a));
 	struct gossip_trust_obj obj = { .kind = GOSSIP_TRUST_GRANT };
 	uint8_t key[WIRE_KEY_LEN];
@@ -552,17 +566,9 @@ static int run_rotate(const struct sc_opts *o, struct sc_result *r)
 	memset(&s, 0, sizeof(s));
 	if (ret)
 		goto out;
-	cfg.n_authorities = 1;
-	memcpy(cfg.authority[0], a->pk, WIRE_ID_LEN);
-	cfg.unix_now = SIM_UNIX;
-	ret = sim_init_tmpl(&s, o->nodes, o->seed, &cfg, admit_tmpl, a);
-	if (!ret)
-		ret = sim_prepopulate(&s, o->nodes);
+	ret = admitted_mesh(&s, o, a);
 	if (ret)
 		goto out;
-	sim_start(&s);
-	s.loss = o->loss;
-	settle(&s, o->warmup_ms);
 	origin = (uint32_t)rng_below(&s.rng, o->nodes);
 	s.sc = &w;
 	s.on_event = count_false;
