@@ -373,8 +373,10 @@ scenario_return() {
 	local wait_ms=$(( T_REVOKE + 5000 - $(now_ms) ))
 	# Past the revocation's rumour: node 6 must get it by anti-entropy.
 	[ "$wait_ms" -le 0 ] || sleep "$(awk -v m="$wait_ms" 'BEGIN { print m / 1000 }')"
-	local t0 ms
+	local t0 ms retire=$(( T_REVOKE + (AUTH_ACTIVATE + AUTH_WINDOW) * 1000 ))
 	t0=$(now_ms)
+	[ "$t0" -lt "$retire" ] ||
+		violation "test timing: node 6 returns $(( t0 - retire )) ms after the old key retired (machine too slow for AUTH_ACTIVATE=$AUTH_ACTIVATE AUTH_WINDOW=$AUTH_WINDOW)"
 	auth_start 6 $(named 6)   # its saved admission; no invite
 	LIVE+=(6)
 	ms=$(since_ms "$t0" 30 learned_on_return) || true
