@@ -15,6 +15,7 @@
  *   sync.c       anti-entropy digests
  *   join.c       JOIN / JOIN_ACK
  *   tombstone.c  retiring and forgetting failed and left members
+ *   punch.c      hole punching: WIRE_PUNCH requests, forwards, checks
  *   send.c       addressing, encoding and counting outgoing messages
  *   gossip.c     life cycle, input dispatch, tick, queries
  *   trust*.c     authority mode: admissions, trust objects (trust_internal.h)
@@ -61,6 +62,9 @@ enum {
 	HELLO_RESERVE = HELLO_PING_MAX + SEND_DGRAM_OVERHEAD,
 	ADMIT_SOURCES = 64,           /* sources with their own new-id bucket (admit.c) */
 	UNPROVEN_GRACE_MS = 10000,    /* a full table keeps a never-answering member this long */
+	PUNCH_SLOTS = 16,             /* ordered pairs whose punch we forwarded or took lately */
+	PUNCH_PAIR_GAP_MS = 2000,     /* one punch per ordered pair this often */
+	PUNCH_PER_S = 16,             /* punches forwarded and taken, per second in all */
 };
 
 /* A verified record and what is derived from it once. Immutable. */
@@ -131,6 +135,12 @@ struct proof {
 	uint8_t sid[WIRE_SHORT_ID_LEN];
 	uint32_t seq;
 	struct wire_addr to;
+	uint64_t at;
+};
+
+/* An ordered pair whose punch we forwarded or acted on (punch.c). */
+struct punch_seen {
+	uint8_t from[WIRE_SHORT_ID_LEN], to[WIRE_SHORT_ID_LEN];
 	uint64_t at;
 };
 
@@ -274,6 +284,11 @@ struct gossip {
 	/* tombstones: [head, mid) retired from the digest, [mid, tail) not yet */
 	struct tomb *tq;
 	uint32_t tq_cap, tq_head, tq_mid, tq_tail;
+
+	/* hole punching (punch.c) */
+	struct punch_seen punch_seen[PUNCH_SLOTS];
+	uint32_t punch_pos, punch_window_n;
+	uint64_t punch_window_at;
 
 	uint64_t now;                           /* latest time we were given */
 	struct gossip_stats stats;
@@ -483,6 +498,10 @@ void notify_dead_sender(struct gossip *g, struct member *s, uint64_t now);
 /* Once per member per probe interval from this ring: due now? (noted if so) */
 bool notice_take(struct gossip *g, struct notice *ring, uint32_t *pos, const struct member *m,
 		 uint64_t now);
+
+/* punch.c */
+int punch_precheck(const struct gossip *g, const struct wire_msg *m, const struct wire_addr *from);
+void punch_input(struct gossip *g, const struct wire_msg *m, uint64_t now);
 
 /* trust*.c: authority mode. Every call is a no-op (or "yes") in open mode. */
 int trust_init(struct gossip *g);

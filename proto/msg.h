@@ -30,7 +30,9 @@ enum wire_type {
 	WIRE_RECORDS = 9,     /* records only (sync answers, gossip with nothing to ride on) */
 	WIRE_LEAVE = 10,      /* records[0] = owner's signed record with WIRE_REC_LEAVING */
 	WIRE_TRUST = 11,      /* trust objects (spends, revocations, grants) and/or a hash page */
-	WIRE_TYPE_MAX = WIRE_TRUST,
+	/* 12: WIRE_RELAY (issue 11, relay allocation) */
+	WIRE_PUNCH = 13,      /* hole punch: origin -> coordinator -> target (issue 11) */
+	WIRE_TYPE_MAX = WIRE_PUNCH,
 };
 
 enum wire_liveness { WIRE_LIVE_ALIVE = 0, WIRE_LIVE_SUSPECT = 1, WIRE_LIVE_FAILED = 2 };
@@ -64,6 +66,16 @@ struct wire_sync_entry {
 #define WIRE_TRUST_MORE (1U << 1)   /* the sender holds more hashes after hash[n_hashes - 1] */
 #define WIRE_TRUST_REPLY (1U << 2)  /* an answer: do not answer it again */
 #define WIRE_TRUST_FLAGS_KNOWN (WIRE_TRUST_PAGE | WIRE_TRUST_MORE | WIRE_TRUST_REPLY)
+
+/*
+ * WIRE_PUNCH flags. Without FWD the message is a request from its origin
+ * (sender == punch_from) to a coordinator; with FWD it is the
+ * coordinator's one forward of it to punch_to. What is acted upon is
+ * gossip/'s (punch.c); the codec only guarantees known flags, a real
+ * endpoint and at <= WIRE_PUNCH_AT_MAX.
+ */
+#define WIRE_PUNCH_FWD (1U << 0)
+#define WIRE_PUNCH_FLAGS_KNOWN (WIRE_PUNCH_FWD)
 
 struct wire_msg {
 	uint8_t type;                        /* enum wire_type */
@@ -105,6 +117,15 @@ struct wire_msg {
 	struct trust_revocation revocation[WIRE_MAX_TRUST_REVOCATIONS];
 	uint8_t n_grants;
 	struct trust_grant grant[WIRE_MAX_TRUST_GRANTS];
+
+	/* PUNCH: punch_from asks punch_to to send a low-TTL datagram to
+	 * punch_ep (one of punch_from's record endpoints) punch_at ms after
+	 * it gets this, as punch_from does towards punch_to at the same time. */
+	uint8_t punch_flags;                 /* WIRE_PUNCH_* */
+	uint8_t punch_from[WIRE_SHORT_ID_LEN];
+	uint8_t punch_to[WIRE_SHORT_ID_LEN];
+	struct wire_addr punch_ep;
+	uint32_t punch_at;                   /* ms from receipt */
 
 	uint8_t n_records;
 	struct wire_record record[WIRE_MAX_RECORDS];

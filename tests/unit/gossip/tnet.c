@@ -175,10 +175,22 @@ static void t_grant(void *ctx, const struct trust_grant *g, const uint8_t key[WI
 	memcpy(n->grant_key, key, WIRE_KEY_LEN);
 }
 
+static void t_punch(void *ctx, const struct gossip_member *peer, const struct wire_addr *ep,
+		    uint32_t at_ms)
+{
+	struct tnode *n = ctx;
+
+	n->n_punch++;
+	memcpy(n->punch_peer, peer->rec->id, WIRE_ID_LEN);
+	n->punch_ep = *ep;
+	n->punch_at = at_ms;
+}
+
 static void start(struct tnode *t, const struct gossip_config *cfg, uint64_t now)
 {
 	struct gossip_io io = { .ctx = t, .rand64 = t_rand, .send = t_send, .changed = t_changed,
-				.observed = t_observed, .trust_stored = t_stored, .grant = t_grant };
+				.observed = t_observed, .trust_stored = t_stored, .grant = t_grant,
+				.punch = t_punch };
 	struct wire_record tmpl;
 
 	template(&tmpl, &t->idn, t->idx, 1000);

@@ -47,6 +47,10 @@ struct tnode {
 	uint32_t n_grants;                /* io->grant() calls */
 	uint32_t grant_epoch;
 	uint8_t grant_key[WIRE_KEY_LEN];  /* the last key granted */
+	uint32_t n_punch;                 /* io->punch() calls; the last one's arguments: */
+	uint8_t punch_peer[WIRE_ID_LEN];
+	struct wire_addr punch_ep;
+	uint32_t punch_at;
 };
 
 /* A datagram to an address where no engine lives (an outsider, a victim). */
