@@ -46,6 +46,7 @@ const struct config_opt config_opts[] = {
 	{ "invite", OPT_SPECIAL, "TOKEN", "join with this invite token on first start (visible in ps: prefer --invite-file)" },
 	{ "invite-file", OPT_STR, "FILE", "join with the invite token in FILE on first start" },
 	{ "key-transition", OPT_SPECIAL, "SECONDS", "both network keys open this long after a rotation (default 600)" },
+	{ "punch-ttl", OPT_SPECIAL, "N", "IP TTL of the hole-punching datagram, 2 to 8 (default 3)" },
 };
 const size_t config_n_opts = sizeof(config_opts) / sizeof(config_opts[0]);
 
@@ -70,6 +71,7 @@ void config_defaults(struct meshd_config *cfg)
 	cfg->admit_rate = 100;
 	cfg->admit_burst = 1000;
 	cfg->key_transition = CONFIG_KEY_TRANSITION_DEFAULT;
+	cfg->punch_ttl = CONFIG_PUNCH_TTL_DEFAULT;
 }
 
 static void free_str(char **p)
@@ -325,6 +327,11 @@ static int set_special(struct meshd_config *cfg, const char *key, const char *va
 		if (parse_u32(value, 0, 65535, &u))
 			goto bad;
 		cfg->keepalive = (uint16_t)u;
+	} else if (strcmp(key, "punch-ttl") == 0) {
+		/* 1 dies in our own router before it opens anything (notes: nat-notes.md). */
+		if (parse_u32(value, CONFIG_PUNCH_TTL_MIN, CONFIG_PUNCH_TTL_MAX, &u))
+			goto bad;
+		cfg->punch_ttl = (uint8_t)u;
 	} else if (strcmp(key, "log-level") == 0) {
 		enum log_level l;
 

@@ -129,4 +129,5 @@ void config_dump(const struct meshd_config *cfg, FILE *out)
 	/* invite: a bearer secret, never printed (and so never in a dump). */
 	dump_str(out, "invite-file", cfg->invite_file);
 	fprintf(out, "key-transition = %u\n", cfg->key_transition);
+	fprintf(out, "punch-ttl = %u\n", cfg->punch_ttl);
 }
