@@ -228,6 +228,13 @@ int gossip_punch(struct gossip *g, const uint8_t peer[static WIRE_ID_LEN],
 		 const struct wire_addr *ours, uint32_t at_ms, uint32_t attempt, bool direct,
 		 uint64_t now_ms);
 
+/*
+ * A PING to member id now, outside the probe schedule (at most one per
+ * probe interval per member): traffic, so that WireGuard handshakes on an
+ * endpoint just programmed. 0, -ENOENT or -EAGAIN (too soon, or not live).
+ */
+int gossip_poke(struct gossip *g, const uint8_t id[static WIRE_ID_LEN], uint64_t now_ms);
+
 /* Queries. Pointers stay valid until the next call that mutates g. */
 size_t gossip_size(const struct gossip *g);                 /* members incl. self and tombstones */
 size_t gossip_count(const struct gossip *g, enum gossip_state st);

@@ -449,6 +449,8 @@ void probe_free(struct gossip *g);
 void awareness_add(struct gossip *g, int delta);
 /* D7: a message from m carried its own record; PING it if its address is unproven. */
 void probe_hello(struct gossip *g, struct member *m, uint64_t now);
+/* Hole punching: PING m now (once per probe interval) so WireGuard has traffic for it. */
+bool probe_poke(struct gossip *g, struct member *m, uint64_t now);
 
 /* broadcast.c */
 void bcast_record(struct gossip *g, const struct grec *h);
