@@ -215,7 +215,7 @@ enum gossip_refusal {
 };
 
 /* Counters for metrics and the simulator. */
-enum { GOSSIP_NTYPES = 12 }; /* WIRE_TYPE_MAX + 1 */
+enum { GOSSIP_NTYPES = 13 }; /* WIRE_TYPE_MAX + 1 */
 struct gossip_stats {
 	uint64_t sent_msgs[GOSSIP_NTYPES];
 	uint64_t sent_bytes[GOSSIP_NTYPES];   /* plaintext bytes handed to send() */
