@@ -83,6 +83,14 @@ struct gossip_io {
 	 */
 	void (*trust_stored)(void *ctx);
 	void (*grant)(void *ctx, const struct trust_grant *grant, const uint8_t key[WIRE_KEY_LEN]);
+	/*
+	 * Optional (issue 11, P5): a WIRE_RELAY message (op: enum
+	 * wire_relay_op) from `from`, a proven member heard at its member
+	 * address, about `peer`, another member we hold. port is non-zero
+	 * only for WIRE_RELAY_OK. May answer with gossip_relay_send.
+	 */
+	void (*relay)(void *ctx, uint8_t op, const struct gossip_member *from,
+		      const struct gossip_member *peer, uint16_t port);
 };
 
 /*
@@ -197,6 +205,14 @@ void gossip_foreach(const struct gossip *g,
 		    void (*fn)(void *arg, const struct gossip_member *m), void *arg);
 bool gossip_joined(const struct gossip *g);
 
+/*
+ * Send a WIRE_RELAY message to member `to` about member `peer` (port only
+ * for WIRE_RELAY_OK). Sent only to a member whose address is proven
+ * (or as a reply within the budget of what it sent us). 0 or -errno.
+ */
+int gossip_relay_send(struct gossip *g, const uint8_t to[static WIRE_ID_LEN], uint8_t op,
+		      const uint8_t peer[static WIRE_ID_LEN], uint16_t port);
+
 /* Why gossip_input refused a datagram: index into refused_by_reason. */
 enum gossip_refusal {
 	GOSSIP_REFUSE_OTHER = 0,
@@ -241,6 +257,7 @@ struct gossip_stats {
 	uint64_t proof_sweeps;       /* PINGs to unproven members, a few each probe period */
 	uint64_t pings_unknown;      /* PINGs from senders we do not know: no ACK */
 	uint64_t relays_refused;     /* PING_REQs for a target we do not know (or hold failed) */
+	uint64_t relay_msgs_heard;   /* WIRE_RELAY messages handed to the agent */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);
 
