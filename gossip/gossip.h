@@ -91,6 +91,24 @@ struct gossip_io {
 	 */
 	void (*relay)(void *ctx, uint8_t op, const struct gossip_member *from,
 		      const struct gossip_member *peer, uint16_t port);
+	/*
+	 * Optional, issue 11 (gossip/observe.c). seen: the endpoint our
+	 * WireGuard holds for m, learned from its packets (fresh handshake,
+	 * not through a relay); false = none. It goes into our ACKs to m.
+	 * public_endpoint: members agree that they see us at addr, which our
+	 * record does not advertise: re-sign with it (called at most once
+	 * per 10 s).
+	 */
+	bool (*seen)(void *ctx, const struct gossip_member *m, struct wire_addr *out);
+	void (*public_endpoint)(void *ctx, const struct wire_addr *addr);
+};
+
+/* How members see our endpoint (issue 11). */
+enum gossip_nat {
+	GOSSIP_NAT_UNKNOWN = 0,
+	GOSSIP_NAT_NONE,          /* set by the agent: we hold our public address */
+	GOSSIP_NAT_PRESERVING,    /* observers agree on one public endpoint, our port */
+	GOSSIP_NAT_SYMMETRIC,     /* one public IP, a port per observer: no punching */
 };
 
 /*
@@ -258,8 +276,14 @@ struct gossip_stats {
 	uint64_t pings_unknown;      /* PINGs from senders we do not know: no ACK */
 	uint64_t relays_refused;     /* PING_REQs for a target we do not know (or hold failed) */
 	uint64_t relay_msgs_heard;   /* WIRE_RELAY messages handed to the agent */
+	uint64_t observations;       /* ACKs whose `seen` we took (observe.c) */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);
+
+/* The NAT type observers' `seen` shows, and the public endpoint they last
+ * agreed on (*public_ep, family 0 = none yet; may be NULL). */
+enum gossip_nat gossip_nat(const struct gossip *g, struct wire_addr *public_ep);
+const char *gossip_nat_name(enum gossip_nat n);   /* none|port-preserving|symmetric|unknown */
 
 /*
  * Authority mode: the trust store (docs/DESIGN.md "Authority mode").

@@ -14,6 +14,7 @@
  *   broadcast.c  the piggyback queue
  *   sync.c       anti-entropy digests
  *   join.c       JOIN / JOIN_ACK
+ *   observe.c    endpoint observations in ACKs: public endpoint, NAT type
  *   tombstone.c  retiring and forgetting failed and left members
  *   send.c       addressing, encoding and counting outgoing messages
  *   gossip.c     life cycle, input dispatch, tick, queries
@@ -62,6 +63,9 @@ enum {
 	HELLO_RESERVE = HELLO_PING_MAX + SEND_DGRAM_OVERHEAD,
 	ADMIT_SOURCES = 64,           /* sources with their own new-id bucket (admit.c) */
 	UNPROVEN_GRACE_MS = 10000,    /* a full table keeps a never-answering member this long */
+	OBS_SLOTS = 8,                /* observers of our endpoint remembered (observe.c) */
+	OBS_TTL_MS = 60000,           /* an observation counts this long */
+	OBS_RESIGN_MS = 10000,        /* re-sign for an observed endpoint at most this often */
 };
 
 /* A verified record and what is derived from it once. Immutable. */
@@ -148,6 +152,22 @@ struct join_seen {
 	uint64_t version;
 	uint64_t at;
 	bool used;
+};
+
+/* observe.c: the last `seen` of one observer. */
+struct obs_entry {
+	uint8_t sid[WIRE_SHORT_ID_LEN];
+	struct wire_addr addr;
+	uint64_t at;
+	bool used;
+};
+
+struct gossip_obs {
+	struct obs_entry e[OBS_SLOTS];
+	struct wire_addr agreed;                /* last endpoint observers agreed on */
+	enum gossip_nat nat;
+	uint64_t last_resign;
+	bool resigned;
 };
 
 struct suspicion {
@@ -279,6 +299,7 @@ struct gossip {
 	uint64_t now;                           /* latest time we were given */
 	struct gossip_stats stats;
 	struct gossip_trust *trust;             /* authority mode only, else NULL (trust.c) */
+	struct gossip_obs obs;                  /* observe.c */
 	uint8_t buf[WIRE_MAX_PLAINTEXT];
 };
 
@@ -515,5 +536,17 @@ void trust_input(struct gossip *g, const struct wire_msg *m, struct member *from
 /* SYNC_DIGEST: our trust digest in every one we send; a root one differing draws a page. */
 void trust_sync_fill(const struct gossip *g, struct wire_msg *m);
 void trust_sync_check(struct gossip *g, const struct wire_msg *m, struct member *from);
+
+/* observe.c */
+bool obs_addr_private(const struct wire_addr *a);
+void obs_add(struct gossip_obs *o, const uint8_t sid[static WIRE_SHORT_ID_LEN],
+	     const struct wire_addr *a, uint64_t now);
+/* Update the NAT type; true (and *out) when out is to be advertised now.
+ * others: live members besides us. */
+bool obs_eval(struct gossip_obs *o, const struct wire_record *self, uint32_t others,
+	      uint64_t now, struct wire_addr *out);
+void observe_ack(struct gossip *g, const struct wire_msg *ack, const struct wire_addr *from,
+		 uint64_t now);
+void observe_fill_ack(struct gossip *g, struct member *m, struct wire_msg *ack);
 
 #endif

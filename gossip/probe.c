@@ -592,6 +592,7 @@ static void on_ping(struct gossip *g, const struct wire_msg *m)
 	msg_init(&ack, WIRE_ACK, g->idn.id);
 	ack.seq = m->seq;
 	memcpy(ack.target, g->idn.id, WIRE_SHORT_ID_LEN);
+	observe_fill_ack(g, s, &ack);
 	add_buddy_rumor(g, &ack, s);
 	size = msg_encoded_size(&ack);
 	if (ack.n_rumors && (size < 0 || (size_t)size > room))
@@ -681,6 +682,7 @@ void probe_input(struct gossip *g, const struct wire_msg *m, const struct wire_a
 	case WIRE_ACK:
 		proof_ack(g, m, from);
 		probe_answered(g, m, from);
+		observe_ack(g, m, from, now);
 		on_ack(g, m, now);
 		break;
 	case WIRE_NACK:

@@ -28,6 +28,15 @@ int msg_body_fields(uint8_t type)
 	return fields[type];
 }
 
+int msg_fields_of(const struct wire_msg *m)
+{
+	int n = msg_body_fields(m->type);
+
+	if (n >= 0 && m->type == WIRE_ACK && m->seen.family)
+		n++;
+	return n;
+}
+
 static int check_sync(const struct wire_msg *m)
 {
 	if (m->sync_flags & ~(uint32_t)WIRE_SYNC_REPLY || m->prefix_len > WIRE_SYNC_MAX_DEPTH)
@@ -86,6 +95,11 @@ static int check_body(const struct wire_msg *m)
 		return 0;
 	case WIRE_PING_REQ:
 		if (!wire_family_len(m->target_addr.family) || m->target_addr.port == 0)
+			return -WIRE_EVALUE;
+		return 0;
+	case WIRE_ACK:
+		/* absent, or a usable endpoint: no second form of "absent" */
+		if (m->seen.family && (!wire_family_len(m->seen.family) || m->seen.port == 0))
 			return -WIRE_EVALUE;
 		return 0;
 	case WIRE_SYNC_DIGEST:

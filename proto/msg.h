@@ -11,7 +11,8 @@
  *
  * Issue 10 (authority mode) added WIRE_TRUST (trust objects and pages of
  * their hashes, for gossip/trust*.c) and the trust digest of every
- * SYNC_DIGEST (trust_count, trust_digest).
+ * SYNC_DIGEST (trust_count, trust_digest). Issue 11 added the optional
+ * `seen` field of WIRE_ACK.
  */
 #ifndef MESHD_PROTO_MSG_H
 #define MESHD_PROTO_MSG_H
@@ -25,7 +26,7 @@ enum wire_type {
 	WIRE_JOIN_ACK = 2,    /* seed -> joiner: records[0] = seed's, observed, prefix, first members */
 	WIRE_PING = 3,        /* seq, target = id the prober expects to answer */
 	WIRE_PING_REQ = 4,    /* seq, target + target_addr: probe it for me */
-	WIRE_ACK = 5,         /* seq (answers PING; relayed for PING_REQ) */
+	WIRE_ACK = 5,         /* seq (answers PING; relayed for PING_REQ); optional seen */
 	WIRE_NACK = 6,        /* seq: relay could not reach target (Lifeguard) */
 	WIRE_SYNC_DIGEST = 7, /* anti-entropy: bucket sums under `prefix` (or one summary) */
 	WIRE_SYNC_ENTRIES = 8,/* anti-entropy: (short id, version) of one bucket */
@@ -87,6 +88,12 @@ struct wire_msg {
 	 * reused by another node) tell; 8 bytes, not 32, on every probe. */
 	uint8_t target[WIRE_SHORT_ID_LEN];
 	struct wire_addr target_addr;        /* PING_REQ */
+	/*
+	 * ACK, optional (family 0 = absent, and then the ACK encodes exactly
+	 * as before the field existed): the endpoint the ACK sender's
+	 * WireGuard holds for the PINGer (issue 11: endpoint observation).
+	 */
+	struct wire_addr seen;
 
 	/* JOIN_ACK */
 	struct wire_addr observed;           /* joiner's address as the seed saw it */

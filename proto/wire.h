@@ -28,7 +28,9 @@ enum {
 
 	WIRE_NAME_MAX = 63,        /* bytes, not counting a NUL */
 	WIRE_MAX_OVERLAY = 2,      /* one IPv4 and/or one IPv6 overlay address */
-	WIRE_MAX_ENDPOINTS = 2,    /* advertised underlay endpoints */
+	/* Ordered endpoint candidates (issue 11): operator-given, public as
+	 * observed, LAN, global IPv6. Peers try them in order. */
+	WIRE_MAX_ENDPOINTS = 4,
 	WIRE_MAX_TAGS = 4,
 	WIRE_TAG_KEY_MAX = 15,
 	WIRE_TAG_VAL_MAX = 31,

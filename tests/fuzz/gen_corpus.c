@@ -155,14 +155,28 @@ static void make_grant(struct trust_grant *g, const struct identity *idn)
 		die("trust_grant_seal", ret);
 }
 
+/* r with WIRE_MAX_ENDPOINTS candidates, re-signed. */
+static void put_candidates(struct wire_record *r, const struct identity *idn)
+{
+	static const char *const ep[] = { "203.0.113.77:51820", "198.51.100.4:51820",
+					  "192.168.1.7:51820", "[2001:db8::77]:51820" };
+
+	_Static_assert(sizeof(ep) / sizeof(ep[0]) == WIRE_MAX_ENDPOINTS, "one per candidate");
+	r->n_endpoints = WIRE_MAX_ENDPOINTS;
+	for (int i = 0; i < WIRE_MAX_ENDPOINTS; i++)
+		wire_addr_parse(&r->endpoint[i], ep[i]);
+	if (record_sign(r, idn))
+		die("record_sign", -WIRE_EVALUE);
+}
+
 static void put_records(const struct identity *idn)
 {
 	struct wire_record r;
 	uint8_t buf[RECORD_MAX_ENCODED];
 
-	for (int full = 0; full < 2; full++) {
-		int n;
+	int n;
 
+	for (int full = 0; full < 2; full++) {
 		make_record(&r, idn, full);
 		n = record_encode(&r, buf, sizeof(buf));
 		if (n < 0)
@@ -175,6 +189,12 @@ static void put_records(const struct identity *idn)
 		put("fuzz_record", full ? "record-full-admitted" : "record-typical-admitted", buf,
 		    (size_t)n);
 	}
+	make_record(&r, idn, 1);
+	put_candidates(&r, idn);
+	n = record_encode(&r, buf, sizeof(buf));
+	if (n < 0)
+		die("record_encode", n);
+	put("fuzz_record", "record-candidates", buf, (size_t)n);
 }
 
 /* fuzz_trust: one kind byte (0 invite .. 4 grant), then the object. */
@@ -369,6 +389,15 @@ static void put_messages(const struct identity *idn)
 	if (n < 0)
 		die("msg_encode", n);
 	put("fuzz_envelope_msg", "msg-02-admitted-raw", plain, (size_t)n);
+	/* Issue 11: an ACK with its optional `seen`, whose record has four
+	 * endpoint candidates (operator, public, LAN, global IPv6). */
+	fill_msg(&m, WIRE_ACK, idn);
+	wire_addr_parse(&m.seen, "198.51.100.4:51820");
+	put_candidates(&m.record[0], idn);
+	n = msg_encode(&m, plain, sizeof(plain));
+	if (n < 0)
+		die("msg_encode", n);
+	put("fuzz_envelope_msg", "msg-05-seen-raw", plain, (size_t)n);
 }
 
 int main(int argc, char **argv)

@@ -38,9 +38,13 @@ void fx_record_max(struct wire_record *r, const struct identity *idn)
 	assert_int_equal(wire_prefix_parse(&r->overlay[0], "255.255.255.255/32"), 0);
 	assert_int_equal(wire_prefix_parse(&r->overlay[1], "fd00:ffff::ffff/128"), 0);
 	r->addr_gen = UINT8_MAX;
-	r->n_endpoints = 2;
-	assert_int_equal(wire_addr_parse(&r->endpoint[0], "[2001:db8::1]:65535"), 0);
-	assert_int_equal(wire_addr_parse(&r->endpoint[1], "[2001:db8::2]:65535"), 0);
+	r->n_endpoints = WIRE_MAX_ENDPOINTS;
+	for (int i = 0; i < WIRE_MAX_ENDPOINTS; i++) {
+		char ep[WIRE_ADDR_STRLEN];
+
+		snprintf(ep, sizeof(ep), "[2001:db8::%d]:65535", i + 1);
+		assert_int_equal(wire_addr_parse(&r->endpoint[i], ep), 0);
+	}
 	r->gossip_port = UINT16_MAX;
 	r->flags = WIRE_REC_FLAGS_KNOWN;
 	r->n_tags = WIRE_MAX_TAGS;
@@ -63,6 +67,8 @@ void fx_msg_max_body(struct wire_msg *m, uint8_t type)
 	assert_int_equal(wire_addr_parse(&m->target_addr, "[2001:db8::7]:65535"), 0);
 	assert_int_equal(wire_addr_parse(&m->observed, "[2001:db8::8]:65535"), 0);
 	assert_int_equal(wire_prefix_parse(&m->overlay_prefix, "fd42::/64"), 0);
+	if (type == WIRE_ACK)   /* the optional field, at its largest */
+		assert_int_equal(wire_addr_parse(&m->seen, "[2001:db8::9]:65535"), 0);
 	m->sync_flags = WIRE_SYNC_REPLY;
 	m->prefix_len = WIRE_SYNC_MAX_DEPTH;
 	memset(m->prefix, 0xef, sizeof(m->prefix));

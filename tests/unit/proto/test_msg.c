@@ -310,6 +310,61 @@ static void test_bad_values(void **state)
 	assert_memory_equal(back.relay_peer, m.relay_peer, WIRE_ID_LEN);
 }
 
+/*
+ * ACK's optional `seen` (issue 11): absent, the ACK is byte for byte the
+ * one from before the field (a 7-element array); present, one element
+ * more; present but empty, or on another type, refused.
+ */
+static void test_ack_seen(void **state)
+{
+	static const uint8_t old_ack[] = {
+		0x97, 0x05, 0xc4, 0x08, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0x07,
+		0xc4, 0x08, 0xcd, 0xcd, 0xcd, 0xcd, 0xcd, 0xcd, 0xcd, 0xcd, 0x90, 0x90, 0xc4, 0x00,
+	};
+	uint8_t sender[WIRE_ID_LEN];
+	size_t n, with;
+
+	(void)state;
+	memset(sender, 0xab, sizeof(sender));
+	msg_init(&m, WIRE_ACK, sender);
+	m.seq = 7;
+	memset(m.target, 0xcd, sizeof(m.target));
+	n = fx_encode_msg(&m, buf, sizeof(buf));
+	assert_int_equal(n, sizeof(old_ack));
+	assert_memory_equal(buf, old_ack, n);
+	assert_int_equal(msg_decode(&back, buf, n), 0);
+	assert_int_equal(back.seen.family, 0);
+
+	assert_int_equal(wire_addr_parse(&m.seen, "198.51.100.7:51820"), 0);
+	with = fx_encode_msg(&m, buf, sizeof(buf));
+	assert_int_equal(buf[0], 0x98);
+	assert_int_equal(msg_decode(&back, buf, with), 0);
+	assert_true(wire_addr_equal(&back.seen, &m.seen));
+	assert_int_equal(msg_encoded_size(&m), (int)with);
+
+	m.seen.port = 0;                      /* no usable endpoint */
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+
+	/* present but empty: [0, bin "", 0] spliced in after the target */
+	memcpy(buf, old_ack, 23);
+	buf[0] = 0x98;
+	memcpy(buf + 23, (const uint8_t[]){ 0x93, 0x00, 0xc4, 0x00, 0x00 }, 5);
+	memcpy(buf + 28, old_ack + 23, sizeof(old_ack) - 23);
+	assert_int_equal(msg_decode(&back, buf, sizeof(old_ack) + 5), -WIRE_ECANON);
+
+	/* a PING (or NACK) with the extra field is no PING */
+	assert_int_equal(wire_addr_parse(&m.seen, "198.51.100.7:51820"), 0);
+	with = fx_encode_msg(&m, buf, sizeof(buf));
+	buf[1] = WIRE_PING;
+	assert_int_equal(msg_decode(&back, buf, with), -WIRE_ETYPE);
+	buf[1] = WIRE_NACK;
+	assert_int_equal(msg_decode(&back, buf, with), -WIRE_ETYPE);
+	/* two optional fields: no */
+	buf[1] = WIRE_ACK;
+	buf[0] = 0x99;
+	assert_true(msg_decode(&back, buf, with) < 0);
+}
+
 /* Byte-level attacks on an otherwise valid encoding. */
 static void test_hostile(void **state)
 {
@@ -422,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_every_length),
 		cmocka_unit_test(test_trailing_and_oversized),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_ack_seen),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_every_bit_flip),
 		cmocka_unit_test(test_no_allocation),

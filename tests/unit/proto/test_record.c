@@ -155,7 +155,7 @@ static void test_validate(void **state)
 	t = r; t.overlay[0].len = 33; expect_invalid(&t);
 	t = r; t.n_overlay = 3; expect_invalid(&t);
 	t = r; t.n_overlay = 2; t.overlay[1] = t.overlay[0]; expect_invalid(&t);
-	t = r; t.n_endpoints = 3; expect_invalid(&t);
+	t = r; t.n_endpoints = WIRE_MAX_ENDPOINTS + 1; expect_invalid(&t);
 	t = r; t.endpoint[0].port = 0; expect_invalid(&t);
 	t = r; t.endpoint[0].family = 0; expect_invalid(&t);
 	t = r; t.gossip_port = 0; expect_invalid(&t);
