@@ -84,6 +84,14 @@ struct gossip_io {
 	void (*trust_stored)(void *ctx);
 	void (*grant)(void *ctx, const struct trust_grant *grant, const uint8_t key[WIRE_KEY_LEN]);
 	/*
+	 * Optional (issue 11, P5): a WIRE_RELAY message (op: enum
+	 * wire_relay_op) from `from`, a proven member heard at its member
+	 * address, about `peer`, another member we hold. port is non-zero
+	 * only for WIRE_RELAY_OK. May answer with gossip_relay_send.
+	 */
+	void (*relay)(void *ctx, uint8_t op, const struct gossip_member *from,
+		      const struct gossip_member *peer, uint16_t port);
+	/*
 	 * Optional, issue 11 (gossip/observe.c). seen: the endpoint our
 	 * WireGuard holds for m, learned from its packets (fresh handshake,
 	 * not through a relay); false = none. It goes into our ACKs to m.
@@ -215,6 +223,14 @@ void gossip_foreach(const struct gossip *g,
 		    void (*fn)(void *arg, const struct gossip_member *m), void *arg);
 bool gossip_joined(const struct gossip *g);
 
+/*
+ * Send a WIRE_RELAY message to member `to` about member `peer` (port only
+ * for WIRE_RELAY_OK). Sent only to a member whose address is proven
+ * (or as a reply within the budget of what it sent us). 0 or -errno.
+ */
+int gossip_relay_send(struct gossip *g, const uint8_t to[static WIRE_ID_LEN], uint8_t op,
+		      const uint8_t peer[static WIRE_ID_LEN], uint16_t port);
+
 /* Why gossip_input refused a datagram: index into refused_by_reason. */
 enum gossip_refusal {
 	GOSSIP_REFUSE_OTHER = 0,
@@ -233,7 +249,7 @@ enum gossip_refusal {
 };
 
 /* Counters for metrics and the simulator. */
-enum { GOSSIP_NTYPES = 12 }; /* WIRE_TYPE_MAX + 1 */
+enum { GOSSIP_NTYPES = 13 }; /* WIRE_TYPE_MAX + 1 */
 struct gossip_stats {
 	uint64_t sent_msgs[GOSSIP_NTYPES];
 	uint64_t sent_bytes[GOSSIP_NTYPES];   /* plaintext bytes handed to send() */
@@ -259,6 +275,7 @@ struct gossip_stats {
 	uint64_t proof_sweeps;       /* PINGs to unproven members, a few each probe period */
 	uint64_t pings_unknown;      /* PINGs from senders we do not know: no ACK */
 	uint64_t relays_refused;     /* PING_REQs for a target we do not know (or hold failed) */
+	uint64_t relay_msgs_heard;   /* WIRE_RELAY messages handed to the agent */
 	uint64_t observations;       /* ACKs whose `seen` we took (observe.c) */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);

@@ -118,6 +118,16 @@ static int read_body(struct mp_reader *rd, struct wire_msg *m, bool optional)
 		return read_entries(rd, m);
 	case WIRE_TRUST:
 		return read_trust(rd, m);
+	case WIRE_RELAY: {
+		uint64_t op, port;
+
+		mp_read_uint(rd, WIRE_RELAY_OP_MAX, &op);
+		mp_read_bin_exact(rd, m->relay_peer, WIRE_ID_LEN);
+		mp_read_uint(rd, UINT16_MAX, &port);
+		m->relay_op = (uint8_t)op;
+		m->relay_port = (uint16_t)port;
+		return rd->err;
+	}
 	}
 	return rd->err;
 }

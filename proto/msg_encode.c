@@ -73,6 +73,11 @@ static void write_body(struct mp_writer *w, const struct wire_msg *m)
 	case WIRE_TRUST:
 		write_trust(w, m);
 		break;
+	case WIRE_RELAY:
+		mp_write_uint(w, m->relay_op);
+		mp_write_bin(w, m->relay_peer, WIRE_ID_LEN);
+		mp_write_uint(w, m->relay_port);
+		break;
 	}
 }
 

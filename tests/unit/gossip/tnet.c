@@ -175,10 +175,23 @@ static void t_grant(void *ctx, const struct trust_grant *g, const uint8_t key[WI
 	memcpy(n->grant_key, key, WIRE_KEY_LEN);
 }
 
+static void t_relay(void *ctx, uint8_t op, const struct gossip_member *from,
+		    const struct gossip_member *peer, uint16_t port)
+{
+	struct tnode *n = ctx;
+
+	n->n_relay++;
+	n->relay_op = op;
+	n->relay_port = port;
+	memcpy(n->relay_from, from->rec->id, WIRE_ID_LEN);
+	memcpy(n->relay_peer, peer->rec->id, WIRE_ID_LEN);
+}
+
 static void start(struct tnode *t, const struct gossip_config *cfg, uint64_t now)
 {
 	struct gossip_io io = { .ctx = t, .rand64 = t_rand, .send = t_send, .changed = t_changed,
-				.observed = t_observed, .trust_stored = t_stored, .grant = t_grant };
+				.observed = t_observed, .trust_stored = t_stored, .grant = t_grant,
+				.relay = t_relay };
 	struct wire_record tmpl;
 
 	template(&tmpl, &t->idn, t->idx, 1000);

@@ -47,6 +47,10 @@ struct tnode {
 	uint32_t n_grants;                /* io->grant() calls */
 	uint32_t grant_epoch;
 	uint8_t grant_key[WIRE_KEY_LEN];  /* the last key granted */
+	uint32_t n_relay;                 /* io->relay() calls, and the last one's arguments */
+	uint8_t relay_op;
+	uint16_t relay_port;
+	uint8_t relay_from[WIRE_ID_LEN], relay_peer[WIRE_ID_LEN];
 };
 
 /* A datagram to an address where no engine lives (an outsider, a victim). */

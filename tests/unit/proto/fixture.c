@@ -86,6 +86,11 @@ void fx_msg_max_body(struct wire_msg *m, uint8_t type)
 			m->entry[i].version = UINT64_MAX - (uint64_t)i;
 		}
 	}
+	if (type == WIRE_RELAY) {
+		m->relay_op = WIRE_RELAY_OK;
+		memset(m->relay_peer, 0xfe, sizeof(m->relay_peer));
+		m->relay_port = UINT16_MAX;
+	}
 	if (type == WIRE_TRUST) {
 		m->trust_flags = WIRE_TRUST_FLAGS_KNOWN;
 		m->trust_from = UINT64_MAX - WIRE_MAX_TRUST_HASHES;
