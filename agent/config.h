@@ -81,6 +81,11 @@ struct meshd_config {
 	char *invite_file;       /* a file holding one invite token */
 	uint32_t key_transition; /* seconds both network keys open after a rotation */
 	uint8_t punch_ttl;       /* IP TTL of hole-punching datagrams (agent/punch*.c) */
+	/* Relay (issue 11, P5; docs/DESIGN.md "Relays"): off by default. */
+	bool relay;
+	uint32_t relay_max_pairs;
+	uint32_t relay_pps;      /* per pair */
+	uint32_t relay_bps;      /* per pair */
 };
 
 void config_defaults(struct meshd_config *cfg);

@@ -215,6 +215,13 @@ static int precheck(const struct gossip *g, const struct wire_msg *m, const stru
 		return trust_precheck(g, m);
 	case WIRE_PUNCH:
 		return punch_precheck(g, m, from);
+	case WIRE_RELAY: {
+		int ret = relay_precheck(g, m, from);
+
+		if (ret)
+			return ret;
+		break;
+	}
 	}
 	return merge_all_stale(g, m) ? -ESTALE : 0;
 }
@@ -278,6 +285,9 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 		break;
 	case WIRE_PUNCH:
 		punch_input(g, &m, now_ms);
+		break;
+	case WIRE_RELAY:
+		relay_input(g, &m);
 		break;
 	}
 	/* A PING's ACK already carries the news; anything else gets a notice. */

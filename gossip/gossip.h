@@ -92,6 +92,14 @@ struct gossip_io {
 	void (*punch)(void *ctx, const struct gossip_member *peer, const struct wire_addr *ep,
 		      uint32_t at_ms);
 	/*
+	 * Optional (issue 11, P5): a WIRE_RELAY message (op: enum
+	 * wire_relay_op) from `from`, a proven member heard at its member
+	 * address, about `peer`, another member we hold. port is non-zero
+	 * only for WIRE_RELAY_OK. May answer with gossip_relay_send.
+	 */
+	void (*relay)(void *ctx, uint8_t op, const struct gossip_member *from,
+		      const struct gossip_member *peer, uint16_t port);
+	/*
 	 * Optional, issue 11 (gossip/observe.c). seen: the endpoint our
 	 * WireGuard holds for m, learned from its packets (fresh handshake,
 	 * not through a relay); false = none. It goes into our ACKs to m.
@@ -244,6 +252,14 @@ void gossip_foreach(const struct gossip *g,
 		    void (*fn)(void *arg, const struct gossip_member *m), void *arg);
 bool gossip_joined(const struct gossip *g);
 
+/*
+ * Send a WIRE_RELAY message to member `to` about member `peer` (port only
+ * for WIRE_RELAY_OK). Sent only to a member whose address is proven
+ * (or as a reply within the budget of what it sent us). 0 or -errno.
+ */
+int gossip_relay_send(struct gossip *g, const uint8_t to[static WIRE_ID_LEN], uint8_t op,
+		      const uint8_t peer[static WIRE_ID_LEN], uint16_t port);
+
 /* Why gossip_input refused a datagram: index into refused_by_reason. */
 enum gossip_refusal {
 	GOSSIP_REFUSE_OTHER = 0,
@@ -294,6 +310,7 @@ struct gossip_stats {
 	uint64_t punch_accepted;     /* punches for us handed to io->punch */
 	uint64_t punch_refused;      /* target not answering us, origin not live, ep not its own */
 	uint64_t punch_limited;      /* over the per-pair or per-second budget */
+	uint64_t relay_msgs_heard;   /* WIRE_RELAY messages handed to the agent */
 	uint64_t observations;       /* ACKs whose `seen` we took (observe.c) */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);

@@ -20,6 +20,7 @@
  *   send.c       addressing, encoding and counting outgoing messages
  *   gossip.c     life cycle, input dispatch, tick, queries
  *   trust*.c     authority mode: admissions, trust objects (trust_internal.h)
+ *   relay_msg.c  WIRE_RELAY: relay allocation messages, routed to the agent
  */
 #ifndef MESHD_GOSSIP_INTERNAL_H
 #define MESHD_GOSSIP_INTERNAL_H
@@ -525,6 +526,9 @@ bool notice_take(struct gossip *g, struct notice *ring, uint32_t *pos, const str
 /* punch.c */
 int punch_precheck(const struct gossip *g, const struct wire_msg *m, const struct wire_addr *from);
 void punch_input(struct gossip *g, const struct wire_msg *m, uint64_t now);
+/* relay_msg.c: WIRE_RELAY from a proven member at its address, about a member we hold. */
+int relay_precheck(const struct gossip *g, const struct wire_msg *m, const struct wire_addr *from);
+void relay_input(struct gossip *g, const struct wire_msg *m);
 
 /* trust*.c: authority mode. Every call is a no-op (or "yes") in open mode. */
 int trust_init(struct gossip *g);

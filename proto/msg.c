@@ -20,7 +20,7 @@ int msg_body_fields(uint8_t type)
 		[WIRE_JOIN] = 0, [WIRE_JOIN_ACK] = 2, [WIRE_PING] = 1, [WIRE_PING_REQ] = 2,
 		[WIRE_ACK] = 1, [WIRE_NACK] = 1, [WIRE_SYNC_DIGEST] = 6,
 		[WIRE_SYNC_ENTRIES] = 4, [WIRE_RECORDS] = 0, [WIRE_LEAVE] = 0,
-		[WIRE_TRUST] = 6, [12] = -1 /* WIRE_RELAY */, [WIRE_PUNCH] = 5,
+		[WIRE_TRUST] = 6, [WIRE_RELAY] = 3, [WIRE_PUNCH] = 5,
 	};
 
 	if (type == 0 || type > WIRE_TYPE_MAX || fields[type] < 0)
@@ -121,6 +121,11 @@ static int check_body(const struct wire_msg *m)
 		return check_trust(m);
 	case WIRE_PUNCH:
 		return check_punch(m);
+	case WIRE_RELAY:
+		if (m->relay_op < WIRE_RELAY_REQ || m->relay_op > WIRE_RELAY_OP_MAX ||
+		    (m->relay_op == WIRE_RELAY_OK) != (m->relay_port != 0))
+			return -WIRE_EVALUE;
+		return 0;
 	}
 	return 0;
 }

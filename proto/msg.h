@@ -7,6 +7,8 @@
  * Wire form: msgpack array [type, sender bin8, seq, body..., records
  * array, rumours array, pad bin] — exact layout per type in msg_rules.h.
  *
+ * Issue 11 added WIRE_RELAY (relay allocation between members).
+ *
  * Issue 10 (authority mode) added WIRE_TRUST (trust objects and pages of
  * their hashes, for gossip/trust*.c) and the trust digest of every
  * SYNC_DIGEST (trust_count, trust_digest). Issue 11 added the optional
@@ -31,7 +33,7 @@ enum wire_type {
 	WIRE_RECORDS = 9,     /* records only (sync answers, gossip with nothing to ride on) */
 	WIRE_LEAVE = 10,      /* records[0] = owner's signed record with WIRE_REC_LEAVING */
 	WIRE_TRUST = 11,      /* trust objects (spends, revocations, grants) and/or a hash page */
-	/* 12: WIRE_RELAY (issue 11, relay allocation) */
+	WIRE_RELAY = 12,      /* relay allocation (issue 11, P5): relay_op, relay_peer, relay_port */
 	WIRE_PUNCH = 13,      /* hole punch: origin -> coordinator -> target (issue 11) */
 	WIRE_TYPE_MAX = WIRE_PUNCH,
 };
@@ -77,6 +79,15 @@ struct wire_sync_entry {
  */
 #define WIRE_PUNCH_FWD (1U << 0)
 #define WIRE_PUNCH_FLAGS_KNOWN (WIRE_PUNCH_FWD)
+
+/*
+ * WIRE_RELAY ops. A asks relay R for a pair (A, relay_peer = B); R
+ * answers A and B with OK {relay_peer = the other member, relay_port =
+ * the R port to send to}, or A with REFUSE; BYE (either way) ends the
+ * pair. relay_port is non-zero exactly in OK.
+ */
+enum wire_relay_op { WIRE_RELAY_REQ = 1, WIRE_RELAY_OK = 2, WIRE_RELAY_REFUSE = 3,
+		     WIRE_RELAY_BYE = 4, WIRE_RELAY_OP_MAX = WIRE_RELAY_BYE };
 
 struct wire_msg {
 	uint8_t type;                        /* enum wire_type */
@@ -133,6 +144,10 @@ struct wire_msg {
 	uint8_t punch_to[WIRE_SHORT_ID_LEN];
 	struct wire_addr punch_ep;
 	uint32_t punch_at;                   /* ms from receipt */
+	/* RELAY */
+	uint8_t relay_op;                    /* enum wire_relay_op */
+	uint8_t relay_peer[WIRE_ID_LEN];     /* the other member of the pair */
+	uint16_t relay_port;                 /* OK: the relay's port for the recipient */
 
 	uint8_t n_records;
 	struct wire_record record[WIRE_MAX_RECORDS];

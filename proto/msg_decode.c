@@ -124,6 +124,16 @@ static int read_body(struct mp_reader *rd, struct wire_msg *m, bool optional)
 		mp_read_bin_exact(rd, m->punch_to, WIRE_SHORT_ID_LEN);
 		wire_addr_read(rd, &m->punch_ep);
 		return mp_read_u32(rd, WIRE_PUNCH_AT_MAX, &m->punch_at);
+	case WIRE_RELAY: {
+		uint64_t op, port;
+
+		mp_read_uint(rd, WIRE_RELAY_OP_MAX, &op);
+		mp_read_bin_exact(rd, m->relay_peer, WIRE_ID_LEN);
+		mp_read_uint(rd, UINT16_MAX, &port);
+		m->relay_op = (uint8_t)op;
+		m->relay_port = (uint16_t)port;
+		return rd->err;
+	}
 	}
 	return rd->err;
 }

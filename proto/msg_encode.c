@@ -80,6 +80,11 @@ static void write_body(struct mp_writer *w, const struct wire_msg *m)
 		wire_addr_write(w, &m->punch_ep);
 		mp_write_uint(w, m->punch_at);
 		break;
+	case WIRE_RELAY:
+		mp_write_uint(w, m->relay_op);
+		mp_write_bin(w, m->relay_peer, WIRE_ID_LEN);
+		mp_write_uint(w, m->relay_port);
+		break;
 	}
 }
 

@@ -92,7 +92,9 @@ struct wire_tag {
 /* Record flags (signed). */
 #define WIRE_REC_LEAVING (1U << 0)  /* owner left the mesh on purpose */
 #define WIRE_REC_ADDR_PINNED (1U << 1) /* overlay address set by the operator, not derived */
-#define WIRE_REC_FLAGS_KNOWN (WIRE_REC_LEAVING | WIRE_REC_ADDR_PINNED)
+/* Issue 11, P5: the owner runs a relay (--relay) and takes WIRE_RELAY requests. */
+#define WIRE_REC_RELAY (1U << 2)
+#define WIRE_REC_FLAGS_KNOWN (WIRE_REC_LEAVING | WIRE_REC_ADDR_PINNED | WIRE_REC_RELAY)
 
 /*
  * Trust objects (issue 10). Codecs, signatures and rules: proto/trust.h.

@@ -340,6 +340,12 @@ static void fill_msg(struct wire_msg *m, uint8_t type, const struct identity *id
 		wire_addr_parse(&m->punch_ep, "203.0.113.7:51820");
 		m->punch_at = 1000;
 	}
+	if (type == WIRE_RELAY) {
+		m->n_records = 0;
+		m->relay_op = WIRE_RELAY_OK;
+		memset(m->relay_peer, 0x42, WIRE_ID_LEN);
+		m->relay_port = 40001;
+	}
 	if (type == WIRE_TRUST) {
 		m->n_records = 0;
 		m->trust_flags = WIRE_TRUST_PAGE | WIRE_TRUST_MORE;

@@ -28,7 +28,8 @@ static uint8_t buf[WIRE_MAX_PLAINTEXT + 64], again[WIRE_MAX_PLAINTEXT + 64];
 
 static const uint8_t all_types[] = {
 	WIRE_JOIN, WIRE_JOIN_ACK, WIRE_PING, WIRE_PING_REQ, WIRE_ACK, WIRE_NACK,
-	WIRE_SYNC_DIGEST, WIRE_SYNC_ENTRIES, WIRE_RECORDS, WIRE_LEAVE, WIRE_TRUST, WIRE_PUNCH,
+	WIRE_SYNC_DIGEST, WIRE_SYNC_ENTRIES, WIRE_RECORDS, WIRE_LEAVE, WIRE_TRUST,
+	WIRE_RELAY, WIRE_PUNCH,
 };
 enum { N_TYPES = sizeof(all_types) };
 
@@ -291,6 +292,22 @@ static void test_bad_values(void **state)
 	m.record[m.n_records++] = r;
 	m.record[0].gossip_port = 0;     /* invalid record inside */
 	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	/* RELAY: a known op; a port in OK and nowhere else. */
+	fx_msg_max_body(&m, WIRE_RELAY);
+	m.relay_op = 0;
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	m.relay_op = WIRE_RELAY_OP_MAX + 1;
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	m.relay_op = WIRE_RELAY_OK;
+	m.relay_port = 0;
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	m.relay_op = WIRE_RELAY_REQ;
+	m.relay_port = 7;
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	m.relay_port = 0;
+	assert_int_equal(msg_decode(&back, buf, fx_encode_msg(&m, buf, sizeof(buf))), 0);
+	assert_int_equal(back.relay_op, WIRE_RELAY_REQ);
+	assert_memory_equal(back.relay_peer, m.relay_peer, WIRE_ID_LEN);
 }
 
 /* WIRE_PUNCH: two distinct members, a real endpoint, a bounded moment. */

@@ -163,7 +163,7 @@ static void test_validate(void **state)
 	t = r; t.version = UINT64_MAX; expect_invalid(&t);
 	t = r; t.version = WIRE_VERSION_MAX;
 	assert_int_equal(record_sign(&t, &idn), 0);
-	t = r; t.flags = 1U << 2; expect_invalid(&t);
+	t = r; t.flags = 1U << 3;   /* the first unknown flag */ expect_invalid(&t);
 	t = r; t.n_tags = 5; expect_invalid(&t);
 	t = r; t.n_tags = 1; expect_invalid(&t);  /* empty key */
 	t = r; t.n_tags = 1; strcpy(t.tag[0].key, "a b"); expect_invalid(&t);
