@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "agent.h"
+#include "relay_agent.h"
 #include "wg_desired.h"
 
 enum {
@@ -96,8 +97,17 @@ static void add_member(void *arg, const struct gossip_member *m)
 	if (w->known && w->n_known < w->cap)
 		memcpy(w->known[w->n_known++], m->wg_public, WGCTL_KEY_LEN);
 	if (w->n < w->cap &&
-	    wg_member_peer(m, &w->rules, st ? st->last_handshake : 0, &w->peers[w->n]))
+	    wg_member_peer(m, &w->rules, st ? st->last_handshake : 0, &w->peers[w->n])) {
+		struct wire_addr via;
+
+		/* Relayed (relay_agent.h): the relay's port, kept open by keepalives. */
+		if (relay_agent_endpoint(w->a, m->rec->id, &via)) {
+			addr_to_wg_endpoint(&via, &w->peers[w->n].endpoint);
+			if (!w->peers[w->n].keepalive)
+				w->peers[w->n].keepalive = 25;
+		}
 		w->n++;
+	}
 }
 
 static void apply(struct agent *a)
