@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "log.h"
+#include "path.h"
 #include "relay.h"
 #include "wg_desired.h"
 #include "../proto/msg.h"
@@ -146,14 +147,25 @@ static void serve(struct agent *a, const struct gossip_member *from,
 
 /* --- the client's side --- */
 
+/* The member's path (agent/path.h), where the endpoint to program is decided. */
+static struct path *path_of(struct agent *a, const uint8_t id[WIRE_ID_LEN])
+{
+	return a->paths ? path_table_add(a->paths, id, agent_now_ms()) : NULL;
+}
+
 static void rc_direct(struct agent *a, struct rc_peer *p, bool bad, uint64_t now)
 {
 	if (bad) {
 		memcpy(p->bad, p->relay, WIRE_ID_LEN);
 		p->bad_until = now + RELAY_BAD_MS;
 	}
-	if (p->st == RC_RELAYED)
+	if (p->st == RC_RELAYED) {
+		struct path *pt = path_of(a, p->id);
+
+		if (pt && pt->relayed && !memcmp(pt->relay_id, p->relay, WIRE_ID_LEN))
+			path_clear_relay(pt, agent_now_ms(), agent_wall_s());
 		wg_mark_dirty(a);
+	}
 	p->st = RC_DIRECT;
 	p->since_ms = now;
 }
@@ -166,6 +178,7 @@ static void take_ok(struct agent *a, const struct gossip_member *relay,
 	struct rc_peer *p = rc_find(r, peer->rec->id, true);
 	uint64_t now = agent_now_ms();
 	char name[WIRE_ADDR_STRLEN];
+	struct path *pt;
 
 	if (!p || !(relay->rec->flags & WIRE_REC_RELAY))
 		return;
@@ -189,6 +202,10 @@ static void take_ok(struct agent *a, const struct gossip_member *relay,
 	}
 	memcpy(p->relay, relay->rec->id, WIRE_ID_LEN);
 	p->st = RC_RELAYED;
+	pt = path_of(a, peer->rec->id);
+	if (pt && (!pt->relayed || !wire_addr_equal(&pt->relay_ep, &p->ep) ||
+		   memcmp(pt->relay_id, p->relay, WIRE_ID_LEN)))
+		path_set_relay(pt, p->relay, &p->ep, now, agent_wall_s());
 	wg_mark_dirty(a);
 }
 
@@ -286,6 +303,7 @@ static void house_member(void *arg, const struct gossip_member *m)
 	struct relay_agent *r = ra(a);
 	struct rc_peer *p;
 	const struct gossip_member *relay;
+	struct path *pt;
 
 	if (!live(m) || (m->rec->flags & WIRE_REC_LEAVING))
 		return;
@@ -309,7 +327,12 @@ static void house_member(void *arg, const struct gossip_member *m)
 		break;
 	case RC_RELAYED:
 		relay = gossip_find(a->g, p->relay);
-		if (!live(relay)) {
+		pt = a->paths ? path_table_get(a->paths, p->id) : NULL;
+		if (pt && !pt->relayed) {
+			/* A punch (or the trial) took the pair direct: the relay is idle now. */
+			p->st = RC_DIRECT;
+			p->since_ms = h->now;
+		} else if (!live(relay)) {
 			log_info("relay: the relay of %s is gone: asking another", m->rec->name);
 			r->failover_total++;
 			rc_direct(a, p, true, h->now - RELAY_DIRECT_WAIT_MS);
@@ -340,17 +363,6 @@ void relay_agent_house(struct agent *a, uint64_t now_ms)
 	gossip_foreach(a->g, house_member, &h);
 }
 
-bool relay_agent_endpoint(const struct agent *a, const uint8_t id[WIRE_ID_LEN],
-			  struct wire_addr *ep)
-{
-	struct rc_peer *p = ra(a) ? rc_find(ra(a), id, false) : NULL;
-
-	if (!p || p->st != RC_RELAYED)
-		return false;
-	*ep = p->ep;
-	return true;
-}
-
 bool relay_agent_via(const struct agent *a, const uint8_t id[WIRE_ID_LEN],
 		     uint8_t relay_id[WIRE_ID_LEN])
 {
@@ -358,7 +370,8 @@ bool relay_agent_via(const struct agent *a, const uint8_t id[WIRE_ID_LEN],
 
 	if (!p || p->st != RC_RELAYED)
 		return false;
-	memcpy(relay_id, p->relay, WIRE_ID_LEN);
+	if (relay_id)
+		memcpy(relay_id, p->relay, WIRE_ID_LEN);
 	return true;
 }
 

@@ -40,10 +40,7 @@ void relay_agent_input(void *ctx, uint8_t op, const struct gossip_member *from,
 void relay_agent_changed(struct agent *a, enum gossip_event ev, const struct gossip_member *m);
 /* Once a second: the client's decisions. */
 void relay_agent_house(struct agent *a, uint64_t now_ms);
-/* The relay endpoint to program for member id instead of its own, if relayed. */
-bool relay_agent_endpoint(const struct agent *a, const uint8_t id[WIRE_ID_LEN],
-			  struct wire_addr *ep);
-/* "relay NAME" state for meshctl: the relay member's id, if relayed. */
+/* Relayed through a relay (its id to relay_id unless NULL)? */
 bool relay_agent_via(const struct agent *a, const uint8_t id[WIRE_ID_LEN],
 		     uint8_t relay_id[WIRE_ID_LEN]);
 void relay_agent_metrics(struct agent *a, struct evbuffer *b);
