@@ -119,13 +119,13 @@ static int check_body(const struct wire_msg *m)
 		return check_sync(m);
 	case WIRE_TRUST:
 		return check_trust(m);
-	case WIRE_PUNCH:
-		return check_punch(m);
 	case WIRE_RELAY:
 		if (m->relay_op < WIRE_RELAY_REQ || m->relay_op > WIRE_RELAY_OP_MAX ||
 		    (m->relay_op == WIRE_RELAY_OK) != (m->relay_port != 0))
 			return -WIRE_EVALUE;
 		return 0;
+	case WIRE_PUNCH:
+		return check_punch(m);
 	}
 	return 0;
 }

@@ -71,6 +71,15 @@ struct wire_sync_entry {
 #define WIRE_TRUST_FLAGS_KNOWN (WIRE_TRUST_PAGE | WIRE_TRUST_MORE | WIRE_TRUST_REPLY)
 
 /*
+ * WIRE_RELAY ops. A asks relay R for a pair (A, relay_peer = B); R
+ * answers A and B with OK {relay_peer = the other member, relay_port =
+ * the R port to send to}, or A with REFUSE; BYE (either way) ends the
+ * pair. relay_port is non-zero exactly in OK.
+ */
+enum wire_relay_op { WIRE_RELAY_REQ = 1, WIRE_RELAY_OK = 2, WIRE_RELAY_REFUSE = 3,
+		     WIRE_RELAY_BYE = 4, WIRE_RELAY_OP_MAX = WIRE_RELAY_BYE };
+
+/*
  * WIRE_PUNCH flags. Without FWD the message is a request from its origin
  * (sender == punch_from) to a coordinator; with FWD it is the
  * coordinator's one forward of it to punch_to. What is acted upon is
@@ -79,15 +88,6 @@ struct wire_sync_entry {
  */
 #define WIRE_PUNCH_FWD (1U << 0)
 #define WIRE_PUNCH_FLAGS_KNOWN (WIRE_PUNCH_FWD)
-
-/*
- * WIRE_RELAY ops. A asks relay R for a pair (A, relay_peer = B); R
- * answers A and B with OK {relay_peer = the other member, relay_port =
- * the R port to send to}, or A with REFUSE; BYE (either way) ends the
- * pair. relay_port is non-zero exactly in OK.
- */
-enum wire_relay_op { WIRE_RELAY_REQ = 1, WIRE_RELAY_OK = 2, WIRE_RELAY_REFUSE = 3,
-		     WIRE_RELAY_BYE = 4, WIRE_RELAY_OP_MAX = WIRE_RELAY_BYE };
 
 struct wire_msg {
 	uint8_t type;                        /* enum wire_type */
@@ -136,6 +136,10 @@ struct wire_msg {
 	uint8_t n_grants;
 	struct trust_grant grant[WIRE_MAX_TRUST_GRANTS];
 
+	/* RELAY */
+	uint8_t relay_op;                    /* enum wire_relay_op */
+	uint8_t relay_peer[WIRE_ID_LEN];     /* the other member of the pair */
+	uint16_t relay_port;                 /* OK: the relay's port for the recipient */
 	/* PUNCH: punch_from asks punch_to to send a low-TTL datagram to
 	 * punch_ep (one of punch_from's record endpoints) punch_at ms after
 	 * it gets this, as punch_from does towards punch_to at the same time. */
@@ -144,10 +148,6 @@ struct wire_msg {
 	uint8_t punch_to[WIRE_SHORT_ID_LEN];
 	struct wire_addr punch_ep;
 	uint32_t punch_at;                   /* ms from receipt */
-	/* RELAY */
-	uint8_t relay_op;                    /* enum wire_relay_op */
-	uint8_t relay_peer[WIRE_ID_LEN];     /* the other member of the pair */
-	uint16_t relay_port;                 /* OK: the relay's port for the recipient */
 
 	uint8_t n_records;
 	struct wire_record record[WIRE_MAX_RECORDS];

@@ -332,6 +332,12 @@ static void fill_msg(struct wire_msg *m, uint8_t type, const struct identity *id
 	}
 	if (type == WIRE_JOIN)
 		m->pad = 40;
+	if (type == WIRE_RELAY) {
+		m->n_records = 0;
+		m->relay_op = WIRE_RELAY_OK;
+		memset(m->relay_peer, 0x42, WIRE_ID_LEN);
+		m->relay_port = 40001;
+	}
 	if (type == WIRE_PUNCH) {
 		m->n_records = m->n_rumors = 0;
 		m->punch_flags = WIRE_PUNCH_FWD;
@@ -339,12 +345,6 @@ static void fill_msg(struct wire_msg *m, uint8_t type, const struct identity *id
 		memset(m->punch_to, 0x5d, WIRE_SHORT_ID_LEN);
 		wire_addr_parse(&m->punch_ep, "203.0.113.7:51820");
 		m->punch_at = 1000;
-	}
-	if (type == WIRE_RELAY) {
-		m->n_records = 0;
-		m->relay_op = WIRE_RELAY_OK;
-		memset(m->relay_peer, 0x42, WIRE_ID_LEN);
-		m->relay_port = 40001;
 	}
 	if (type == WIRE_TRUST) {
 		m->n_records = 0;
@@ -428,7 +428,6 @@ static void put_messages(const struct identity *idn)
 	if (n < 0)
 		die("msg_encode", n);
 	put("fuzz_envelope_msg", "msg-02-admitted-raw", plain, (size_t)n);
-	put_hostile_punch(idn);
 	/* Issue 11: an ACK with its optional `seen`, whose record has four
 	 * endpoint candidates (operator, public, LAN, global IPv6). */
 	fill_msg(&m, WIRE_ACK, idn);
@@ -438,6 +437,7 @@ static void put_messages(const struct identity *idn)
 	if (n < 0)
 		die("msg_encode", n);
 	put("fuzz_envelope_msg", "msg-05-seen-raw", plain, (size_t)n);
+	put_hostile_punch(idn);
 }
 
 int main(int argc, char **argv)

@@ -175,17 +175,6 @@ static void t_grant(void *ctx, const struct trust_grant *g, const uint8_t key[WI
 	memcpy(n->grant_key, key, WIRE_KEY_LEN);
 }
 
-static void t_punch(void *ctx, const struct gossip_member *peer, const struct wire_addr *ep,
-		    uint32_t at_ms)
-{
-	struct tnode *n = ctx;
-
-	n->n_punch++;
-	memcpy(n->punch_peer, peer->rec->id, WIRE_ID_LEN);
-	n->punch_ep = *ep;
-	n->punch_at = at_ms;
-}
-
 static void t_relay(void *ctx, uint8_t op, const struct gossip_member *from,
 		    const struct gossip_member *peer, uint16_t port)
 {
@@ -196,6 +185,17 @@ static void t_relay(void *ctx, uint8_t op, const struct gossip_member *from,
 	n->relay_port = port;
 	memcpy(n->relay_from, from->rec->id, WIRE_ID_LEN);
 	memcpy(n->relay_peer, peer->rec->id, WIRE_ID_LEN);
+}
+
+static void t_punch(void *ctx, const struct gossip_member *peer, const struct wire_addr *ep,
+		    uint32_t at_ms)
+{
+	struct tnode *n = ctx;
+
+	n->n_punch++;
+	memcpy(n->punch_peer, peer->rec->id, WIRE_ID_LEN);
+	n->punch_ep = *ep;
+	n->punch_at = at_ms;
 }
 
 static bool t_seen(void *ctx, const struct gossip_member *m, struct wire_addr *out)
@@ -217,7 +217,8 @@ static void start(struct tnode *t, const struct gossip_config *cfg, uint64_t now
 {
 	struct gossip_io io = { .ctx = t, .rand64 = t_rand, .send = t_send, .changed = t_changed,
 				.observed = t_observed, .trust_stored = t_stored, .grant = t_grant,
-				.punch = t_punch, .relay = t_relay, .seen = t_seen, .public_endpoint = t_public };
+				.relay = t_relay, .punch = t_punch, .seen = t_seen,
+				.public_endpoint = t_public };
 	struct wire_record tmpl;
 
 	template(&tmpl, &t->idn, t->idx, 1000);

@@ -47,14 +47,14 @@ struct tnode {
 	uint32_t n_grants;                /* io->grant() calls */
 	uint32_t grant_epoch;
 	uint8_t grant_key[WIRE_KEY_LEN];  /* the last key granted */
-	uint32_t n_punch;                 /* io->punch() calls; the last one's arguments: */
-	uint8_t punch_peer[WIRE_ID_LEN];
-	struct wire_addr punch_ep;
-	uint32_t punch_at;
 	uint32_t n_relay;                 /* io->relay() calls, and the last one's arguments */
 	uint8_t relay_op;
 	uint16_t relay_port;
 	uint8_t relay_from[WIRE_ID_LEN], relay_peer[WIRE_ID_LEN];
+	uint32_t n_punch;                 /* io->punch() calls; the last one's arguments: */
+	uint8_t punch_peer[WIRE_ID_LEN];
+	struct wire_addr punch_ep;
+	uint32_t punch_at;
 	struct wire_addr public_ep;       /* the last io->public_endpoint() (issue 11) */
 	uint32_t n_public;
 };
