@@ -24,6 +24,13 @@ enum {
 	PUNCH_MAX_PEERS = 256,        /* pairs with punch state (behind NAT, stuck) */
 	PUNCH_POKE_MS = 100,          /* after the switch: the device has the endpoint by then */
 	PUNCH_SEND_RETRY_MS = 5000,   /* a request that could not be sent */
+	/*
+	 * A pair just found stuck has had the candidate trial's handshakes
+	 * sent to both public endpoints: each far NAT holds a poisoning
+	 * conntrack entry for them until 30 s after the last. The first
+	 * attempt waits that out (the pair is relayed meanwhile).
+	 */
+	PUNCH_QUIET_MS = 30000,
 };
 
 struct punch_peer {
@@ -71,11 +78,33 @@ static bool natted_public(const struct wire_record *r, struct wire_addr *pub)
 	return lan && found;
 }
 
-/* We can punch: a raw socket, behind a NAT that keeps our port, our public endpoint known. */
-static bool able(const struct agent *a)
+/*
+ * Our public candidate: the first public IPv4 endpoint of our record (as
+ * observed by the seed or by members). gossip_punch takes only one of ours.
+ */
+static bool our_public(const struct agent *a, struct wire_addr *out)
+{
+	const struct gossip_member *self = gossip_self(a->g);
+
+	for (int i = 0; self && i < self->rec->n_endpoints && i < WIRE_MAX_ENDPOINTS; i++)
+		if (self->rec->endpoint[i].family == WIRE_AF_INET &&
+		    !path_addr_private(&self->rec->endpoint[i])) {
+			*out = self->rec->endpoint[i];
+			return true;
+		}
+	return false;
+}
+
+/*
+ * We can punch: a raw socket, behind NAT with a public candidate, and not
+ * behind a symmetric NAT (its mapping towards the peer would not be the
+ * one observed). `unknown` is tried: with one public member nobody else
+ * can tell.
+ */
+static bool able(const struct agent *a, struct wire_addr *pub)
 {
 	return a->punch && a->punch->fd >= 0 && a->wg && a->behind_nat &&
-	       wg_paths_nat(a) == GOSSIP_NAT_PRESERVING && a->public_ep.family == WIRE_AF_INET;
+	       wg_paths_nat(a) != GOSSIP_NAT_SYMMETRIC && our_public(a, pub);
 }
 
 static void arm(struct agent *a)
@@ -195,8 +224,9 @@ void punch_requested(struct agent *a, const struct gossip_member *peer, const st
 		     uint32_t at_ms)
 {
 	struct punch_peer *pp;
+	struct wire_addr ours;
 
-	if (!able(a) || ep->family != WIRE_AF_INET)
+	if (!able(a, &ours) || ep->family != WIRE_AF_INET)
 		return;
 	pp = peer_get(a->punch, peer->rec->id, true);
 	if (!pp || pp->s.active)
@@ -209,6 +239,7 @@ void punch_requested(struct agent *a, const struct gossip_member *peer, const st
 struct house_ctx {
 	struct agent *a;
 	uint64_t now;
+	struct wire_addr ours;        /* our public candidate */
 	bool armed;
 };
 
@@ -231,7 +262,14 @@ static void consider(void *arg, const struct gossip_member *m)
 	v.initiator = memcmp(gossip_self(a->g)->rec->id, m->rec->id, WIRE_ID_LEN) < 0;
 	v.direct = pt->kind == PATH_DIRECT && !pt->relayed;
 	v.stuck = !v.direct && (pt->relayed || path_candidates_exhausted(pt, c->now));
-	pp = peer_get(a->punch, m->rec->id, v.stuck && v.initiator);
+	pp = peer_get(a->punch, m->rec->id, false);
+	if (!pp && v.stuck && v.initiator) {
+		pp = peer_get(a->punch, m->rec->id, true);
+		if (pp) {
+			pp->pub = pub;
+			pp->s.next_ms = c->now + PUNCH_QUIET_MS;
+		}
+	}
 	if (!pp)
 		return;
 	if (!wire_addr_equal(&pp->pub, &pub)) {
@@ -240,9 +278,9 @@ static void consider(void *arg, const struct gossip_member *m)
 	}
 	if (!punch_due(&pp->s, &v, c->now))
 		return;
-	r = gossip_punch(a->g, m->rec->id, &a->public_ep, PUNCH_AT_MS, pp->s.attempts, false, c->now);
+	r = gossip_punch(a->g, m->rec->id, &c->ours, PUNCH_AT_MS, pp->s.attempts, false, c->now);
 	if (r == -EHOSTUNREACH)   /* nobody else answers us: straight to it, if it answers */
-		r = gossip_punch(a->g, m->rec->id, &a->public_ep, PUNCH_AT_MS, 0, true, c->now);
+		r = gossip_punch(a->g, m->rec->id, &c->ours, PUNCH_AT_MS, 0, true, c->now);
 	if (r < 0) {
 		pp->s.next_ms = c->now + PUNCH_SEND_RETRY_MS;
 		return;
@@ -253,9 +291,9 @@ static void consider(void *arg, const struct gossip_member *m)
 
 void punch_house(struct agent *a, uint64_t now_ms)
 {
-	struct house_ctx c = { a, now_ms, false };
+	struct house_ctx c = { .a = a, .now = now_ms };
 
-	if (!able(a))
+	if (!able(a, &c.ours))
 		return;
 	gossip_foreach(a->g, consider, &c);
 	if (c.armed) {
