@@ -6,8 +6,8 @@
  * forwards it), and the steps of an attempt on one libevent timer: the
  * raw low-TTL datagram (punch_raw.c), the endpoint through the path
  * (path_set_direct) and a PING for traffic, the judgement from the
- * device. Without CAP_NET_RAW punching is off (one log line) and such
- * pairs stay on their relay.
+ * device. Experimental, off unless --punch; without CAP_NET_RAW it is
+ * off too (one log line) and such pairs stay on their relay.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -361,8 +361,9 @@ int punch_start(struct agent *a)
 		return -ENOMEM;
 	}
 	a->punch = pu;
-	if (!a->wg)
-		return 0;    /* discovery only: no tunnels to punch for */
+	/* Off unless --punch (experimental); a coordinator forwards either way (gossip/). */
+	if (!a->wg || !a->cfg->punch)
+		return 0;
 	pu->fd = punch_raw_open();
 	if (pu->fd == -EPERM)
 		log_warn("hole punching off: no CAP_NET_RAW (pairs behind NAT stay relayed)");
