@@ -215,6 +215,10 @@ void punch_house(struct agent *a, uint64_t now_ms);
 void punch_requested(struct agent *a, const struct gossip_member *peer, const struct wire_addr *ep,
 		     uint32_t at_ms);
 void punch_counters(const struct agent *a, uint64_t *attempts, uint64_t *successes);
+struct path;
+/* Program nothing (want zeroed) or the punched endpoint for m instead of the trial's: true. */
+bool punch_hold(struct agent *a, const struct gossip_member *m, const struct path *pt,
+		struct wire_addr *want);
 
 /* wg_paths.c: paths, candidates, observation (issue 11) */
 int wg_paths_start(struct agent *a);

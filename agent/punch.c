@@ -266,6 +266,50 @@ static void park(struct agent *a, const uint8_t id[WIRE_ID_LEN], uint64_t now)
 		}
 }
 
+static bool same_ip(const struct wire_addr *x, const struct wire_addr *y)
+{
+	return x->family == y->family && memcmp(x->ip, y->ip, wire_family_len(x->family)) == 0;
+}
+
+/*
+ * Punch first: a NAT-to-NAT pair (not behind one NAT) with no session, no
+ * relay and no attempt yet is programmed with no endpoint at all, so
+ * neither side's WireGuard sends the handshake that would reach the other
+ * NAT first and poison it (and, through Linux NAT's reuse of a source's
+ * mapping, every later flow of that member). During an attempt, after the
+ * switch, the punched endpoint is programmed instead of the trial's.
+ */
+bool punch_hold(struct agent *a, const struct gossip_member *m, const struct path *pt,
+		struct wire_addr *want)
+{
+	const struct gossip_member *self = gossip_self(a->g);
+	struct punch_peer *pp;
+	struct wire_addr pub, ours = { 0 };
+
+	/*
+	 * Not only when we know we are behind NAT: at join the peers' records
+	 * arrive a moment before our own public endpoint does, and the first
+	 * handshake is the one that poisons. Only a node whose record starts
+	 * with a public address of its own (no NAT) never holds.
+	 */
+	if (!a->punch || a->punch->fd < 0 || !a->wg || m->self || !natted_public(m->rec, &pub) ||
+	    !self || (!a->behind_nat && self->rec->n_endpoints &&
+		      !path_addr_private(&self->rec->endpoint[0])) ||
+	    wg_paths_nat(a) == GOSSIP_NAT_SYMMETRIC)
+		return false;
+	if (our_public(a, &ours) && same_ip(&pub, &ours))
+		return false;
+	pp = peer_get(a->punch, m->rec->id, false);
+	if (pp && pp->s.active && pp->s.switched) {
+		*want = pp->s.target;
+		return true;
+	}
+	if (pt->relayed || pt->kind == PATH_DIRECT || (pp && pp->s.attempts > 0))
+		return false;
+	memset(want, 0, sizeof(*want));
+	return true;
+}
+
 struct house_ctx {
 	struct agent *a;
 	uint64_t now;
@@ -281,6 +325,7 @@ static void consider(void *arg, const struct gossip_member *m)
 	struct punch_peer *pp;
 	struct punch_view v = { .able = true };
 	struct wire_addr pub;
+	bool held;
 	int r;
 
 	if (m->self || m->state != GOSSIP_ALIVE || !natted_public(m->rec, &pub))
@@ -291,16 +336,19 @@ static void consider(void *arg, const struct gossip_member *m)
 	v.peer_natted = true;
 	v.initiator = memcmp(gossip_self(a->g)->rec->id, m->rec->id, WIRE_ID_LEN) < 0;
 	v.direct = pt->kind == PATH_DIRECT && !pt->relayed;
-	v.stuck = !v.direct && (pt->relayed || path_candidates_exhausted(pt, c->now));
 	pp = peer_get(a->punch, m->rec->id, false);
+	/* Held from the start (punch_hold): nothing was sent, no need to wait. */
+	held = !same_ip(&pub, &c->ours) && !pt->relayed && !v.direct && (!pp || !pp->s.attempts);
+	v.stuck = !v.direct && (held || pt->relayed || path_candidates_exhausted(pt, c->now));
 	if (!pp && v.stuck && v.initiator) {
 		pp = peer_get(a->punch, m->rec->id, true);
 		if (pp) {
 			pp->pub = pub;
-			pp->s.next_ms = c->now + PUNCH_QUIET_MS;
+			pp->s.next_ms = held ? c->now : c->now + PUNCH_QUIET_MS;
 		}
 	}
-	if (v.stuck && !pt->relayed && (!pp || (!pp->s.active && pp->s.attempts < PUNCH_MAX_ATTEMPTS)))
+	if (!held && v.stuck && !pt->relayed &&
+	    (!pp || (!pp->s.active && pp->s.attempts < PUNCH_MAX_ATTEMPTS)))
 		park(a, m->rec->id, c->now);
 	if (!pp)
 		return;

@@ -77,6 +77,13 @@ void wg_paths_peer(struct agent *a, const struct gossip_member *m, struct wgctl_
 		obs.last_handshake = st->last_handshake;
 	}
 	path_update(pt, &obs, now_ms, now_wall_s, &want);
+	/* Hole punching (punch.c, --punch) may hold a NAT-to-NAT pair until its punch. */
+	if (punch_hold(a, m, pt, &want)) {
+		if (want.family)
+			addr_to_wg_endpoint(&want, &p->endpoint);
+		a->paths_busy++;
+		return;
+	}
 	if (!want.family)
 		want = pt->asked;    /* roamed: ask for the same again, wgctl keeps the device's */
 	if (want.family)
