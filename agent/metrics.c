@@ -16,7 +16,7 @@
 
 static const char *const type_names[GOSSIP_NTYPES] = {
 	"unknown", "join", "join_ack", "ping", "ping_req", "ack", "nack", "sync_digest",
-	"sync_entries", "records", "leave", "trust", "relay",
+	"sync_entries", "records", "leave", "trust", "relay", "punch",
 };
 
 /* Index = enum gossip_refusal. */

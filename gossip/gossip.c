@@ -220,6 +220,8 @@ static int precheck(const struct gossip *g, const struct wire_msg *m, const stru
 			return ret;
 		break;
 	}
+	case WIRE_PUNCH:
+		return punch_precheck(g, m, from);
 	}
 	return merge_all_stale(g, m) ? -ESTALE : 0;
 }
@@ -283,6 +285,9 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 		break;
 	case WIRE_RELAY:
 		relay_input(g, &m);
+		break;
+	case WIRE_PUNCH:
+		punch_input(g, &m, now_ms);
 		break;
 	}
 	/* A PING's ACK already carries the news; anything else gets a notice. */

@@ -101,6 +101,14 @@ struct gossip_io {
 	 */
 	bool (*seen)(void *ctx, const struct gossip_member *m, struct wire_addr *out);
 	void (*public_endpoint)(void *ctx, const struct wire_addr *addr);
+	/*
+	 * Optional (issue 11, hole punching): member `peer` asks us, through
+	 * a coordinator, to send a low-TTL datagram to `ep` (one of peer's
+	 * own signed endpoints) at_ms from now, as it does towards us then.
+	 * Already checked and rate-limited (gossip/punch.c). May be NULL.
+	 */
+	void (*punch)(void *ctx, const struct gossip_member *peer, const struct wire_addr *ep,
+		      uint32_t at_ms);
 };
 
 /* How members see our endpoint (issue 11). */
@@ -214,6 +222,20 @@ int gossip_restore(struct gossip *g, const struct wire_record *rec, uint64_t now
  */
 int gossip_restore_from(struct gossip *g, const struct gossip *src, uint64_t now_ms);
 
+/*
+ * Hole punching (issue 11): ask member `peer` to punch towards `ours` (one
+ * of our own record's endpoints: our public mapping) at_ms after it hears
+ * of it, as we do towards it at_ms from now. Sent through a coordinator:
+ * the attempt-th (mod their number, by id) live member that answered us,
+ * other than peer; with `direct`, straight to peer (it must have answered
+ * us: a relayed pair). 0, -EINVAL (ours is not our endpoint, at_ms over
+ * WIRE_PUNCH_AT_MAX), -ENOENT (peer not live) or -EHOSTUNREACH (nobody to
+ * send it through).
+ */
+int gossip_punch(struct gossip *g, const uint8_t peer[static WIRE_ID_LEN],
+		 const struct wire_addr *ours, uint32_t at_ms, uint32_t attempt, bool direct,
+		 uint64_t now_ms);
+
 /* Queries. Pointers stay valid until the next call that mutates g. */
 size_t gossip_size(const struct gossip *g);                 /* members incl. self and tombstones */
 size_t gossip_count(const struct gossip *g, enum gossip_state st);
@@ -249,7 +271,7 @@ enum gossip_refusal {
 };
 
 /* Counters for metrics and the simulator. */
-enum { GOSSIP_NTYPES = 13 }; /* WIRE_TYPE_MAX + 1 */
+enum { GOSSIP_NTYPES = 14 }; /* WIRE_TYPE_MAX + 1 */
 struct gossip_stats {
 	uint64_t sent_msgs[GOSSIP_NTYPES];
 	uint64_t sent_bytes[GOSSIP_NTYPES];   /* plaintext bytes handed to send() */
@@ -277,6 +299,12 @@ struct gossip_stats {
 	uint64_t relays_refused;     /* PING_REQs for a target we do not know (or hold failed) */
 	uint64_t relay_msgs_heard;   /* WIRE_RELAY messages handed to the agent */
 	uint64_t observations;       /* ACKs whose `seen` we took (observe.c) */
+	/* Hole punching (issue 11, punch.c) */
+	uint64_t punch_requested;    /* our requests sent */
+	uint64_t punch_forwarded;    /* requests we forwarded as coordinator */
+	uint64_t punch_accepted;     /* punches for us handed to io->punch */
+	uint64_t punch_refused;      /* target not answering us, origin not live, ep not its own */
+	uint64_t punch_limited;      /* over the per-pair or per-second budget */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);
 

@@ -16,6 +16,7 @@
  *   join.c       JOIN / JOIN_ACK
  *   observe.c    endpoint observations in ACKs: public endpoint, NAT type
  *   tombstone.c  retiring and forgetting failed and left members
+ *   punch.c      hole punching: WIRE_PUNCH requests, forwards, checks
  *   send.c       addressing, encoding and counting outgoing messages
  *   gossip.c     life cycle, input dispatch, tick, queries
  *   trust*.c     authority mode: admissions, trust objects (trust_internal.h)
@@ -66,6 +67,9 @@ enum {
 	OBS_SLOTS = 8,                /* observers of our endpoint remembered (observe.c) */
 	OBS_TTL_MS = 60000,           /* an observation counts this long */
 	OBS_RESIGN_MS = 10000,        /* re-sign for an observed endpoint at most this often */
+	PUNCH_SLOTS = 16,             /* ordered pairs whose punch we forwarded or took lately */
+	PUNCH_PAIR_GAP_MS = 2000,     /* one punch per ordered pair this often */
+	PUNCH_PER_S = 16,             /* punches forwarded and taken, per second in all */
 };
 
 /* A verified record and what is derived from it once. Immutable. */
@@ -136,6 +140,12 @@ struct proof {
 	uint8_t sid[WIRE_SHORT_ID_LEN];
 	uint32_t seq;
 	struct wire_addr to;
+	uint64_t at;
+};
+
+/* An ordered pair whose punch we forwarded or acted on (punch.c). */
+struct punch_seen {
+	uint8_t from[WIRE_SHORT_ID_LEN], to[WIRE_SHORT_ID_LEN];
 	uint64_t at;
 };
 
@@ -295,6 +305,11 @@ struct gossip {
 	/* tombstones: [head, mid) retired from the digest, [mid, tail) not yet */
 	struct tomb *tq;
 	uint32_t tq_cap, tq_head, tq_mid, tq_tail;
+
+	/* hole punching (punch.c) */
+	struct punch_seen punch_seen[PUNCH_SLOTS];
+	uint32_t punch_pos, punch_window_n;
+	uint64_t punch_window_at;
 
 	uint64_t now;                           /* latest time we were given */
 	struct gossip_stats stats;
@@ -509,6 +524,9 @@ bool notice_take(struct gossip *g, struct notice *ring, uint32_t *pos, const str
 /* relay_msg.c: WIRE_RELAY from a proven member at its address, about a member we hold. */
 int relay_precheck(const struct gossip *g, const struct wire_msg *m, const struct wire_addr *from);
 void relay_input(struct gossip *g, const struct wire_msg *m);
+/* punch.c */
+int punch_precheck(const struct gossip *g, const struct wire_msg *m, const struct wire_addr *from);
+void punch_input(struct gossip *g, const struct wire_msg *m, uint64_t now);
 
 /* trust*.c: authority mode. Every call is a no-op (or "yes") in open mode. */
 int trust_init(struct gossip *g);

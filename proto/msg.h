@@ -34,7 +34,8 @@ enum wire_type {
 	WIRE_LEAVE = 10,      /* records[0] = owner's signed record with WIRE_REC_LEAVING */
 	WIRE_TRUST = 11,      /* trust objects (spends, revocations, grants) and/or a hash page */
 	WIRE_RELAY = 12,      /* relay allocation (issue 11, P5): relay_op, relay_peer, relay_port */
-	WIRE_TYPE_MAX = WIRE_RELAY,
+	WIRE_PUNCH = 13,      /* hole punch: origin -> coordinator -> target (issue 11) */
+	WIRE_TYPE_MAX = WIRE_PUNCH,
 };
 
 enum wire_liveness { WIRE_LIVE_ALIVE = 0, WIRE_LIVE_SUSPECT = 1, WIRE_LIVE_FAILED = 2 };
@@ -77,6 +78,16 @@ struct wire_sync_entry {
  */
 enum wire_relay_op { WIRE_RELAY_REQ = 1, WIRE_RELAY_OK = 2, WIRE_RELAY_REFUSE = 3,
 		     WIRE_RELAY_BYE = 4, WIRE_RELAY_OP_MAX = WIRE_RELAY_BYE };
+
+/*
+ * WIRE_PUNCH flags. Without FWD the message is a request from its origin
+ * (sender == punch_from) to a coordinator; with FWD it is the
+ * coordinator's one forward of it to punch_to. What is acted upon is
+ * gossip/'s (punch.c); the codec only guarantees known flags, a real
+ * endpoint and at <= WIRE_PUNCH_AT_MAX.
+ */
+#define WIRE_PUNCH_FWD (1U << 0)
+#define WIRE_PUNCH_FLAGS_KNOWN (WIRE_PUNCH_FWD)
 
 struct wire_msg {
 	uint8_t type;                        /* enum wire_type */
@@ -129,6 +140,14 @@ struct wire_msg {
 	uint8_t relay_op;                    /* enum wire_relay_op */
 	uint8_t relay_peer[WIRE_ID_LEN];     /* the other member of the pair */
 	uint16_t relay_port;                 /* OK: the relay's port for the recipient */
+	/* PUNCH: punch_from asks punch_to to send a low-TTL datagram to
+	 * punch_ep (one of punch_from's record endpoints) punch_at ms after
+	 * it gets this, as punch_from does towards punch_to at the same time. */
+	uint8_t punch_flags;                 /* WIRE_PUNCH_* */
+	uint8_t punch_from[WIRE_SHORT_ID_LEN];
+	uint8_t punch_to[WIRE_SHORT_ID_LEN];
+	struct wire_addr punch_ep;
+	uint32_t punch_at;                   /* ms from receipt */
 
 	uint8_t n_records;
 	struct wire_record record[WIRE_MAX_RECORDS];

@@ -128,6 +128,12 @@ static int read_body(struct mp_reader *rd, struct wire_msg *m, bool optional)
 		m->relay_port = (uint16_t)port;
 		return rd->err;
 	}
+	case WIRE_PUNCH:
+		mp_read_u8(rd, UINT8_MAX, &m->punch_flags);
+		mp_read_bin_exact(rd, m->punch_from, WIRE_SHORT_ID_LEN);
+		mp_read_bin_exact(rd, m->punch_to, WIRE_SHORT_ID_LEN);
+		wire_addr_read(rd, &m->punch_ep);
+		return mp_read_u32(rd, WIRE_PUNCH_AT_MAX, &m->punch_at);
 	}
 	return rd->err;
 }

@@ -78,6 +78,13 @@ static void write_body(struct mp_writer *w, const struct wire_msg *m)
 		mp_write_bin(w, m->relay_peer, WIRE_ID_LEN);
 		mp_write_uint(w, m->relay_port);
 		break;
+	case WIRE_PUNCH:
+		mp_write_uint(w, m->punch_flags);
+		mp_write_bin(w, m->punch_from, WIRE_SHORT_ID_LEN);
+		mp_write_bin(w, m->punch_to, WIRE_SHORT_ID_LEN);
+		wire_addr_write(w, &m->punch_ep);
+		mp_write_uint(w, m->punch_at);
+		break;
 	}
 }
 

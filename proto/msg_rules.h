@@ -19,6 +19,8 @@
  *                          of uint, spends array, revocations array, grants
  *                          array (object forms in trust.h)
  *   RELAY:                 relay_op uint, relay_peer bin32, relay_port uint
+ *   PUNCH:                 punch_flags uint, punch_from bin8, punch_to
+ *                          bin8, punch_ep addr, punch_at uint
  * records: array of records (record.h); rumours: array of
  * [subject bin32, version uint, state uint, origin bin8]; pad: bin of
  * zero bytes. prefix is ceil(prefix_len / 2) bytes of nibbles, high

@@ -54,6 +54,9 @@ enum {
 	WIRE_MAX_TRUST_REVOCATIONS = 8,  /* revocations in one WIRE_TRUST message */
 	WIRE_MAX_TRUST_GRANTS = 8,       /* grants in one WIRE_TRUST message */
 	WIRE_MAX_TRUST_HASHES = 112,     /* object hashes in one WIRE_TRUST page (9 bytes each) */
+
+	/* Hole punching (issue 11; WIRE_PUNCH) */
+	WIRE_PUNCH_AT_MAX = 10000, /* ms: a punch is agreed at most this far ahead */
 };
 
 /*

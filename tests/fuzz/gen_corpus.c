@@ -338,6 +338,14 @@ static void fill_msg(struct wire_msg *m, uint8_t type, const struct identity *id
 		memset(m->relay_peer, 0x42, WIRE_ID_LEN);
 		m->relay_port = 40001;
 	}
+	if (type == WIRE_PUNCH) {
+		m->n_records = m->n_rumors = 0;
+		m->punch_flags = WIRE_PUNCH_FWD;
+		memset(m->punch_from, 0x5b, WIRE_SHORT_ID_LEN);
+		memset(m->punch_to, 0x5d, WIRE_SHORT_ID_LEN);
+		wire_addr_parse(&m->punch_ep, "203.0.113.7:51820");
+		m->punch_at = 1000;
+	}
 	if (type == WIRE_TRUST) {
 		m->n_records = 0;
 		m->trust_flags = WIRE_TRUST_PAGE | WIRE_TRUST_MORE;
@@ -357,6 +365,35 @@ static void fill_msg(struct wire_msg *m, uint8_t type, const struct identity *id
 	}
 }
 
+/* A PUNCH naming one member as both ends, and one agreed too far ahead. */
+static void put_hostile_punch(const struct identity *idn)
+{
+	static struct wire_msg m;
+	uint8_t plain[WIRE_MAX_PLAINTEXT];
+	int n;
+
+	fill_msg(&m, WIRE_PUNCH, idn);
+	n = msg_encode(&m, plain, sizeof(plain));
+	if (n < 0)
+		die("msg_encode", n);
+	for (int i = 0; i + WIRE_SHORT_ID_LEN <= n; i++)
+		if (memcmp(plain + i, m.punch_to, WIRE_SHORT_ID_LEN) == 0) {
+			memcpy(plain + i, m.punch_from, WIRE_SHORT_ID_LEN);
+			break;
+		}
+	put("fuzz_envelope_msg", "hostile-punch-self", plain, (size_t)n);
+	m.punch_at = WIRE_PUNCH_AT_MAX;     /* cd 27 10: the largest allowed, as uint16 */
+	n = msg_encode(&m, plain, sizeof(plain));
+	if (n < 0)
+		die("msg_encode", n);
+	for (int i = 0; i + 3 <= n; i++)
+		if (plain[i] == 0xcd && plain[i + 1] == 0x27 && plain[i + 2] == 0x10) {
+			plain[i + 2] = 0x11;
+			break;
+		}
+	put("fuzz_envelope_msg", "hostile-punch-late", plain, (size_t)n);
+}
+
 static void put_messages(const struct identity *idn)
 {
 	static struct wire_msg m;
@@ -368,6 +405,8 @@ static void put_messages(const struct identity *idn)
 
 		fill_msg(&m, type, idn);
 		n = msg_encode(&m, plain, sizeof(plain));
+		if (n == -WIRE_EVERSION)
+			continue;   /* a number reserved for a type this tree does not have */
 		if (n < 0)
 			die("msg_encode", n);
 		snprintf(name, sizeof(name), "msg-%02u-raw", type);
@@ -398,6 +437,7 @@ static void put_messages(const struct identity *idn)
 	if (n < 0)
 		die("msg_encode", n);
 	put("fuzz_envelope_msg", "msg-05-seen-raw", plain, (size_t)n);
+	put_hostile_punch(idn);
 }
 
 int main(int argc, char **argv)

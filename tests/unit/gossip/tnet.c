@@ -187,11 +187,22 @@ static void t_relay(void *ctx, uint8_t op, const struct gossip_member *from,
 	memcpy(n->relay_peer, peer->rec->id, WIRE_ID_LEN);
 }
 
+static void t_punch(void *ctx, const struct gossip_member *peer, const struct wire_addr *ep,
+		    uint32_t at_ms)
+{
+	struct tnode *n = ctx;
+
+	n->n_punch++;
+	memcpy(n->punch_peer, peer->rec->id, WIRE_ID_LEN);
+	n->punch_ep = *ep;
+	n->punch_at = at_ms;
+}
+
 static void start(struct tnode *t, const struct gossip_config *cfg, uint64_t now)
 {
 	struct gossip_io io = { .ctx = t, .rand64 = t_rand, .send = t_send, .changed = t_changed,
 				.observed = t_observed, .trust_stored = t_stored, .grant = t_grant,
-				.relay = t_relay };
+				.relay = t_relay, .punch = t_punch };
 	struct wire_record tmpl;
 
 	template(&tmpl, &t->idn, t->idx, 1000);

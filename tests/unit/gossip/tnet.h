@@ -51,6 +51,10 @@ struct tnode {
 	uint8_t relay_op;
 	uint16_t relay_port;
 	uint8_t relay_from[WIRE_ID_LEN], relay_peer[WIRE_ID_LEN];
+	uint32_t n_punch;                 /* io->punch() calls; the last one's arguments: */
+	uint8_t punch_peer[WIRE_ID_LEN];
+	struct wire_addr punch_ep;
+	uint32_t punch_at;
 };
 
 /* A datagram to an address where no engine lives (an outsider, a victim). */

@@ -91,6 +91,13 @@ void fx_msg_max_body(struct wire_msg *m, uint8_t type)
 		memset(m->relay_peer, 0xfe, sizeof(m->relay_peer));
 		m->relay_port = UINT16_MAX;
 	}
+	if (type == WIRE_PUNCH) {
+		m->punch_flags = WIRE_PUNCH_FLAGS_KNOWN;
+		memset(m->punch_from, 0xf1, WIRE_SHORT_ID_LEN);
+		memset(m->punch_to, 0xf2, WIRE_SHORT_ID_LEN);
+		assert_int_equal(wire_addr_parse(&m->punch_ep, "[2001:db8::9]:65535"), 0);
+		m->punch_at = WIRE_PUNCH_AT_MAX;
+	}
 	if (type == WIRE_TRUST) {
 		m->trust_flags = WIRE_TRUST_FLAGS_KNOWN;
 		m->trust_from = UINT64_MAX - WIRE_MAX_TRUST_HASHES;
