@@ -133,6 +133,27 @@ static void io_observed(void *ctx, const struct wire_addr *addr)
 	wg_mark_dirty(a);
 }
 
+/* Issue 11: what our WireGuard saw of m goes into our ACKs to it. */
+static bool io_seen(void *ctx, const struct gossip_member *m, struct wire_addr *out)
+{
+	return wg_paths_seen(ctx, m, out);
+}
+
+/* Members agree they see us at addr: our public endpoint candidate. */
+static void io_public_endpoint(void *ctx, const struct wire_addr *addr)
+{
+	struct agent *a = ctx;
+	char text[WIRE_ADDR_STRLEN];
+
+	if (wire_addr_equal(&a->public_ep, addr))
+		return;
+	wire_addr_format(addr, text, sizeof(text));
+	log_info("members see our WireGuard endpoint at %s", text);
+	a->public_ep = *addr;
+	a->have_observed = true;
+	wg_mark_dirty(a);
+}
+
 static void io_trust_stored(void *ctx)
 {
 	authority_trust_stored(ctx);
@@ -151,6 +172,8 @@ void membership_io(struct agent *a, struct gossip_io *io)
 	io->send = io_send;
 	io->changed = io_changed;
 	io->observed = io_observed;
+	io->seen = io_seen;
+	io->public_endpoint = io_public_endpoint;
 	io->trust_stored = io_trust_stored;
 	io->grant = io_grant;
 }

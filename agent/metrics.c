@@ -146,6 +146,22 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 		evbuffer_add_printf(b, "meshd_members{status=\"%s\"} %zu\n",
 				    agent_state_name(states[i]), gossip_count(a->g, states[i]));
 
+	if (a->wg) {
+		size_t paths[3];
+
+		wg_paths_count(a, paths);
+		family(b, "meshd_paths", "gauge", "WireGuard peers by path (issue 11).");
+		evbuffer_add_printf(b, "meshd_paths{path=\"direct\"} %zu\n"
+				    "meshd_paths{path=\"relay\"} %zu\n"
+				    "meshd_paths{path=\"none\"} %zu\n", paths[1], paths[2], paths[0]);
+		family(b, "meshd_unreachable_members", "gauge",
+		       "Members alive in gossip with no WireGuard handshake for 20 s or more.");
+		evbuffer_add_printf(b, "meshd_unreachable_members %zu\n", a->unreachable);
+	}
+	family(b, "meshd_endpoint_observations_total", "counter",
+	       "Members' reports of our endpoint (ACK seen) taken.");
+	evbuffer_add_printf(b, "meshd_endpoint_observations_total %" PRIu64 "\n", st->observations);
+
 	family(b, "meshd_datagrams_total", "counter", "Gossip messages by direction and type.");
 	by_type(b, "meshd_datagrams_total", "in", st->recv_msgs);
 	by_type(b, "meshd_datagrams_total", "out", st->sent_msgs);

@@ -320,6 +320,19 @@ void path_table_del(struct path_table *t, const uint8_t id[WIRE_ID_LEN])
 	t->n--;
 }
 
+void path_table_prune(struct path_table *t, uint32_t mark)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->v[i]->mark == mark)
+			t->v[k++] = t->v[i];
+		else
+			free(t->v[i]);
+	}
+	t->n = k;
+}
+
 size_t path_table_count(const struct path_table *t)
 {
 	return t->n;

@@ -55,6 +55,10 @@ struct path {
 	bool relayed;                  /* relay_ep set by path_set_relay */
 	struct wire_addr relay_ep;     /* endpoint to program when relayed */
 	struct wire_addr asked;        /* what we last asked the device for */
+
+	/* the agent's bookkeeping (wg_paths.c) */
+	uint32_t mark;                 /* apply round that last saw the member */
+	bool warned;                   /* unreachable: logged once */
 };
 
 /* Device facts about one peer from the dump. */
@@ -122,6 +126,8 @@ struct path *path_table_get(struct path_table *t, const uint8_t id[WIRE_ID_LEN])
 /* Find or add (path_init at now_ms); NULL on ENOMEM. */
 struct path *path_table_add(struct path_table *t, const uint8_t id[WIRE_ID_LEN], uint64_t now_ms);
 void path_table_del(struct path_table *t, const uint8_t id[WIRE_ID_LEN]);
+/* Drop every path whose mark is not `mark` (members gone since the last round). */
+void path_table_prune(struct path_table *t, uint32_t mark);
 size_t path_table_count(const struct path_table *t);
 void path_table_foreach(struct path_table *t, void (*fn)(void *arg, struct path *p), void *arg);
 
