@@ -155,6 +155,7 @@ struct agent {
 	bool running, leaving, stopping;
 	uint64_t converged_ms;           /* last time all members were alive and programmed */
 
+	struct relay_agent *relay;       /* relay_agent.h: relaying, both roles */
 	struct ctl_server *ctl;
 	struct hooks *hooks;
 	struct metrics *metrics;

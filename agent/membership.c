@@ -14,6 +14,7 @@
 
 #include "../proto/msg.h"
 #include "agent.h"
+#include "relay_agent.h"
 
 /* Probe round trips on loopback are well under a millisecond. */
 static uint64_t now_us(void)
@@ -92,6 +93,7 @@ static void io_changed(void *ctx, enum gossip_event ev, const struct gossip_memb
 	const char *event = event_name(ev, m);
 
 	log_change(a, event, ev, m);
+	relay_agent_changed(a, ev, m);
 	if (ev == GOSSIP_EV_REVOKED) {
 		/* Not a log line per datagram: each member is revoked once. */
 		if (m->self)
@@ -176,6 +178,7 @@ void membership_io(struct agent *a, struct gossip_io *io)
 	io->public_endpoint = io_public_endpoint;
 	io->trust_stored = io_trust_stored;
 	io->grant = io_grant;
+	io->relay = relay_agent_input;
 }
 
 /* The type of a plaintext message: [type, ...] is a msgpack array whose first element is a fixint. */

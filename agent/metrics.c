@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "agent.h"
+#include "relay_agent.h"
 #include "conn_cap.h"
 #include "metrics.h"
 #include "ingress.h"
@@ -256,6 +257,7 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 		 { "started", a->c.hooks_run }, { "failed", a->c.hooks_failed },
 		 { "dropped", a->c.hooks_dropped });
 	trust_metrics(a, b);
+	relay_agent_metrics(a, b);
 	family(b, "meshd_uptime_seconds", "gauge", "Seconds since meshd started.");
 	evbuffer_add_printf(b, "meshd_uptime_seconds %" PRIu64 "\n", (now - a->start_ms) / 1000);
 }

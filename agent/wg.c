@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "agent.h"
+#include "relay_agent.h"
 #include "wg_desired.h"
 
 enum {
@@ -100,6 +101,9 @@ static void add_member(void *arg, const struct gossip_member *m)
 	    wg_member_peer(m, &w->rules, st ? st->last_handshake : 0, &w->peers[w->n])) {
 		/* the endpoint of its path (candidate trial), our keepalive */
 		wg_paths_peer(w->a, m, &w->peers[w->n], w->rules.now_ms, w->rules.now_wall_s);
+		/* Relayed (relay_agent.h): keepalives hold the relay's pair and NAT mappings open. */
+		if (!w->peers[w->n].keepalive && relay_agent_via(w->a, m->rec->id, NULL))
+			w->peers[w->n].keepalive = 25;
 		w->n++;
 	}
 }

@@ -139,15 +139,21 @@ void observe_ack(struct gossip *g, const struct wire_msg *ack, const struct wire
 		g->io.public_endpoint(g->io.ctx, &pub);
 }
 
-/* What we put in an ACK to m: its endpoint as our WireGuard holds it, when
- * m's record does not already say so (then the ACK stays as it was). */
+/*
+ * What we put in an ACK to m: its endpoint as our WireGuard holds it, when
+ * m's record does not already say so, or when m advertises several
+ * candidates (a node behind NAT does: our confirmation tells it its NAT
+ * keeps the mapping). A single-endpoint record we see at that endpoint (a
+ * flat network) gets the ACK as it always was.
+ */
 void observe_fill_ack(struct gossip *g, struct member *m, struct wire_msg *ack)
 {
 	struct wire_addr a;
 
 	if (!g->io.seen || !(m->flags & M_PROVEN) || !g->io.seen(g->io.ctx, &m->pub, &a))
 		return;
-	if (!wire_family_len(a.family) || !a.port || advertised(m->pub.rec, &a))
+	if (!wire_family_len(a.family) || !a.port ||
+	    (m->pub.rec->n_endpoints <= 1 && advertised(m->pub.rec, &a)))
 		return;
 	ack->seen = a;
 }

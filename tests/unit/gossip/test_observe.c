@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "gossip/internal.h"
+#include "tnet.h"
 
 static struct gossip_obs o;
 static struct wire_record self;
@@ -148,6 +149,61 @@ static void test_bounded(void **state)
 		assert_true(o.e[i].at >= 1004);
 }
 
+/* Engines on the fake network: every observer sees node 0 at one endpoint
+ * (ports differ per observer when `symmetric`). */
+static bool sym;
+static bool seen_node0(struct tnet *net, uint32_t observer, const struct gossip_member *m,
+		       struct wire_addr *out)
+{
+	if (memcmp(m->rec->id, tn_id(net, 0), WIRE_ID_LEN) != 0)
+		return false;
+	assert_int_equal(wire_addr_parse(out, "198.51.100.9:51820"), 0);
+	if (sym)
+		out->port = (uint16_t)(40000 + observer);
+	return true;
+}
+
+static void engines(bool symmetric, uint32_t *n_public, enum gossip_nat *nat, uint64_t *obs)
+{
+	static struct tnet net;
+	struct gossip_config cfg;
+	struct wire_addr pub;
+
+	sym = symmetric;
+	gossip_config_defaults(&cfg);
+	tn_init(&net, 4, 500, &cfg);
+	net.seen = seen_node0;
+	tn_connect_all(&net);
+	tn_run(&net, 15000);
+	*n_public = net.node[0].n_public;
+	*nat = gossip_nat(net.node[0].g, &pub);
+	*obs = gossip_stats(net.node[0].g)->observations;
+	if (*n_public)
+		assert_true(wire_addr_equal(&net.node[0].public_ep, &pub));
+	/* nobody else was observed: their ACK-seen fields stayed absent */
+	for (uint32_t i = 1; i < 4; i++)
+		assert_int_equal(gossip_stats(net.node[i].g)->observations, 0);
+	tn_free(&net);
+}
+
+static void test_engines(void **state)
+{
+	uint32_t n;
+	enum gossip_nat nat;
+	uint64_t obs;
+
+	(void)state;
+	engines(false, &n, &nat, &obs);
+	assert_true(obs > 2);
+	/* the fake agent never re-signs, so the engine asks again, but at most
+	 * once per OBS_RESIGN_MS: twice in 15 s */
+	assert_true(n >= 1 && n <= 2);
+	engines(true, &n, &nat, &obs);
+	assert_true(obs > 2);
+	assert_int_equal(n, 0);
+	assert_int_equal(nat, GOSSIP_NAT_SYMMETRIC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +214,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ignored, setup),
 		cmocka_unit_test_setup(test_other_port, setup),
 		cmocka_unit_test_setup(test_bounded, setup),
+		cmocka_unit_test(test_engines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -198,11 +198,27 @@ static void t_punch(void *ctx, const struct gossip_member *peer, const struct wi
 	n->punch_at = at_ms;
 }
 
+static bool t_seen(void *ctx, const struct gossip_member *m, struct wire_addr *out)
+{
+	struct tnode *n = ctx;
+
+	return n->net->seen && n->net->seen(n->net, n->idx, m, out);
+}
+
+static void t_public(void *ctx, const struct wire_addr *addr)
+{
+	struct tnode *n = ctx;
+
+	n->public_ep = *addr;
+	n->n_public++;
+}
+
 static void start(struct tnode *t, const struct gossip_config *cfg, uint64_t now)
 {
 	struct gossip_io io = { .ctx = t, .rand64 = t_rand, .send = t_send, .changed = t_changed,
 				.observed = t_observed, .trust_stored = t_stored, .grant = t_grant,
-				.relay = t_relay, .punch = t_punch };
+				.relay = t_relay, .punch = t_punch, .seen = t_seen,
+				.public_endpoint = t_public };
 	struct wire_record tmpl;
 
 	template(&tmpl, &t->idn, t->idx, 1000);
