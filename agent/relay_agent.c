@@ -374,11 +374,23 @@ static void house_member(void *arg, const struct gossip_member *m)
 	}
 }
 
+static void count_relay(void *arg, const struct gossip_member *m)
+{
+	*(size_t *)arg += live(m) && (m->rec->flags & WIRE_REC_RELAY);
+}
+
 void relay_agent_house(struct agent *a, uint64_t now_ms)
 {
 	struct house h = { .a = a, .now = now_ms };
+	size_t relays = 0, busy = 0;
 
 	if (!ra(a) || !a->wg)
+		return;
+	/* A mesh without relays (the default) costs nothing here. */
+	gossip_foreach(a->g, count_relay, &relays);
+	for (size_t i = 0; i < RELAY_CLIENT_MAX; i++)
+		busy += ra(a)->peer[i].used && ra(a)->peer[i].st != RC_DIRECT;
+	if (!relays && !busy)
 		return;
 	/* Handshakes decide everything here: a fresher device view than wg.c's 10 s. */
 	if (now_ms - a->last_wg_get_ms >= 2000)
