@@ -232,7 +232,12 @@ def run(args):
         lhs, want = e.split("=", 1)
         a, b = lhs.split(">")
         expect[(a, b)] = want
-    for pr in pairs:
+    if pairs and all(last.get(pr, (0, 0, "?"))[2] == "?" for pr in pairs):
+        bad.append("no node reports any path: meshctl members --json has no `path` field")
+        pairs_checked = []
+    else:
+        pairs_checked = pairs
+    for pr in pairs_checked:
         want = expect[pr]
         if not want or want == "skip":
             continue

@@ -85,9 +85,9 @@ nat_cleanup() {
 	set +e
 	touch "$NAT_DIR/stop" 2>/dev/null
 	nat_kill_pings
+	if [ "$rc" -ne 0 ] && [ -d "$NAT_DIR" ]; then nat_dump_state; fi
 	local p
 	for p in $(jobs -p); do kill "$p" 2>/dev/null; done
-	if [ "$rc" -ne 0 ] && [ -d "$NAT_DIR" ]; then nat_dump_state; fi
 	(exit "$rc")
 	e2e_cleanup
 }
