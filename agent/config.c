@@ -33,7 +33,7 @@ const struct config_opt config_opts[] = {
 	{ "backend", OPT_SPECIAL, "KIND", "auto, kernel, userspace or none (discovery only)" },
 	{ "name", OPT_SPECIAL, "NAME", "member name (default: host name)" },
 	{ "mtu", OPT_SPECIAL, "N", "interface MTU (default 1420)" },
-	{ "keepalive", OPT_SPECIAL, "SECONDS", "persistent keepalive for peers (default off)" },
+	{ "keepalive", OPT_SPECIAL, "SECONDS", "persistent keepalive for peers (default 25 behind NAT, else off)" },
 	{ "log-level", OPT_SPECIAL, "LEVEL", "error, warning, info or debug (default info)" },
 	{ "syslog", OPT_BOOL, NULL, "log to syslog instead of stderr" },
 	{ "event-hook", OPT_STR, "SCRIPT", "run SCRIPT on every membership change" },

@@ -36,21 +36,28 @@ size_t path_candidates(const struct wire_addr *ep, size_t n_ep,
 		       const struct wire_addr *our_public,
 		       struct wire_addr *out, size_t room)
 {
-	bool lan_first = false;
+	bool lan_first = false, lan_skip = false, any_public = false;
 	size_t n = 0;
 
-	/* Same public IP as ours: behind the same NAT, where hairpinning
-	 * through the router often does not work but the LAN does. */
+	/*
+	 * Same public IP as ours: behind the same NAT, where hairpinning
+	 * through the router often does not work but the LAN does. Another
+	 * public IP: another site, whose LAN addresses we cannot reach (and
+	 * 5 s on each would only delay the public candidate).
+	 */
 	if (our_public && our_public->family)
 		for (size_t i = 0; i < n_ep; i++)
-			if (!path_addr_private(&ep[i]) && same_ip(&ep[i], our_public))
-				lan_first = true;
+			if (ep[i].family && !path_addr_private(&ep[i])) {
+				any_public = true;
+				lan_first |= same_ip(&ep[i], our_public);
+			}
+	lan_skip = any_public && !lan_first && !path_addr_private(our_public);
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < n_ep && n < room; i++) {
 			bool priv = path_addr_private(&ep[i]);
 			bool first = lan_first ? priv : true;
 
-			if (!ep[i].family || (pass == 0) != first)
+			if (!ep[i].family || (pass == 0) != first || (priv && lan_skip))
 				continue;
 			out[n++] = ep[i];
 		}

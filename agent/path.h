@@ -72,7 +72,8 @@ struct path_obs {
  * public endpoint as observed (family 0 = unknown). When the peer's
  * public candidate has the same IP as ours, its private (RFC 1918, RFC
  * 4193, link-local excluded) candidates move to the front, keeping their
- * relative order. Returns the number written (<= room).
+ * relative order; when its public candidates all have another IP (another
+ * site), its private ones are left out. Returns the number written (<= room).
  */
 size_t path_candidates(const struct wire_addr *ep, size_t n_ep,
 		       const struct wire_addr *our_public,

@@ -36,11 +36,11 @@ static void test_candidate_order(void **state)
 	size_t n;
 
 	(void)state;
+	/* another site: its LAN addresses are not tried */
 	n = path_candidates(ep, 4, &other, out, 4);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 2);
 	expect_addr(&out[0], "198.51.100.4:51820");
-	expect_addr(&out[1], "192.168.1.9:51820");
-	expect_addr(&out[2], "[2001:db8::9]:51820");
+	expect_addr(&out[1], "[2001:db8::9]:51820");
 	n = path_candidates(ep, 4, &same, out, 4);
 	assert_int_equal(n, 4);
 	expect_addr(&out[0], "192.168.1.9:51820");
@@ -48,9 +48,16 @@ static void test_candidate_order(void **state)
 	expect_addr(&out[2], "198.51.100.4:51820");
 	expect_addr(&out[3], "[2001:db8::9]:51820");
 	/* unknown public endpoint of ours: as given; room respected */
+	n = path_candidates(ep, 4, NULL, out, 4);
+	assert_int_equal(n, 4);
+	expect_addr(&out[1], "192.168.1.9:51820");
 	n = path_candidates(ep, 4, NULL, out, 2);
 	assert_int_equal(n, 2);
 	expect_addr(&out[0], "198.51.100.4:51820");
+	/* a peer with LAN candidates only (a flat private network): all kept */
+	n = path_candidates(&ep[1], 1, &other, out, 4);
+	assert_int_equal(n, 1);
+	expect_addr(&out[0], "192.168.1.9:51820");
 	assert_true(path_addr_private(&ep[1]));
 	assert_true(path_addr_private(&ep[3]));
 	assert_false(path_addr_private(&ep[0]));
