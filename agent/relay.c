@@ -89,9 +89,10 @@ static void run_cmd(struct relay *r, const struct relay_cmd *c, uint64_t now)
 		}
 		break;
 	case CMD_UPDATE:
-		s->rules.ep[0] = c->ep[0];
-		s->rules.ep[1] = c->ep[1];
-		s->rules.last_fwd_ms = now;
+		/* Same IP: keep the port, it may have been learned (symmetric NAT). */
+		for (int k = 0; k < 2; k++)
+			if (!relay_same_ip(&c->ep[k], &s->rules.ep[k]))
+				s->rules.ep[k] = c->ep[k];
 		break;
 	case CMD_CLOSE:
 		if (s->fd[0] >= 0)

@@ -135,6 +135,11 @@ static void serve(struct agent *a, const struct gossip_member *from,
 	uint16_t port[2];
 	int ret;
 
+	/* A handshake newer than our last read of the device: read it again
+	 * (at most once a second, however many requests come). */
+	if (r->fwd && (!registered(a, from, &ea) || !registered(a, peer, &eb)) &&
+	    agent_now_ms() - a->last_wg_get_ms >= 1000)
+		wg_refresh(a);
 	if (!r->fwd || !registered(a, from, &ea) || !registered(a, peer, &eb) ||
 	    (ret = relay_open(r->fwd, from->rec->id, &ea, peer->rec->id, &eb, port)) != 0) {
 		r->refused_total++;
@@ -153,11 +158,11 @@ static struct path *path_of(struct agent *a, const uint8_t id[WIRE_ID_LEN])
 	return a->paths ? path_table_add(a->paths, id, agent_now_ms()) : NULL;
 }
 
-static void rc_direct(struct agent *a, struct rc_peer *p, bool bad, uint64_t now)
+static void rc_direct(struct agent *a, struct rc_peer *p, uint64_t bad_ms, uint64_t now)
 {
-	if (bad) {
+	if (bad_ms) {
 		memcpy(p->bad, p->relay, WIRE_ID_LEN);
-		p->bad_until = now + RELAY_BAD_MS;
+		p->bad_until = agent_now_ms() + bad_ms;
 	}
 	if (p->st == RC_RELAYED) {
 		struct path *pt = path_of(a, p->id);
@@ -229,7 +234,8 @@ void relay_agent_input(void *ctx, uint8_t op, const struct gossip_member *from,
 	case WIRE_RELAY_BYE:
 		p = rc_find(r, peer->rec->id, false);
 		if (p && p->st != RC_DIRECT && !memcmp(p->relay, from->rec->id, WIRE_ID_LEN))
-			rc_direct(a, p, true, agent_now_ms());
+			rc_direct(a, p, op == WIRE_RELAY_REFUSE ? RELAY_REFUSED_MS : RELAY_BAD_MS,
+				  agent_now_ms());
 		break;
 	}
 	timers_kick(a);
@@ -322,7 +328,7 @@ static void house_member(void *arg, const struct gossip_member *m)
 	case RC_ASKED:
 		if (h->now - p->since_ms >= RELAY_ASK_WAIT_MS) {
 			r->failover_total++;
-			rc_direct(a, p, true, h->now - RELAY_DIRECT_WAIT_MS);
+			rc_direct(a, p, RELAY_REFUSED_MS, h->now - RELAY_DIRECT_WAIT_MS);
 		}
 		break;
 	case RC_RELAYED:
@@ -335,13 +341,13 @@ static void house_member(void *arg, const struct gossip_member *m)
 		} else if (!live(relay)) {
 			log_info("relay: the relay of %s is gone: asking another", m->rec->name);
 			r->failover_total++;
-			rc_direct(a, p, true, h->now - RELAY_DIRECT_WAIT_MS);
+			rc_direct(a, p, RELAY_BAD_MS, h->now - RELAY_DIRECT_WAIT_MS);
 		} else if (handshake(a, m) <= p->hs_at_switch &&
 			   h->now - p->since_ms >= RELAY_PROVE_MS) {
 			log_info("relay: no handshake with %s through %s: asking another",
 				 m->rec->name, relay->rec->name);
 			r->failover_total++;
-			rc_direct(a, p, true, h->now - RELAY_DIRECT_WAIT_MS);
+			rc_direct(a, p, RELAY_BAD_MS, h->now - RELAY_DIRECT_WAIT_MS);
 		} else if (h->now - p->asked_ms >= RELAY_REFRESH_MS) {
 			gossip_relay_send(a->g, p->relay, WIRE_RELAY_REQ, p->id, 0);
 			p->asked_ms = h->now;

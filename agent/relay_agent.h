@@ -29,6 +29,7 @@ enum {
 	RELAY_PROVE_MS = 15000,        /* no handshake through the relay this long: the next */
 	RELAY_REFRESH_MS = 20000,      /* ask again: the relay learns new endpoints, keeps the pair */
 	RELAY_BAD_MS = 60000,          /* a relay that failed a pair is skipped this long */
+	RELAY_REFUSED_MS = 10000,      /* ...one that refused it (no proven endpoint yet, full) */
 	RELAY_CLIENT_MAX = 256,        /* peers tracked for relaying */
 };
 

@@ -27,6 +27,13 @@ bool relay_wg_message(const uint8_t *buf, size_t len)
 	}
 }
 
+bool relay_same_ip(const struct wire_addr *x, const struct wire_addr *y)
+{
+	if (x->family != y->family || x->family == WIRE_AF_NONE)
+		return false;
+	return memcmp(x->ip, y->ip, x->family == WIRE_AF_INET ? 4 : 16) == 0;
+}
+
 bool relay_addr_equal(const struct wire_addr *x, const struct wire_addr *y)
 {
 	size_t n;
@@ -74,8 +81,21 @@ enum relay_verdict relay_pair_judge(struct relay_pair_rules *p, const struct rel
 				    const struct wire_addr **to)
 {
 	*to = NULL;
-	if (side > 1 || !relay_addr_equal(src, &p->ep[side]))
+	if (side > 1)
 		return RELAY_DROP_STRANGER;
+	if (!relay_addr_equal(src, &p->ep[side])) {
+		/* Behind a symmetric NAT the member's flow to this port has its own
+		 * source port: a WireGuard handshake from the registered IP moves
+		 * the side's port there (never the IP, which WireGuard proved). */
+		if (!relay_same_ip(src, &p->ep[side]) || !relay_wg_message(buf, len) ||
+		    (buf[0] != 1 && buf[0] != 2))
+			return RELAY_DROP_STRANGER;
+		refill(p, lim, now_ms);
+		if (p->tok_pkts < 1000 || p->tok_bytes < (uint64_t)len * 1000)
+			return RELAY_DROP_RATE;
+		p->ep[side].port = src->port;
+		p->learned++;
+	}
 	if (!relay_wg_message(buf, len))
 		return RELAY_DROP_NOT_WG;
 	refill(p, lim, now_ms);

@@ -9,9 +9,12 @@
  * forwarded to the registered endpoint of the other side, and only when
  *  - it came from the registered endpoint of side s: the endpoint the
  *    relay's own WireGuard holds for that member (proven by a handshake),
- *    set by the agent at allocation, never learned from traffic; so a
- *    stranger (or a member from another address) is dropped, and nothing
- *    in a datagram can name where it goes;
+ *    set by the agent at allocation; so a stranger is dropped, and nothing
+ *    in a datagram can name where it goes. One exception, for symmetric
+ *    NATs (a new source port per destination, so the member's flow to
+ *    this port is not the one WireGuard saw): a WireGuard handshake
+ *    message (type 1 or 2) from the registered IP moves the side's port
+ *    to its source port. The IP never changes;
  *  - it looks like a WireGuard message (type 1-4, reserved bytes zero,
  *    exact length for handshakes and cookies): the relay is a forwarder
  *    of WireGuard ciphertext, not a general reflector;
@@ -57,6 +60,7 @@ struct relay_pair_rules {
 	uint64_t last_fwd_ms;            /* allocation or last forwarded datagram */
 	uint64_t refill_ms;
 	uint64_t tok_pkts, tok_bytes;    /* in thousandths, capped at one second's worth */
+	uint32_t learned;                /* ports moved by a handshake from the registered IP */
 };
 
 /* True for a WireGuard message (types 1-4) of a valid length. */
@@ -79,6 +83,7 @@ bool relay_pair_idle(const struct relay_pair_rules *p, const struct relay_limits
 		     uint64_t now_ms);
 
 bool relay_addr_equal(const struct wire_addr *x, const struct wire_addr *y);
+bool relay_same_ip(const struct wire_addr *x, const struct wire_addr *y);
 
 /* "stranger", "not_wg", "rate", "error" (metrics label). */
 const char *relay_verdict_name(enum relay_verdict v);

@@ -76,4 +76,5 @@ sleep 0.5
 after=$(metrics | awk -F'[ ]' '/^meshd_relay_dropped_total\{reason="stranger"\}/{print $2}')
 log "RELAY stranger_dropped_before=$before after=$after"
 [ "$after" -ge $(( before + 5 )) ] || die "stranger datagrams not dropped and counted"
+e2e_members_json 2 | jq -c ".members[] | {name, path, path_endpoint, path_relay}" || true
 log "PASS relay"

@@ -72,7 +72,7 @@ static void test_rules_direction_and_strangers(void **state)
 	struct wire_addr a = v4(1, 51820), b = v4(2, 51820);
 	struct wire_addr a_other_port = v4(1, 51821), stranger = v4(9, 51820);
 	const struct wire_addr *to;
-	uint8_t buf[64];
+	uint8_t buf[160];
 	size_t n = wg_data(buf, 32);
 
 	(void)state;
@@ -89,9 +89,26 @@ static void test_rules_direction_and_strangers(void **state)
 			 RELAY_DROP_STRANGER);
 	assert_int_equal(relay_pair_judge(&p, &lim, 1, &a, buf, n, 2, &to), RELAY_DROP_STRANGER);
 	assert_int_equal(relay_pair_judge(&p, &lim, 2, &a, buf, n, 2, &to), RELAY_DROP_STRANGER);
-	/* The registered endpoints are what they were: nothing learned from traffic. */
+	/* The registered endpoints are what they were: data teaches nothing. */
 	assert_true(relay_addr_equal(&p.ep[0], &a));
 	assert_true(relay_addr_equal(&p.ep[1], &b));
+	/* Symmetric NAT: a handshake from A's IP at another port moves side 0
+	 * there (and is forwarded); the old port is then a stranger. The IP
+	 * never moves: the same from another IP stays a stranger. */
+	buf[0] = 1;
+	memset(buf + 1, 0, 3);
+	assert_int_equal(relay_pair_judge(&p, &lim, 0, &stranger, buf, 148, 3, &to), RELAY_DROP_STRANGER);
+	assert_int_equal(relay_pair_judge(&p, &lim, 0, &a_other_port, buf, 147, 3, &to),
+			 RELAY_DROP_STRANGER);
+	assert_int_equal(relay_pair_judge(&p, &lim, 0, &a_other_port, buf, 148, 3, &to), RELAY_FORWARD);
+	assert_true(relay_addr_equal(to, &b));
+	assert_true(relay_addr_equal(&p.ep[0], &a_other_port));
+	assert_int_equal(p.learned, 1);
+	buf[0] = 4;
+	assert_int_equal(relay_pair_judge(&p, &lim, 0, &a, buf, n, 3, &to), RELAY_DROP_STRANGER);
+	assert_int_equal(relay_pair_judge(&p, &lim, 1, &b, buf, n, 3, &to), RELAY_FORWARD);
+	assert_true(relay_addr_equal(to, &a_other_port));
+	a = a_other_port;
 	/* From A but not WireGuard: dropped. */
 	buf[0] = 7;
 	assert_int_equal(relay_pair_judge(&p, &lim, 0, &a, buf, n, 3, &to), RELAY_DROP_NOT_WG);
