@@ -295,7 +295,7 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 		log_info("remembered %zu member(s) from %s", n_others, a->state_path);
 
 	if ((r = wg_start(a, err, errlen)) != 0 || (r = open_sockets(a, err, errlen)) != 0 ||
-	    (r = relay_agent_start(a, err, errlen)) != 0)
+	    (r = relay_agent_start(a, err, errlen)) != 0 || (r = punch_start(a)) != 0)
 		goto out;
 	authority_forget_revoked(a);
 	if (a->n_seeds) {
@@ -387,6 +387,7 @@ void agent_stop(struct agent *a)
 	metrics_stop(a);
 	hooks_stop(a);
 	net_close(a);
+	punch_stop(a);
 	relay_agent_stop(a);
 	wg_stop(a);
 	if (a->g)

@@ -143,6 +143,7 @@ struct agent {
 	bool behind_nat;                 /* our public candidate is no local address */
 	size_t unreachable;              /* alive members without a tunnel (path none) */
 	size_t paths_busy;               /* paths not settled: read the device often */
+	struct punch *punch;             /* hole punching (punch.c) */
 	struct log_ratelimit rl_unreach;
 
 	struct event *tick_ev, *house_ev, *leave_ev, *sig_ev[4];
@@ -205,6 +206,15 @@ void wg_refresh(struct agent *a);
 const struct wg_peer_stat *wg_stat(const struct agent *a, const uint8_t key[static WGCTL_KEY_LEN]);
 void wg_housekeeping(struct agent *a, uint64_t now_ms);
 int wg_readdress(struct agent *a);
+
+/* punch.c: hole punching (issue 11) */
+struct punch;
+int punch_start(struct agent *a);      /* after wg_start */
+void punch_stop(struct agent *a);
+void punch_house(struct agent *a, uint64_t now_ms);
+void punch_requested(struct agent *a, const struct gossip_member *peer, const struct wire_addr *ep,
+		     uint32_t at_ms);
+void punch_counters(const struct agent *a, uint64_t *attempts, uint64_t *successes);
 
 /* wg_paths.c: paths, candidates, observation (issue 11) */
 int wg_paths_start(struct agent *a);

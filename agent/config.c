@@ -47,6 +47,7 @@ const struct config_opt config_opts[] = {
 	{ "invite", OPT_SPECIAL, "TOKEN", "join with this invite token on first start (visible in ps: prefer --invite-file)" },
 	{ "invite-file", OPT_STR, "FILE", "join with the invite token in FILE on first start" },
 	{ "key-transition", OPT_SPECIAL, "SECONDS", "both network keys open this long after a rotation (default 600)" },
+	{ "punch-ttl", OPT_SPECIAL, "N", "IP TTL of the hole-punching datagram, 2 to 8 (default 3)" },
 	{ "relay", OPT_BOOL, NULL, "forward WireGuard ciphertext for member pairs that cannot reach each other (default off)" },
 	{ "relay-max-pairs", OPT_SPECIAL, "N", "pairs relayed at once (default 64, at most 1024)" },
 	{ "relay-pps", OPT_SPECIAL, "N", "packets per second per relayed pair (default 20000)" },
@@ -78,6 +79,7 @@ void config_defaults(struct meshd_config *cfg)
 	cfg->relay_pps = RELAY_DEFAULT_PPS;
 	cfg->relay_bps = RELAY_DEFAULT_BPS;
 	cfg->key_transition = CONFIG_KEY_TRANSITION_DEFAULT;
+	cfg->punch_ttl = CONFIG_PUNCH_TTL_DEFAULT;
 }
 
 static void free_str(char **p)
@@ -333,6 +335,11 @@ static int set_special(struct meshd_config *cfg, const char *key, const char *va
 		if (parse_u32(value, 0, 65535, &u))
 			goto bad;
 		cfg->keepalive = (uint16_t)u;
+	} else if (strcmp(key, "punch-ttl") == 0) {
+		/* 1 dies in our own router before it opens anything (notes: nat-notes.md). */
+		if (parse_u32(value, CONFIG_PUNCH_TTL_MIN, CONFIG_PUNCH_TTL_MAX, &u))
+			goto bad;
+		cfg->punch_ttl = (uint8_t)u;
 	} else if (strcmp(key, "log-level") == 0) {
 		enum log_level l;
 

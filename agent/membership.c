@@ -141,6 +141,13 @@ static bool io_seen(void *ctx, const struct gossip_member *m, struct wire_addr *
 	return wg_paths_seen(ctx, m, out);
 }
 
+/* Hole punching: a member asks us to punch towards it (gossip/punch.c checked it). */
+static void io_punch(void *ctx, const struct gossip_member *peer, const struct wire_addr *ep,
+		     uint32_t at_ms)
+{
+	punch_requested(ctx, peer, ep, at_ms);
+}
+
 /* Members agree they see us at addr: our public endpoint candidate. */
 static void io_public_endpoint(void *ctx, const struct wire_addr *addr)
 {
@@ -176,6 +183,7 @@ void membership_io(struct agent *a, struct gossip_io *io)
 	io->observed = io_observed;
 	io->seen = io_seen;
 	io->public_endpoint = io_public_endpoint;
+	io->punch = io_punch;
 	io->trust_stored = io_trust_stored;
 	io->grant = io_grant;
 	io->relay = relay_agent_input;

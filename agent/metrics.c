@@ -159,6 +159,17 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 		       "Members alive in gossip with no WireGuard handshake for 20 s or more.");
 		evbuffer_add_printf(b, "meshd_unreachable_members %zu\n", a->unreachable);
 	}
+	if (a->wg) {
+		uint64_t att, ok;
+
+		punch_counters(a, &att, &ok);
+		family(b, "meshd_punch_attempts_total", "counter",
+		       "Hole-punching datagrams sent (one per attempt, either side).");
+		evbuffer_add_printf(b, "meshd_punch_attempts_total %" PRIu64 "\n", att);
+		family(b, "meshd_punch_successes_total", "counter",
+		       "Punch attempts that ended in a direct handshake.");
+		evbuffer_add_printf(b, "meshd_punch_successes_total %" PRIu64 "\n", ok);
+	}
 	family(b, "meshd_endpoint_observations_total", "counter",
 	       "Members' reports of our endpoint (ACK seen) taken.");
 	evbuffer_add_printf(b, "meshd_endpoint_observations_total %" PRIu64 "\n", st->observations);

@@ -117,6 +117,7 @@ static void on_house(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	wg_housekeeping(a, now);
 	relay_agent_house(a, now);
+	punch_house(a, now);
 	authority_house(a, now);
 	if (a->state_dirty && (a->state_save_soon || now - a->state_dirty_ms >= STATE_SAVE_DEBOUNCE_MS))
 		agent_save_state(a);

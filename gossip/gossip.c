@@ -213,6 +213,8 @@ static int precheck(const struct gossip *g, const struct wire_msg *m, const stru
 	}
 	case WIRE_TRUST:
 		return trust_precheck(g, m);
+	case WIRE_PUNCH:
+		return punch_precheck(g, m, from);
 	case WIRE_RELAY: {
 		int ret = relay_precheck(g, m, from);
 
@@ -220,8 +222,6 @@ static int precheck(const struct gossip *g, const struct wire_msg *m, const stru
 			return ret;
 		break;
 	}
-	case WIRE_PUNCH:
-		return punch_precheck(g, m, from);
 	}
 	return merge_all_stale(g, m) ? -ESTALE : 0;
 }
@@ -283,11 +283,11 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 	case WIRE_TRUST:
 		trust_input(g, &m, s);
 		break;
-	case WIRE_RELAY:
-		relay_input(g, &m);
-		break;
 	case WIRE_PUNCH:
 		punch_input(g, &m, now_ms);
+		break;
+	case WIRE_RELAY:
+		relay_input(g, &m);
 		break;
 	}
 	/* A PING's ACK already carries the news; anything else gets a notice. */

@@ -84,6 +84,14 @@ struct gossip_io {
 	void (*trust_stored)(void *ctx);
 	void (*grant)(void *ctx, const struct trust_grant *grant, const uint8_t key[WIRE_KEY_LEN]);
 	/*
+	 * Optional (issue 11, hole punching): member `peer` asks us, through
+	 * a coordinator, to send a low-TTL datagram to `ep` (one of peer's
+	 * own signed endpoints) at_ms from now, as it does towards us then.
+	 * Already checked and rate-limited (gossip/punch.c). May be NULL.
+	 */
+	void (*punch)(void *ctx, const struct gossip_member *peer, const struct wire_addr *ep,
+		      uint32_t at_ms);
+	/*
 	 * Optional (issue 11, P5): a WIRE_RELAY message (op: enum
 	 * wire_relay_op) from `from`, a proven member heard at its member
 	 * address, about `peer`, another member we hold. port is non-zero
@@ -101,14 +109,6 @@ struct gossip_io {
 	 */
 	bool (*seen)(void *ctx, const struct gossip_member *m, struct wire_addr *out);
 	void (*public_endpoint)(void *ctx, const struct wire_addr *addr);
-	/*
-	 * Optional (issue 11, hole punching): member `peer` asks us, through
-	 * a coordinator, to send a low-TTL datagram to `ep` (one of peer's
-	 * own signed endpoints) at_ms from now, as it does towards us then.
-	 * Already checked and rate-limited (gossip/punch.c). May be NULL.
-	 */
-	void (*punch)(void *ctx, const struct gossip_member *peer, const struct wire_addr *ep,
-		      uint32_t at_ms);
 };
 
 /* How members see our endpoint (issue 11). */
@@ -236,6 +236,13 @@ int gossip_punch(struct gossip *g, const uint8_t peer[static WIRE_ID_LEN],
 		 const struct wire_addr *ours, uint32_t at_ms, uint32_t attempt, bool direct,
 		 uint64_t now_ms);
 
+/*
+ * A PING to member id now, outside the probe schedule (at most one per
+ * probe interval per member): traffic, so that WireGuard handshakes on an
+ * endpoint just programmed. 0, -ENOENT or -EAGAIN (too soon, or not live).
+ */
+int gossip_poke(struct gossip *g, const uint8_t id[static WIRE_ID_LEN], uint64_t now_ms);
+
 /* Queries. Pointers stay valid until the next call that mutates g. */
 size_t gossip_size(const struct gossip *g);                 /* members incl. self and tombstones */
 size_t gossip_count(const struct gossip *g, enum gossip_state st);
@@ -297,14 +304,14 @@ struct gossip_stats {
 	uint64_t proof_sweeps;       /* PINGs to unproven members, a few each probe period */
 	uint64_t pings_unknown;      /* PINGs from senders we do not know: no ACK */
 	uint64_t relays_refused;     /* PING_REQs for a target we do not know (or hold failed) */
-	uint64_t relay_msgs_heard;   /* WIRE_RELAY messages handed to the agent */
-	uint64_t observations;       /* ACKs whose `seen` we took (observe.c) */
 	/* Hole punching (issue 11, punch.c) */
 	uint64_t punch_requested;    /* our requests sent */
 	uint64_t punch_forwarded;    /* requests we forwarded as coordinator */
 	uint64_t punch_accepted;     /* punches for us handed to io->punch */
 	uint64_t punch_refused;      /* target not answering us, origin not live, ep not its own */
 	uint64_t punch_limited;      /* over the per-pair or per-second budget */
+	uint64_t relay_msgs_heard;   /* WIRE_RELAY messages handed to the agent */
+	uint64_t observations;       /* ACKs whose `seen` we took (observe.c) */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);
 

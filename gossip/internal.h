@@ -64,12 +64,12 @@ enum {
 	HELLO_RESERVE = HELLO_PING_MAX + SEND_DGRAM_OVERHEAD,
 	ADMIT_SOURCES = 64,           /* sources with their own new-id bucket (admit.c) */
 	UNPROVEN_GRACE_MS = 10000,    /* a full table keeps a never-answering member this long */
-	OBS_SLOTS = 8,                /* observers of our endpoint remembered (observe.c) */
-	OBS_TTL_MS = 60000,           /* an observation counts this long */
-	OBS_RESIGN_MS = 10000,        /* re-sign for an observed endpoint at most this often */
 	PUNCH_SLOTS = 16,             /* ordered pairs whose punch we forwarded or took lately */
 	PUNCH_PAIR_GAP_MS = 2000,     /* one punch per ordered pair this often */
 	PUNCH_PER_S = 16,             /* punches forwarded and taken, per second in all */
+	OBS_SLOTS = 8,                /* observers of our endpoint remembered (observe.c) */
+	OBS_TTL_MS = 60000,           /* an observation counts this long */
+	OBS_RESIGN_MS = 10000,        /* re-sign for an observed endpoint at most this often */
 };
 
 /* A verified record and what is derived from it once. Immutable. */
@@ -450,6 +450,8 @@ void probe_free(struct gossip *g);
 void awareness_add(struct gossip *g, int delta);
 /* D7: a message from m carried its own record; PING it if its address is unproven. */
 void probe_hello(struct gossip *g, struct member *m, uint64_t now);
+/* Hole punching: PING m now (once per probe interval) so WireGuard has traffic for it. */
+bool probe_poke(struct gossip *g, struct member *m, uint64_t now);
 
 /* broadcast.c */
 void bcast_record(struct gossip *g, const struct grec *h);
@@ -521,12 +523,12 @@ void notify_dead_sender(struct gossip *g, struct member *s, uint64_t now);
 bool notice_take(struct gossip *g, struct notice *ring, uint32_t *pos, const struct member *m,
 		 uint64_t now);
 
-/* relay_msg.c: WIRE_RELAY from a proven member at its address, about a member we hold. */
-int relay_precheck(const struct gossip *g, const struct wire_msg *m, const struct wire_addr *from);
-void relay_input(struct gossip *g, const struct wire_msg *m);
 /* punch.c */
 int punch_precheck(const struct gossip *g, const struct wire_msg *m, const struct wire_addr *from);
 void punch_input(struct gossip *g, const struct wire_msg *m, uint64_t now);
+/* relay_msg.c: WIRE_RELAY from a proven member at its address, about a member we hold. */
+int relay_precheck(const struct gossip *g, const struct wire_msg *m, const struct wire_addr *from);
+void relay_input(struct gossip *g, const struct wire_msg *m);
 
 /* trust*.c: authority mode. Every call is a no-op (or "yes") in open mode. */
 int trust_init(struct gossip *g);

@@ -348,6 +348,19 @@ void probe_hello(struct gossip *g, struct member *m, uint64_t now)
 	send_ping(g, m, new_seq(g), false);
 }
 
+/*
+ * Hole punching (punch.c): a PING so that WireGuard has traffic for m and
+ * handshakes on the endpoint just set. One per member per probe interval
+ * (the hello ring), like a hello probe.
+ */
+bool probe_poke(struct gossip *g, struct member *m, uint64_t now)
+{
+	if (m->pub.self || !member_probeable(g, m) || !notice_take(g, g->hello, &g->hello_pos, m, now))
+		return false;
+	send_ping(g, m, new_seq(g), false);
+	return true;
+}
+
 /* The member we are probing, if its slot still holds the same record. */
 static struct member *target(struct gossip *g)
 {

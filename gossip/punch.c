@@ -202,3 +202,15 @@ int gossip_punch(struct gossip *g, const uint8_t peer[static WIRE_ID_LEN],
 	g->stats.punch_requested++;
 	return 0;
 }
+
+int gossip_poke(struct gossip *g, const uint8_t id[static WIRE_ID_LEN], uint64_t now_ms)
+{
+	struct member *m;
+
+	if (now_ms > g->now)
+		g->now = now_ms;
+	m = member_find(g, id);
+	if (!m)
+		return -ENOENT;
+	return probe_poke(g, m, now_ms) ? 0 : -EAGAIN;
+}
