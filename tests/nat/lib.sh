@@ -371,6 +371,7 @@ nat_analyze() {
 	local out rc=0 ev=()
 	local e
 	for e in "${EVENTS[@]}"; do ev+=(--event "$e"); done
+	for e in $NAT_PUBLIC; do ev+=(--ip "$e=${NODE_IP[$e]}"); done
 	out=$(python3 "$NAT_HERE/analyze.py" run "$NAT_DIR" --topo "$NAT_TOPO" \
 		--run "${NAT_INNER:-1}" --nodes "$(IFS=,; echo "${NAT_NODES[*]}")" \
 		--public "$(echo $NAT_PUBLIC | tr ' ' ,)" "${ev[@]}" "$@") || rc=$?
