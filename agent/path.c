@@ -64,6 +64,23 @@ size_t path_candidates(const struct wire_addr *ep, size_t n_ep,
 	return n;
 }
 
+void path_prefer_v6(struct wire_addr *cand, size_t n)
+{
+	struct wire_addr tmp[PATH_MAX_CANDIDATES];
+	size_t k = 0;
+
+	if (n > PATH_MAX_CANDIDATES)
+		return;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			bool v6 = cand[i].family == WIRE_AF_INET6 && !path_addr_private(&cand[i]);
+
+			if (v6 == (pass == 0))
+				tmp[k++] = cand[i];
+		}
+	memcpy(cand, tmp, n * sizeof(*cand));
+}
+
 void path_init(struct path *p, const uint8_t id[WIRE_ID_LEN], uint64_t now_ms)
 {
 	memset(p, 0, sizeof(*p));

@@ -79,6 +79,13 @@ size_t path_candidates(const struct wire_addr *ep, size_t n_ep,
 		       const struct wire_addr *our_public,
 		       struct wire_addr *out, size_t room);
 
+/*
+ * Global IPv6 candidates first (stable), for when we are behind an IPv4
+ * NAT and have global IPv6 ourselves: IPv6 needs no NAT traversal, and
+ * both sides trying it at once opens stateful firewalls on the way.
+ */
+void path_prefer_v6(struct wire_addr *cand, size_t n);
+
 /* True for an address no NAT forwards to: RFC 1918, 100.64/10, fc00::/7. */
 bool path_addr_private(const struct wire_addr *a);
 

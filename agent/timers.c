@@ -96,6 +96,9 @@ static void check_endpoint(struct agent *a, uint64_t now)
 	if (a->route_src.family) {
 		a->observed = src;
 		a->have_observed = true;
+		/* a new local address: the public one members saw is history */
+		memset(&a->public_ep, 0, sizeof(a->public_ep));
+		gossip_observations_reset(a->g);
 		wg_mark_dirty(a);
 	}
 	a->route_src = src;

@@ -56,6 +56,15 @@ static struct wire_addr our_public(struct agent *a)
 	return (struct wire_addr){ 0 };
 }
 
+static bool self_has_v6(const struct agent *a)
+{
+	for (size_t i = 0; i < a->self_tmpl.n_endpoints; i++)
+		if (a->self_tmpl.endpoint[i].family == WIRE_AF_INET6 &&
+		    !path_addr_private(&a->self_tmpl.endpoint[i]))
+			return true;
+	return false;
+}
+
 void wg_paths_peer(struct agent *a, const struct gossip_member *m, struct wgctl_peer *p,
 		   uint64_t now_ms, int64_t now_wall_s)
 {
@@ -71,6 +80,8 @@ void wg_paths_peer(struct agent *a, const struct gossip_member *m, struct wgctl_
 		return;          /* no memory: the record's first endpoint, as before */
 	pt->mark = a->path_round;
 	n = path_candidates(m->rec->endpoint, m->rec->n_endpoints, &pub, cand, PATH_MAX_CANDIDATES);
+	if (a->behind_nat && self_has_v6(a))
+		path_prefer_v6(cand, n);
 	path_set_candidates(pt, cand, n, now_ms, now_wall_s);
 	if (st) {
 		obs.device_ep = st->endpoint;

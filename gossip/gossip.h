@@ -319,6 +319,9 @@ const struct gossip_stats *gossip_stats(const struct gossip *g);
  * agreed on (*public_ep, family 0 = none yet; may be NULL). */
 enum gossip_nat gossip_nat(const struct gossip *g, struct wire_addr *public_ep);
 const char *gossip_nat_name(enum gossip_nat n);   /* none|port-preserving|symmetric|unknown */
+/* Our underlay address changed (roaming, new lease): what members saw of
+ * the old one is forgotten (the rate limit of re-signing stays). */
+void gossip_observations_reset(struct gossip *g);
 
 /*
  * Authority mode: the trust store (docs/DESIGN.md "Authority mode").

@@ -158,6 +158,13 @@ void observe_fill_ack(struct gossip *g, struct member *m, struct wire_msg *ack)
 	ack->seen = a;
 }
 
+void gossip_observations_reset(struct gossip *g)
+{
+	memset(g->obs.e, 0, sizeof(g->obs.e));
+	memset(&g->obs.agreed, 0, sizeof(g->obs.agreed));
+	g->obs.nat = GOSSIP_NAT_UNKNOWN;
+}
+
 enum gossip_nat gossip_nat(const struct gossip *g, struct wire_addr *public_ep)
 {
 	if (public_ep)

@@ -64,6 +64,19 @@ static void test_candidate_order(void **state)
 	assert_false(path_addr_private(&ep[2]));
 }
 
+static void test_prefer_v6(void **state)
+{
+	struct wire_addr c[4] = { A("198.51.100.4:51820"), A("[fd00::1]:51820"),
+				  A("[2001:db8::9]:51820"), A("192.168.1.9:51820") };
+
+	(void)state;
+	path_prefer_v6(c, 4);
+	expect_addr(&c[0], "[2001:db8::9]:51820");
+	expect_addr(&c[1], "198.51.100.4:51820");
+	expect_addr(&c[2], "[fd00::1]:51820");
+	expect_addr(&c[3], "192.168.1.9:51820");
+}
+
 /* One at a time, PATH_TRY_MS each, round and round until one handshakes; then kept. */
 static void test_trial(void **state)
 {
@@ -235,6 +248,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_candidate_order),
+		cmocka_unit_test(test_prefer_v6),
 		cmocka_unit_test(test_trial),
 		cmocka_unit_test(test_old_handshake),
 		cmocka_unit_test(test_roaming_wins),

@@ -178,8 +178,15 @@ static void engines(bool symmetric, uint32_t *n_public, enum gossip_nat *nat, ui
 	*n_public = net.node[0].n_public;
 	*nat = gossip_nat(net.node[0].g, &pub);
 	*obs = gossip_stats(net.node[0].g)->observations;
-	if (*n_public)
+	if (*n_public) {
+		struct wire_addr none;
+
 		assert_true(wire_addr_equal(&net.node[0].public_ep, &pub));
+		gossip_observations_reset(net.node[0].g);      /* we moved */
+		assert_int_equal(gossip_nat(net.node[0].g, &none), GOSSIP_NAT_UNKNOWN);
+		assert_int_equal(none.family, 0);
+		assert_false(net.node[0].g->obs.e[0].used);
+	}
 	/* nobody else was observed: their ACK-seen fields stayed absent */
 	for (uint32_t i = 1; i < 4; i++)
 		assert_int_equal(gossip_stats(net.node[i].g)->observations, 0);
