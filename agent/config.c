@@ -47,6 +47,7 @@ const struct config_opt config_opts[] = {
 	{ "invite", OPT_SPECIAL, "TOKEN", "join with this invite token on first start (visible in ps: prefer --invite-file)" },
 	{ "invite-file", OPT_STR, "FILE", "join with the invite token in FILE on first start" },
 	{ "key-transition", OPT_SPECIAL, "SECONDS", "both network keys open this long after a rotation (default 600)" },
+	{ "punch", OPT_BOOL, NULL, "punch holes for member pairs behind two NATs (experimental, default off)" },
 	{ "punch-ttl", OPT_SPECIAL, "N", "IP TTL of the hole-punching datagram, 2 to 8 (default 3)" },
 	{ "relay", OPT_BOOL, NULL, "forward WireGuard ciphertext for member pairs that cannot reach each other (default off)" },
 	{ "relay-max-pairs", OPT_SPECIAL, "N", "pairs relayed at once (default 64, at most 1024)" },
@@ -488,7 +489,8 @@ int config_set(struct meshd_config *cfg, const char *key, const char *value,
 		cfg->failed_grace = u;
 		return 0;
 	case OPT_BOOL:
-		if (parse_bool(value, strcmp(key, "relay") == 0 ? &cfg->relay : &cfg->syslog))
+		if (parse_bool(value, strcmp(key, "relay") == 0 ? &cfg->relay :
+				      strcmp(key, "punch") == 0 ? &cfg->punch : &cfg->syslog))
 			break;
 		return 0;
 	case OPT_SPECIAL:

@@ -80,7 +80,8 @@ struct meshd_config {
 	char *invite;            /* an invite token (visible in ps: prefer invite-file) */
 	char *invite_file;       /* a file holding one invite token */
 	uint32_t key_transition; /* seconds both network keys open after a rotation */
-	uint8_t punch_ttl;       /* IP TTL of hole-punching datagrams (agent/punch*.c) */
+	bool punch;              /* hole punching (agent/punch*.c): experimental, off by default */
+	uint8_t punch_ttl;       /* IP TTL of hole-punching datagrams */
 	/* Relay (issue 11, P5; docs/DESIGN.md "Relays"): off by default. */
 	bool relay;
 	uint32_t relay_max_pairs;

@@ -6,8 +6,8 @@
  * forwards it), and the steps of an attempt on one libevent timer: the
  * raw low-TTL datagram (punch_raw.c), the endpoint through the path
  * (path_set_direct) and a PING for traffic, the judgement from the
- * device. Without CAP_NET_RAW punching is off (one log line) and such
- * pairs stay on their relay.
+ * device. Experimental, off unless --punch; without CAP_NET_RAW it is
+ * off too (one log line) and such pairs stay on their relay.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -182,8 +182,8 @@ static void judge(struct agent *a, struct punch_peer *pp, uint64_t now)
 		log_info("%s: hole punched, direct at %s", peer_name(a, pp->id), text);
 		return;
 	}
-	log_debug("%s: punch towards %s failed (attempt %u)", peer_name(a, pp->id), text,
-		  pp->s.attempts);
+	log_info("%s: punch towards %s failed (attempt %u of %u)", peer_name(a, pp->id), text,
+		 pp->s.attempts, PUNCH_MAX_ATTEMPTS);
 	if (pt && pp->had_relay) {
 		path_set_relay(pt, pp->relay_id, &pp->relay_ep, now, agent_wall_s());
 		wg_mark_dirty(a);
@@ -233,7 +233,37 @@ void punch_requested(struct agent *a, const struct gossip_member *peer, const st
 		return;
 	pp->pub = *ep;
 	punch_plan(&pp->s, ep, agent_now_ms(), at_ms);
+	log_info("%s: asked to punch towards it", peer_name(a, peer->rec->id));
 	arm(a);
+}
+
+/*
+ * While a stuck NAT-to-NAT pair waits for its punch, both sides park it on
+ * the peer's LAN candidate: a private address, dropped in the internet,
+ * so no handshake of ours keeps the far NAT's poisoning entry alive (the
+ * candidate trial would otherwise send to the public one every other 5 s).
+ * Re-parked every housekeeping second, which also holds the trial.
+ */
+static void hold(struct agent *a, struct path *pt, const struct wire_addr *ep, uint64_t now)
+{
+	bool moved = !wire_addr_equal(&pt->asked, ep);
+
+	path_set_direct(pt, ep, now, agent_wall_s());
+	if (moved)
+		wg_mark_dirty(a);
+}
+
+static void park(struct agent *a, const uint8_t id[WIRE_ID_LEN], uint64_t now)
+{
+	struct path *pt = a->paths ? path_table_get(a->paths, id) : NULL;
+
+	if (!pt || pt->relayed)
+		return;
+	for (uint8_t i = 0; i < pt->n_cand; i++)
+		if (path_addr_private(&pt->cand[i])) {
+			hold(a, pt, &pt->cand[i], now);
+			return;
+		}
 }
 
 struct house_ctx {
@@ -270,8 +300,18 @@ static void consider(void *arg, const struct gossip_member *m)
 			pp->s.next_ms = c->now + PUNCH_QUIET_MS;
 		}
 	}
+	if (v.stuck && !pt->relayed && (!pp || (!pp->s.active && pp->s.attempts < PUNCH_MAX_ATTEMPTS)))
+		park(a, m->rec->id, c->now);
 	if (!pp)
 		return;
+	/* An attempt under way: keep the punched endpoint against the trial's 5 s switch. */
+	if (pp->s.active && pp->s.switched) {
+		struct path *w = path_table_get(a->paths, m->rec->id);
+
+		if (w)
+			hold(a, w, &pp->s.target, c->now);
+		return;
+	}
 	if (!wire_addr_equal(&pp->pub, &pub)) {
 		punch_reset(&pp->s);     /* it moved: a new mapping, new attempts */
 		pp->pub = pub;
@@ -286,6 +326,7 @@ static void consider(void *arg, const struct gossip_member *m)
 		return;
 	}
 	punch_plan(&pp->s, &pub, c->now, PUNCH_AT_MS);
+	log_info("%s: punching towards it (attempt %u)", peer_name(a, m->rec->id), pp->s.attempts);
 	c->armed = true;
 }
 
@@ -320,8 +361,9 @@ int punch_start(struct agent *a)
 		return -ENOMEM;
 	}
 	a->punch = pu;
-	if (!a->wg)
-		return 0;    /* discovery only: no tunnels to punch for */
+	/* Off unless --punch (experimental); a coordinator forwards either way (gossip/). */
+	if (!a->wg || !a->cfg->punch)
+		return 0;
 	pu->fd = punch_raw_open();
 	if (pu->fd == -EPERM)
 		log_warn("hole punching off: no CAP_NET_RAW (pairs behind NAT stay relayed)");

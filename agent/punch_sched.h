@@ -27,7 +27,9 @@
 enum {
 	PUNCH_AT_MS = 1000,           /* request -> both sides fire (the forward's latency fits) */
 	PUNCH_SETTLE_MS = 500,        /* fire -> endpoint programmed and traffic */
-	PUNCH_JUDGE_MS = 5000,        /* fire -> judged (a handshake takes a round trip) */
+	/* fire -> judged: WireGuard sends at most one initiation per 5 s
+	 * (REKEY_TIMEOUT), so a first one held back, plus its retry's trip */
+	PUNCH_JUDGE_MS = 12000,
 	PUNCH_RETRY_MS = 35000,       /* > conntrack's 30 s for the failed attempt's flows */
 	PUNCH_RETRY_MAX_MS = 300000,
 	PUNCH_MAX_ATTEMPTS = 6,

@@ -24,6 +24,8 @@ struct rc_peer {
 	struct wire_addr ep;           /* RC_RELAYED: relay ip : our port at the relay */
 	uint64_t since_ms, asked_ms, seen_ms;
 	int64_t hs_at_switch;
+	uint64_t rx_at_switch;         /* received bytes then: a live session needs no handshake */
+	bool proven;                   /* RC_RELAYED: traffic came through the relay */
 	uint8_t bad[WIRE_ID_LEN];      /* a relay that failed this pair... */
 	uint64_t bad_until;            /* ...skipped until then */
 };
@@ -106,6 +108,13 @@ static int64_t handshake(const struct agent *a, const struct gossip_member *m)
 	return st ? st->last_handshake : 0;
 }
 
+static uint64_t rx_bytes(const struct agent *a, const struct gossip_member *m)
+{
+	const struct wg_peer_stat *st = wg_stat(a, m->wg_public);
+
+	return st ? st->rx_bytes : 0;
+}
+
 static bool fresh(const struct agent *a, const struct gossip_member *m)
 {
 	int64_t hs = handshake(a, m);
@@ -166,7 +175,11 @@ static void rc_direct(struct agent *a, struct rc_peer *p, uint64_t bad_ms, uint6
 	}
 	if (p->st == RC_RELAYED) {
 		struct path *pt = path_of(a, p->id);
+		const struct gossip_member *m = gossip_find(a->g, p->id);
 
+		/* The relayed session's handshake is no proof of a direct path:
+		 * only a newer one is. */
+		p->hs_at_switch = m ? handshake(a, m) : 0;
 		if (pt && pt->relayed && !memcmp(pt->relay_id, p->relay, WIRE_ID_LEN))
 			path_clear_relay(pt, agent_now_ms(), agent_wall_s());
 		wg_mark_dirty(a);
@@ -185,11 +198,11 @@ static void take_ok(struct agent *a, const struct gossip_member *relay,
 	char name[WIRE_ADDR_STRLEN];
 	struct path *pt;
 
-	if (!p || !(relay->rec->flags & WIRE_REC_RELAY))
+	if (!p || !(relay->rec->flags & WIRE_REC_RELAY) || (peer->rec->flags & WIRE_REC_RELAY))
 		return;
 	/* Unasked (the other side asked): only when our direct path is down. */
 	if (!(p->st == RC_ASKED && !memcmp(p->relay, relay->rec->id, WIRE_ID_LEN)) &&
-	    fresh(a, peer) && p->st != RC_RELAYED)
+	    fresh(a, peer) && handshake(a, peer) > p->hs_at_switch && p->st != RC_RELAYED)
 		return;
 	if (st && st->endpoint.family)
 		p->ep = st->endpoint;
@@ -201,6 +214,8 @@ static void take_ok(struct agent *a, const struct gossip_member *relay,
 	if (p->st != RC_RELAYED || memcmp(p->relay, relay->rec->id, WIRE_ID_LEN)) {
 		p->since_ms = now;
 		p->hs_at_switch = handshake(a, peer);
+		p->rx_at_switch = rx_bytes(a, peer);
+		p->proven = false;
 		r->relayed_total++;
 		wire_addr_format(&p->ep, name, sizeof(name));
 		log_info("relay: %s through %s (%s)", peer->rec->name, relay->rec->name, name);
@@ -311,7 +326,9 @@ static void house_member(void *arg, const struct gossip_member *m)
 	const struct gossip_member *relay;
 	struct path *pt;
 
-	if (!live(m) || (m->rec->flags & WIRE_REC_LEAVING))
+	/* Never a relay through another relay: our requests travel to a relay
+	 * over the tunnel to it, which must not hang on a third member. */
+	if (!live(m) || (m->rec->flags & (WIRE_REC_LEAVING | WIRE_REC_RELAY)))
 		return;
 	p = rc_find(r, m->rec->id, true);
 	if (!p)
@@ -320,7 +337,7 @@ static void house_member(void *arg, const struct gossip_member *m)
 		p->seen_ms = p->since_ms = h->now;
 	switch (p->st) {
 	case RC_DIRECT:
-		if (fresh(a, m))
+		if (fresh(a, m) && handshake(a, m) > p->hs_at_switch)
 			break;
 		if (h->now - p->since_ms >= (h->symmetric ? 0 : RELAY_DIRECT_WAIT_MS))
 			ask(a, p, h->now);
@@ -342,9 +359,10 @@ static void house_member(void *arg, const struct gossip_member *m)
 			log_info("relay: the relay of %s is gone: asking another", m->rec->name);
 			r->failover_total++;
 			rc_direct(a, p, RELAY_BAD_MS, h->now - RELAY_DIRECT_WAIT_MS);
-		} else if (handshake(a, m) <= p->hs_at_switch &&
+		} else if (!(p->proven = p->proven || handshake(a, m) > p->hs_at_switch ||
+				       rx_bytes(a, m) > p->rx_at_switch) &&
 			   h->now - p->since_ms >= RELAY_PROVE_MS) {
-			log_info("relay: no handshake with %s through %s: asking another",
+			log_info("relay: nothing from %s through %s: asking another",
 				 m->rec->name, relay->rec->name);
 			r->failover_total++;
 			rc_direct(a, p, RELAY_BAD_MS, h->now - RELAY_DIRECT_WAIT_MS);
@@ -356,11 +374,23 @@ static void house_member(void *arg, const struct gossip_member *m)
 	}
 }
 
+static void count_relay(void *arg, const struct gossip_member *m)
+{
+	*(size_t *)arg += live(m) && (m->rec->flags & WIRE_REC_RELAY);
+}
+
 void relay_agent_house(struct agent *a, uint64_t now_ms)
 {
 	struct house h = { .a = a, .now = now_ms };
+	size_t relays = 0, busy = 0;
 
 	if (!ra(a) || !a->wg)
+		return;
+	/* A mesh without relays (the default) costs nothing here. */
+	gossip_foreach(a->g, count_relay, &relays);
+	for (size_t i = 0; i < RELAY_CLIENT_MAX; i++)
+		busy += ra(a)->peer[i].used && ra(a)->peer[i].st != RC_DIRECT;
+	if (!relays && !busy)
 		return;
 	/* Handshakes decide everything here: a fresher device view than wg.c's 10 s. */
 	if (now_ms - a->last_wg_get_ms >= 2000)

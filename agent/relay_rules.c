@@ -85,10 +85,11 @@ enum relay_verdict relay_pair_judge(struct relay_pair_rules *p, const struct rel
 		return RELAY_DROP_STRANGER;
 	if (!relay_addr_equal(src, &p->ep[side])) {
 		/* Behind a symmetric NAT the member's flow to this port has its own
-		 * source port: a WireGuard handshake from the registered IP moves
-		 * the side's port there (never the IP, which WireGuard proved). */
+		 * source port: the side's first datagram, or a WireGuard handshake,
+		 * from the registered IP moves the side's port there (never the
+		 * IP, which WireGuard proved). */
 		if (!relay_same_ip(src, &p->ep[side]) || !relay_wg_message(buf, len) ||
-		    (buf[0] != 1 && buf[0] != 2))
+		    (buf[0] != 1 && buf[0] != 2 && p->heard[side]))
 			return RELAY_DROP_STRANGER;
 		refill(p, lim, now_ms);
 		if (p->tok_pkts < 1000 || p->tok_bytes < (uint64_t)len * 1000)
@@ -104,6 +105,7 @@ enum relay_verdict relay_pair_judge(struct relay_pair_rules *p, const struct rel
 	p->tok_pkts -= 1000;
 	p->tok_bytes -= (uint64_t)len * 1000;
 	p->last_fwd_ms = now_ms;
+	p->heard[side] = true;
 	*to = &p->ep[side ^ 1];
 	return RELAY_FORWARD;
 }

@@ -12,9 +12,11 @@
  *    set by the agent at allocation; so a stranger is dropped, and nothing
  *    in a datagram can name where it goes. One exception, for symmetric
  *    NATs (a new source port per destination, so the member's flow to
- *    this port is not the one WireGuard saw): a WireGuard handshake
- *    message (type 1 or 2) from the registered IP moves the side's port
- *    to its source port. The IP never changes;
+ *    this port is not the one WireGuard saw): the side's first WireGuard
+ *    message, or any handshake message (type 1 or 2), from the
+ *    registered IP moves the side's port to its source port (a member
+ *    with a live session sends only data: it must not wait for a rekey
+ *    after moving to another relay). The IP never changes;
  *  - it looks like a WireGuard message (type 1-4, reserved bytes zero,
  *    exact length for handshakes and cookies): the relay is a forwarder
  *    of WireGuard ciphertext, not a general reflector;
@@ -60,7 +62,8 @@ struct relay_pair_rules {
 	uint64_t last_fwd_ms;            /* allocation or last forwarded datagram */
 	uint64_t refill_ms;
 	uint64_t tok_pkts, tok_bytes;    /* in thousandths, capped at one second's worth */
-	uint32_t learned;                /* ports moved by a handshake from the registered IP */
+	uint32_t learned;                /* ports moved by a datagram from the registered IP */
+	bool heard[2];                   /* a datagram forwarded from this side */
 };
 
 /* True for a WireGuard message (types 1-4) of a valid length. */

@@ -312,6 +312,7 @@ static void authority_options(void **state)
 	assert_int_equal(cfg.n_authority, 0);
 	assert_int_equal(cfg.key_transition, 600);
 	assert_int_equal(cfg.punch_ttl, CONFIG_PUNCH_TTL_DEFAULT);
+	assert_false(cfg.punch);          /* experimental: off unless asked for */
 	config_free(&cfg);
 
 	assert_int_equal(load(&cfg, err, sizeof(err), "--config", GOLDEN_DIR "/all-keys.conf",

@@ -109,6 +109,12 @@ static void test_rules_direction_and_strangers(void **state)
 	assert_int_equal(relay_pair_judge(&p, &lim, 1, &b, buf, n, 3, &to), RELAY_FORWARD);
 	assert_true(relay_addr_equal(to, &a_other_port));
 	a = a_other_port;
+	/* A fresh pair: the side's first datagram, data too, may move the port. */
+	relay_pair_init(&p, &stranger, &b, &lim, 3);
+	p.ep[0] = v4(1, 51820);
+	assert_int_equal(relay_pair_judge(&p, &lim, 0, &stranger, buf, n, 3, &to), RELAY_DROP_STRANGER);
+	assert_int_equal(relay_pair_judge(&p, &lim, 0, &a_other_port, buf, n, 3, &to), RELAY_FORWARD);
+	assert_true(relay_addr_equal(&p.ep[0], &a_other_port));
 	/* From A but not WireGuard: dropped. */
 	buf[0] = 7;
 	assert_int_equal(relay_pair_judge(&p, &lim, 0, &a, buf, n, 3, &to), RELAY_DROP_NOT_WG);
