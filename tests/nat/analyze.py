@@ -81,6 +81,7 @@ def run(args):
     t0 = int(open(os.path.join(d, "t0")).read())
     nodes = [n for n in args.nodes.split(",") if n]
     public = set(n for n in args.public.split(",") if n)
+    ips = dict(x.split("=", 1) for x in args.ip)  # node -> underlay IPv4
     dead = set()
     if os.path.exists(os.path.join(d, "dead")):
         dead = set(open(os.path.join(d, "dead")).read().split())
@@ -245,6 +246,11 @@ def run(args):
             bad.append("%s never reported a path for %s (want %s)" % (pr[0], pr[1], want))
             continue
         t, st, path, ep, relay = last[pr]
+        rip = ips.get(relay[4:]) if relay.startswith("node") else None
+        if path == "relay" and rip and not ep.startswith(rip + ":"):
+            bad.append("%s reports path=relay %s for %s but its endpoint %s is not the relay's (%s)" % (
+                pr[0], relay, pr[1], ep, rip))
+            continue
         if not kind_ok(want, path, ep, relay):
             bad.append("%s reports path=%s endpoint=%s relay=%s for %s (want %s)" % (
                 pr[0], path, ep, relay, pr[1], want))
@@ -303,6 +309,7 @@ def main():
     ap.add_argument("--run", default="1")
     ap.add_argument("--nodes", required=True)
     ap.add_argument("--public", default="")
+    ap.add_argument("--ip", action="append", default=[], help="N=IPV4 of a public node")
     ap.add_argument("--event", action="append", default=[])
     ap.add_argument("--bar-all-ping", type=float)
     ap.add_argument("--bar-event", action="append", default=[], help="NAME=SECONDS")

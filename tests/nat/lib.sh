@@ -342,8 +342,15 @@ nat_kill_pings() {  # end every ping this run started (by pid, namespace by name
 	return 0
 }
 
-nat_wait() {  # nat_wait SECONDS: let the run go on
-	sleep "$1"
+nat_wait() {  # nat_wait SECONDS: let the run go on (NAT_PEEK=S: dump the state S s in, once)
+	local left=$1
+	if [ -n "${NAT_PEEK:-}" ] && [ "$NAT_PEEK" -lt "$left" ]; then
+		sleep "$NAT_PEEK"
+		log "peek at ${NAT_PEEK} s:"
+		nat_dump_state
+		left=$((left - NAT_PEEK)); NAT_PEEK=""
+	fi
+	sleep "$left"
 }
 
 path_of() {  # path_of VIEWER N: path VIEWER reports for node N now ("?" when none reported)
@@ -364,6 +371,7 @@ nat_analyze() {
 	local out rc=0 ev=()
 	local e
 	for e in "${EVENTS[@]}"; do ev+=(--event "$e"); done
+	for e in $NAT_PUBLIC; do ev+=(--ip "$e=${NODE_IP[$e]}"); done
 	out=$(python3 "$NAT_HERE/analyze.py" run "$NAT_DIR" --topo "$NAT_TOPO" \
 		--run "${NAT_INNER:-1}" --nodes "$(IFS=,; echo "${NAT_NODES[*]}")" \
 		--public "$(echo $NAT_PUBLIC | tr ' ' ,)" "${ev[@]}" "$@") || rc=$?
@@ -382,7 +390,9 @@ nat_dump_state() {  # what a failing run leaves to read: logs, NAT mappings, pat
 		echo "----- node $n members (last poll)"
 		jq -r '.members[] | "\(.name) \(.status) endpoint=\(.endpoint) path=\(.path // "?") \(.path_endpoint // "") \(.path_relay // "")"' \
 			"$NAT_DIR/members.$n.json" 2>/dev/null
-		ip netns exec "$(ns_of "$n")" wg show "$(if_of "$n")" endpoints 2>/dev/null | sed 's/^/  wg endpoint /'
+		ip netns exec "$(ns_of "$n")" wg show "$(if_of "$n")" dump 2>/dev/null | tail -n +2 |
+			awk '{print "  wg peer " substr($1, 1, 8) " endpoint " $3 " handshake " $5 " rx " $6 " tx " $7}'
+		ip netns exec "$(ns_of "$n")" ss -Hlun 2>/dev/null | awk '{print "  udp " $4}' | tr '\n' ' '; echo
 	done
 	if command -v conntrack >/dev/null; then
 		for k in "${!SITE_ROUTER[@]}"; do
