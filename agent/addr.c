@@ -182,6 +182,44 @@ int addr_first_global(struct wire_addr *out, const char *skip_if)
 	return r;
 }
 
+bool addr_is_local(const struct wire_addr *a)
+{
+	struct ifaddrs *ifa, *i;
+	struct wire_addr x;
+	bool found = false;
+
+	if (getifaddrs(&ifa) != 0)
+		return false;
+	for (i = ifa; i && !found; i = i->ifa_next)
+		if (i->ifa_addr && addr_from_sockaddr(&x, i->ifa_addr) == 0 && x.family == a->family)
+			found = memcmp(x.ip, a->ip, wire_family_len(a->family)) == 0;
+	freeifaddrs(ifa);
+	return found;
+}
+
+int addr_first_global6(struct wire_addr *out, const char *skip_if)
+{
+	struct ifaddrs *ifa, *i;
+	int r = -EADDRNOTAVAIL;
+
+	if (getifaddrs(&ifa) != 0)
+		return -errno;
+	for (i = ifa; i && r; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET6 ||
+		    (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+			continue;
+		if (skip_if && strcmp(i->ifa_name, skip_if) == 0)
+			continue;
+		if (addr_from_sockaddr(out, i->ifa_addr) == 0 && out->family == WIRE_AF_INET6 &&
+		    (out->ip[0] & 0xe0) == 0x20) {      /* 2000::/3: global unicast */
+			out->port = 0;
+			r = 0;
+		}
+	}
+	freeifaddrs(ifa);
+	return r;
+}
+
 bool addr_is_any(const struct wire_addr *a)
 {
 	static const uint8_t zero[16];

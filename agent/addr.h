@@ -25,6 +25,11 @@ int addr_source_for(const struct wire_addr *dst, struct wire_addr *src);
 /* The first global address of any interface but `skip_if` and loopback. */
 int addr_first_global(struct wire_addr *out, const char *skip_if);
 bool addr_is_any(const struct wire_addr *a);
+/* An address of one of our interfaces (the port is not looked at). */
+bool addr_is_local(const struct wire_addr *a);
+/* Our first global IPv6 address (not ULA, link-local or loopback), on an
+ * interface other than skip_if: the global IPv6 endpoint candidate. */
+int addr_first_global6(struct wire_addr *out, const char *skip_if);
 bool addr_in_prefix(const struct wire_addr *a, const struct wire_prefix *p);
 
 void addr_to_wg_endpoint(const struct wire_addr *a, union wgctl_endpoint *ep);

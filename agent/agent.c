@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "agent.h"
+#include "relay_agent.h"
 #include "keyfile.h"
 #include "state.h"
 
@@ -271,6 +272,8 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 	    (r = authority_check_self(a, err, errlen)) != 0)
 		goto out;
 	restore_claim(a, &sm);
+	if (cfg->relay)
+		a->self_tmpl.flags |= WIRE_REC_RELAY;
 
 	membership_io(a, &io);
 	r = gossip_new(&a->g, &a->gcfg, &a->idn, &a->self_tmpl, &io, agent_now_ms());
@@ -291,7 +294,8 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 	if (n_others)
 		log_info("remembered %zu member(s) from %s", n_others, a->state_path);
 
-	if ((r = wg_start(a, err, errlen)) != 0 || (r = open_sockets(a, err, errlen)) != 0)
+	if ((r = wg_start(a, err, errlen)) != 0 || (r = open_sockets(a, err, errlen)) != 0 ||
+	    (r = relay_agent_start(a, err, errlen)) != 0 || (r = punch_start(a)) != 0)
 		goto out;
 	authority_forget_revoked(a);
 	if (a->n_seeds) {
@@ -383,6 +387,8 @@ void agent_stop(struct agent *a)
 	metrics_stop(a);
 	hooks_stop(a);
 	net_close(a);
+	punch_stop(a);
+	relay_agent_stop(a);
 	wg_stop(a);
 	if (a->g)
 		gossip_free(a->g);

@@ -33,6 +33,7 @@ struct hooks;
 struct ingress;
 struct metrics;
 struct net_rx;
+struct path_table;
 
 /* In the order net.c checks them; REFUSE_MESSAGE stays last (metrics.c
  * renders the ones before it, then the engine's own reasons). */
@@ -134,6 +135,17 @@ struct agent {
 	bool have_observed;
 	bool readdress;                  /* our overlay address changed: reprogram */
 
+	/* Issue 11: paths and endpoint candidates (wg_paths.c, path.h) */
+	struct path_table *paths;        /* per member: path in use, candidate trial */
+	uint32_t path_round;
+	struct wire_addr public_ep;      /* members agree they see us here (observe.c) */
+	enum gossip_nat nat;             /* what `meshctl status` shows */
+	bool behind_nat;                 /* our public candidate is no local address */
+	size_t unreachable;              /* alive members without a tunnel (path none) */
+	size_t paths_busy;               /* paths not settled: read the device often */
+	struct punch *punch;             /* hole punching (punch.c) */
+	struct log_ratelimit rl_unreach;
+
 	struct event *tick_ev, *house_ev, *leave_ev, *sig_ev[4];
 	uint64_t next_tick_ms;
 	uint64_t start_ms;               /* monotonic */
@@ -144,6 +156,7 @@ struct agent {
 	bool running, leaving, stopping;
 	uint64_t converged_ms;           /* last time all members were alive and programmed */
 
+	struct relay_agent *relay;       /* relay_agent.h: relaying, both roles */
 	struct ctl_server *ctl;
 	struct hooks *hooks;
 	struct metrics *metrics;
@@ -193,6 +206,39 @@ void wg_refresh(struct agent *a);
 const struct wg_peer_stat *wg_stat(const struct agent *a, const uint8_t key[static WGCTL_KEY_LEN]);
 void wg_housekeeping(struct agent *a, uint64_t now_ms);
 int wg_readdress(struct agent *a);
+
+/* punch.c: hole punching (issue 11) */
+struct punch;
+int punch_start(struct agent *a);      /* after wg_start */
+void punch_stop(struct agent *a);
+void punch_house(struct agent *a, uint64_t now_ms);
+void punch_requested(struct agent *a, const struct gossip_member *peer, const struct wire_addr *ep,
+		     uint32_t at_ms);
+void punch_counters(const struct agent *a, uint64_t *attempts, uint64_t *successes);
+struct path;
+/* Program nothing (want zeroed) or the punched endpoint for m instead of the trial's: true. */
+bool punch_hold(struct agent *a, const struct gossip_member *m, const struct path *pt,
+		struct wire_addr *want);
+
+/* wg_paths.c: paths, candidates, observation (issue 11) */
+int wg_paths_start(struct agent *a);
+void wg_paths_stop(struct agent *a);
+/* Program m's peer with its path's endpoint and our keepalive (wg.c's apply). */
+void wg_paths_peer(struct agent *a, const struct gossip_member *m, struct wgctl_peer *p,
+		   uint64_t now_ms, int64_t now_wall_s);
+/* After an apply: forget paths of members gone, count and warn about unreachable ones. */
+void wg_paths_sweep(struct agent *a, uint64_t now_ms);
+/* The endpoint our WireGuard holds for m from its own packets (ACK's seen). */
+bool wg_paths_seen(struct agent *a, const struct gossip_member *m, struct wire_addr *out);
+/* Our candidates, in order, for our record (operator, public, LAN, IPv6). */
+size_t wg_paths_self(struct agent *a, struct wire_addr *out, size_t room);
+uint16_t wg_paths_keepalive(const struct agent *a);
+/* What `meshctl status` calls our NAT: none|port-preserving|symmetric|unknown. */
+enum gossip_nat wg_paths_nat(const struct agent *a);
+/* Paths by kind (PATH_NONE..PATH_RELAY) of the members programmed. */
+void wg_paths_count(const struct agent *a, size_t count[3]);
+struct path;
+const struct path *wg_paths_get(const struct agent *a, const uint8_t id[static WIRE_ID_LEN]);
 
 /* ctl_server.c */
 int ctl_server_start(struct agent *a, char *err, size_t errlen);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "relay_rules.h"
 #include "config_opts.h"
 #include "log.h"
 
@@ -32,7 +33,7 @@ const struct config_opt config_opts[] = {
 	{ "backend", OPT_SPECIAL, "KIND", "auto, kernel, userspace or none (discovery only)" },
 	{ "name", OPT_SPECIAL, "NAME", "member name (default: host name)" },
 	{ "mtu", OPT_SPECIAL, "N", "interface MTU (default 1420)" },
-	{ "keepalive", OPT_SPECIAL, "SECONDS", "persistent keepalive for peers (default off)" },
+	{ "keepalive", OPT_SPECIAL, "SECONDS", "persistent keepalive for peers (default 25 behind NAT, else off)" },
 	{ "log-level", OPT_SPECIAL, "LEVEL", "error, warning, info or debug (default info)" },
 	{ "syslog", OPT_BOOL, NULL, "log to syslog instead of stderr" },
 	{ "event-hook", OPT_STR, "SCRIPT", "run SCRIPT on every membership change" },
@@ -46,6 +47,12 @@ const struct config_opt config_opts[] = {
 	{ "invite", OPT_SPECIAL, "TOKEN", "join with this invite token on first start (visible in ps: prefer --invite-file)" },
 	{ "invite-file", OPT_STR, "FILE", "join with the invite token in FILE on first start" },
 	{ "key-transition", OPT_SPECIAL, "SECONDS", "both network keys open this long after a rotation (default 600)" },
+	{ "punch", OPT_BOOL, NULL, "punch holes for member pairs behind two NATs (experimental, default off)" },
+	{ "punch-ttl", OPT_SPECIAL, "N", "IP TTL of the hole-punching datagram, 2 to 8 (default 3)" },
+	{ "relay", OPT_BOOL, NULL, "forward WireGuard ciphertext for member pairs that cannot reach each other (default off)" },
+	{ "relay-max-pairs", OPT_SPECIAL, "N", "pairs relayed at once (default 64, at most 1024)" },
+	{ "relay-pps", OPT_SPECIAL, "N", "packets per second per relayed pair (default 20000)" },
+	{ "relay-bps", OPT_SPECIAL, "N", "bytes per second per relayed pair (default 25000000)" },
 };
 const size_t config_n_opts = sizeof(config_opts) / sizeof(config_opts[0]);
 
@@ -69,7 +76,11 @@ void config_defaults(struct meshd_config *cfg)
 	cfg->max_members = CONFIG_MEMBERS_DEFAULT;
 	cfg->admit_rate = 100;
 	cfg->admit_burst = 1000;
+	cfg->relay_max_pairs = RELAY_DEFAULT_MAX_PAIRS;
+	cfg->relay_pps = RELAY_DEFAULT_PPS;
+	cfg->relay_bps = RELAY_DEFAULT_BPS;
 	cfg->key_transition = CONFIG_KEY_TRANSITION_DEFAULT;
+	cfg->punch_ttl = CONFIG_PUNCH_TTL_DEFAULT;
 }
 
 static void free_str(char **p)
@@ -325,6 +336,11 @@ static int set_special(struct meshd_config *cfg, const char *key, const char *va
 		if (parse_u32(value, 0, 65535, &u))
 			goto bad;
 		cfg->keepalive = (uint16_t)u;
+	} else if (strcmp(key, "punch-ttl") == 0) {
+		/* 1 dies in our own router before it opens anything (notes: nat-notes.md). */
+		if (parse_u32(value, CONFIG_PUNCH_TTL_MIN, CONFIG_PUNCH_TTL_MAX, &u))
+			goto bad;
+		cfg->punch_ttl = (uint8_t)u;
 	} else if (strcmp(key, "log-level") == 0) {
 		enum log_level l;
 
@@ -380,6 +396,17 @@ static int set_special(struct meshd_config *cfg, const char *key, const char *va
 		if (parse_u32(value, CONFIG_MEMBERS_MIN, CONFIG_MEMBERS_MAX, &cfg->max_members)) {
 			snprintf(err, errlen, "max-members: '%s' is not a number from %d to %d",
 				 value, CONFIG_MEMBERS_MIN, CONFIG_MEMBERS_MAX);
+			return -EINVAL;
+		}
+	} else if (strncmp(key, "relay-", 6) == 0) {
+		bool pairs = key[6] == 'm';
+		uint32_t *dst = pairs ? &cfg->relay_max_pairs
+				      : key[6] == 'p' ? &cfg->relay_pps : &cfg->relay_bps;
+		uint32_t max = pairs ? RELAY_MAX_PAIRS_CAP : UINT32_MAX;
+
+		if (parse_u32(value, 1, max, dst)) {
+			snprintf(err, errlen, "%s: '%s' is not a number from 1 to %u", key, value,
+				 (unsigned)max);
 			return -EINVAL;
 		}
 	} else if (strcmp(key, "admit-rate") == 0 || strcmp(key, "admit-burst") == 0) {
@@ -462,7 +489,8 @@ int config_set(struct meshd_config *cfg, const char *key, const char *value,
 		cfg->failed_grace = u;
 		return 0;
 	case OPT_BOOL:
-		if (parse_bool(value, &cfg->syslog))
+		if (parse_bool(value, strcmp(key, "relay") == 0 ? &cfg->relay :
+				      strcmp(key, "punch") == 0 ? &cfg->punch : &cfg->syslog))
 			break;
 		return 0;
 	case OPT_SPECIAL:

@@ -39,6 +39,9 @@ enum {
 enum config_backend { CONFIG_BACKEND_AUTO = 0, CONFIG_BACKEND_KERNEL,
 		      CONFIG_BACKEND_USERSPACE, CONFIG_BACKEND_NONE };
 
+/* Hole punching: the datagram must leave our NAT and die before the peer's. */
+enum { CONFIG_PUNCH_TTL_DEFAULT = 3, CONFIG_PUNCH_TTL_MIN = 2, CONFIG_PUNCH_TTL_MAX = 8 };
+
 struct meshd_config {
 	char interface[CONFIG_IFNAME_MAX + 1];
 	char *network_key;       /* path of the network key file */
@@ -77,6 +80,13 @@ struct meshd_config {
 	char *invite;            /* an invite token (visible in ps: prefer invite-file) */
 	char *invite_file;       /* a file holding one invite token */
 	uint32_t key_transition; /* seconds both network keys open after a rotation */
+	bool punch;              /* hole punching (agent/punch*.c): experimental, off by default */
+	uint8_t punch_ttl;       /* IP TTL of hole-punching datagrams */
+	/* Relay (issue 11, P5; docs/DESIGN.md "Relays"): off by default. */
+	bool relay;
+	uint32_t relay_max_pairs;
+	uint32_t relay_pps;      /* per pair */
+	uint32_t relay_bps;      /* per pair */
 };
 
 void config_defaults(struct meshd_config *cfg);

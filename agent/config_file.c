@@ -129,4 +129,10 @@ void config_dump(const struct meshd_config *cfg, FILE *out)
 	/* invite: a bearer secret, never printed (and so never in a dump). */
 	dump_str(out, "invite-file", cfg->invite_file);
 	fprintf(out, "key-transition = %u\n", cfg->key_transition);
+	fprintf(out, "punch = %s\n", cfg->punch ? "yes" : "no");
+	fprintf(out, "punch-ttl = %u\n", cfg->punch_ttl);
+	fprintf(out, "relay = %s\n", cfg->relay ? "yes" : "no");
+	fprintf(out, "relay-max-pairs = %u\n", cfg->relay_max_pairs);
+	fprintf(out, "relay-pps = %u\n", cfg->relay_pps);
+	fprintf(out, "relay-bps = %u\n", cfg->relay_bps);
 }

@@ -12,6 +12,7 @@
 #include "agent.h"
 #include "ctl_proto.h"
 #include "invite.h"
+#include "path.h"
 
 enum { MTU_CHECK_MAX = 32, WG_OVERHEAD_V4 = 60, WG_OVERHEAD_V6 = 80 };
 
@@ -30,6 +31,25 @@ static void put_line(struct evbuffer *out, struct ctl_writer *w)
 
 	if (n > 0)
 		evbuffer_add(out, w->buf, (size_t)n);
+}
+
+/* Issue 11: how our WireGuard reaches m (path.h). */
+static void report_path(struct agent *a, struct ctl_writer *w, const struct gossip_member *m)
+{
+	const struct path *p = wg_paths_get(a, m->rec->id);
+	const struct gossip_member *relay;
+	char text[WIRE_ADDR_STRLEN] = "";
+
+	if (!a->wg)
+		return;          /* discovery only: no data plane to report */
+	ctl_w_str(w, "path", path_kind_name(p ? p->kind : PATH_NONE));
+	if (p && p->endpoint.family)
+		wire_addr_format(&p->endpoint, text, sizeof(text));
+	ctl_w_str(w, "path_endpoint", text);
+	relay = p && p->kind == PATH_RELAY ? gossip_find(a->g, p->relay_id) : NULL;
+	ctl_w_str(w, "path_relay", relay && !relay->name_conflict ? relay->rec->name : "");
+	ctl_w_str(w, "unreachable", p && m->state == GOSSIP_ALIVE &&
+		  path_unreachable(p, agent_now_ms()) ? "1" : "0");
 }
 
 void ctl_report_member(struct agent *a, struct ctl_writer *w, const char *kind,
@@ -79,6 +99,8 @@ void ctl_report_member(struct agent *a, struct ctl_writer *w, const char *kind,
 			ctl_w_str(w, "wg_endpoint", text);
 		}
 	}
+	if (!m->self)
+		report_path(a, w, m);
 	for (size_t i = 0; i < r->n_tags && tl < sizeof(tags); i++)
 		tl += (size_t)snprintf(tags + tl, sizeof(tags) - tl, "%s%s=%s", i ? "," : "",
 				       r->tag[i].key, r->tag[i].val);
@@ -235,6 +257,10 @@ size_t ctl_report_status(struct agent *a, struct evbuffer *out)
 	ctl_w_u64(w, "gossip_port", a->cfg->gossip_port);
 	ctl_w_u64(w, "mtu", a->cfg->mtu);
 	ctl_w_str(w, "joined", gossip_joined(a->g) || a->n_seeds == 0 ? "1" : "0");
+	ctl_w_str(w, "nat", gossip_nat_name(wg_paths_nat(a)));
+	ctl_w_u64(w, "keepalive", wg_paths_keepalive(a));
+	ctl_w_u64(w, "endpoints", self->rec->n_endpoints);
+	ctl_w_u64(w, "unreachable_members", a->unreachable);
 	ctl_w_u64(w, "alive", gossip_count(a->g, GOSSIP_ALIVE));
 	ctl_w_u64(w, "suspect", gossip_count(a->g, GOSSIP_SUSPECT));
 	ctl_w_u64(w, "failed", gossip_count(a->g, GOSSIP_FAILED));
@@ -269,6 +295,13 @@ size_t ctl_report_status(struct agent *a, struct evbuffer *out)
 	}
 	if (self->conflict)
 		warn(out, w, &n, "our overlay address is held by another member");
+	if (a->unreachable) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "%zu member(s) alive in gossip have no WireGuard tunnel "
+			 "(path none in meshctl members)", a->unreachable);
+		warn(out, w, &n, msg);
+	}
 	if (a->wg) {
 		struct mtu_ctx c = { a, out, w, 0, 0 };
 

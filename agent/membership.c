@@ -14,6 +14,7 @@
 
 #include "../proto/msg.h"
 #include "agent.h"
+#include "relay_agent.h"
 
 /* Probe round trips on loopback are well under a millisecond. */
 static uint64_t now_us(void)
@@ -92,6 +93,7 @@ static void io_changed(void *ctx, enum gossip_event ev, const struct gossip_memb
 	const char *event = event_name(ev, m);
 
 	log_change(a, event, ev, m);
+	relay_agent_changed(a, ev, m);
 	if (ev == GOSSIP_EV_REVOKED) {
 		/* Not a log line per datagram: each member is revoked once. */
 		if (m->self)
@@ -133,6 +135,34 @@ static void io_observed(void *ctx, const struct wire_addr *addr)
 	wg_mark_dirty(a);
 }
 
+/* Issue 11: what our WireGuard saw of m goes into our ACKs to it. */
+static bool io_seen(void *ctx, const struct gossip_member *m, struct wire_addr *out)
+{
+	return wg_paths_seen(ctx, m, out);
+}
+
+/* Hole punching: a member asks us to punch towards it (gossip/punch.c checked it). */
+static void io_punch(void *ctx, const struct gossip_member *peer, const struct wire_addr *ep,
+		     uint32_t at_ms)
+{
+	punch_requested(ctx, peer, ep, at_ms);
+}
+
+/* Members agree they see us at addr: our public endpoint candidate. */
+static void io_public_endpoint(void *ctx, const struct wire_addr *addr)
+{
+	struct agent *a = ctx;
+	char text[WIRE_ADDR_STRLEN];
+
+	if (wire_addr_equal(&a->public_ep, addr))
+		return;
+	wire_addr_format(addr, text, sizeof(text));
+	log_info("members see our WireGuard endpoint at %s", text);
+	a->public_ep = *addr;
+	a->have_observed = true;
+	wg_mark_dirty(a);
+}
+
 static void io_trust_stored(void *ctx)
 {
 	authority_trust_stored(ctx);
@@ -151,8 +181,12 @@ void membership_io(struct agent *a, struct gossip_io *io)
 	io->send = io_send;
 	io->changed = io_changed;
 	io->observed = io_observed;
+	io->seen = io_seen;
+	io->public_endpoint = io_public_endpoint;
+	io->punch = io_punch;
 	io->trust_stored = io_trust_stored;
 	io->grant = io_grant;
+	io->relay = relay_agent_input;
 }
 
 /* The type of a plaintext message: [type, ...] is a msgpack array whose first element is a fixint. */

@@ -25,6 +25,8 @@ static const struct { const char *key; enum jtype type; } jtypes[] = {
 	{ "time", J_NUM }, { "pid", J_NUM }, { "path_mtu", J_NUM },
 	{ "key_epoch", J_NUM }, { "revocations", J_NUM }, { "admission_expires", J_NUM_OR_NULL },
 	{ "revoked_at", J_NUM },
+	{ "keepalive", J_NUM }, { "endpoints", J_NUM }, { "unreachable_members", J_NUM },
+	{ "unreachable", J_BOOL },
 };
 
 static enum jtype jtype_of(const char *key)
@@ -216,7 +218,7 @@ static bool is_set(const struct ctl_line *l, const char *key)
 	return v && strcmp(v, "1") == 0;
 }
 
-enum { COLS = 6 };
+enum { COLS = 7 };
 
 static void print_cell(FILE *out, int col, size_t width, const char *text)
 {
@@ -226,12 +228,36 @@ static void print_cell(FILE *out, int col, size_t width, const char *text)
 		fprintf(out, "%-*s  ", (int)width, text);
 }
 
+/*
+ * "direct 198.51.100.4:51820", "relay NAME 192.0.2.1:40000", "none"
+ * (issue 11); "-" for self and agents without paths (discovery only).
+ */
+static void path_cell(char *buf, size_t len, const struct ctl_line *l)
+{
+	const char *kind = ctl_line_get(l, "path");
+	char ep[64], relay[64], text[160];
+
+	if (!kind || !*kind) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	sanitize(ep, sizeof(ep), field(l, "path_endpoint"));
+	sanitize(relay, sizeof(relay), field(l, "path_relay"));
+	if (strcmp(kind, "relay") == 0)
+		snprintf(text, sizeof(text), "relay %s %s", relay, ep);
+	else if (strcmp(kind, "direct") == 0)
+		snprintf(text, sizeof(text), "direct %s", ep);
+	else
+		snprintf(text, sizeof(text), "none%s", is_set(l, "unreachable") ? " (unreachable)" : "");
+	sanitize(buf, len, text);
+}
+
 static void text_members(FILE *out, const struct ctl_reply *r)
 {
 	static const char *const head[COLS] = { "NAME", "OVERLAY IP", "ENDPOINT", "STATUS",
-						"HANDSHAKE", "KEY" };
+						"PATH", "HANDSHAKE", "KEY" };
 	size_t width[COLS];
-	char cell[COLS][80];
+	char cell[COLS][128];
 	time_t now = time(NULL);
 
 	for (int c = 0; c < COLS; c++)
@@ -255,11 +281,12 @@ static void text_members(FILE *out, const struct ctl_reply *r)
 			snprintf(cell[3], sizeof(cell[3]), "%s%s%s", field(l, "status"),
 				 is_set(l, "conflict") ? " (address conflict)" : "",
 				 is_set(l, "name_conflict") ? " (name conflict)" : "");
+			path_cell(cell[4], sizeof(cell[4]), l);
 			if (self && strcmp(self, "1") == 0)
-				snprintf(cell[4], sizeof(cell[4]), "(self)");
+				snprintf(cell[5], sizeof(cell[5]), "(self)");
 			else
-				ago(cell[4], sizeof(cell[4]), ctl_line_get(l, "last_handshake"), now);
-			snprintf(cell[5], sizeof(cell[5]), "%.10s", key);
+				ago(cell[5], sizeof(cell[5]), ctl_line_get(l, "last_handshake"), now);
+			snprintf(cell[6], sizeof(cell[6]), "%.10s", key);
 			for (int c = 0; c < COLS; c++) {
 				if (pass == 0) {
 					size_t w = strlen(cell[c]);
@@ -303,6 +330,7 @@ static void text_status(FILE *out, const struct ctl_reply *r)
 		{ "name", "name" }, { "interface", "interface" }, { "public_key", "public key" },
 		{ "overlay_prefix", "overlay address" }, { "endpoint", "endpoint" },
 		{ "backend", "backend" }, { "mtu", "mtu" }, { "joined", "joined" },
+		{ "nat", "nat" }, { "keepalive", "keepalive" },
 	};
 
 	for (size_t i = 0; i < r->n; i++) {

@@ -10,13 +10,14 @@
 #include <stdio.h>
 
 #include "agent.h"
+#include "relay_agent.h"
 #include "conn_cap.h"
 #include "metrics.h"
 #include "ingress.h"
 
 static const char *const type_names[GOSSIP_NTYPES] = {
 	"unknown", "join", "join_ack", "ping", "ping_req", "ack", "nack", "sync_digest",
-	"sync_entries", "records", "leave", "trust",
+	"sync_entries", "records", "leave", "trust", "relay", "punch",
 };
 
 /* Index = enum gossip_refusal. */
@@ -146,6 +147,33 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 		evbuffer_add_printf(b, "meshd_members{status=\"%s\"} %zu\n",
 				    agent_state_name(states[i]), gossip_count(a->g, states[i]));
 
+	if (a->wg) {
+		size_t paths[3];
+
+		wg_paths_count(a, paths);
+		family(b, "meshd_paths", "gauge", "WireGuard peers by path (issue 11).");
+		evbuffer_add_printf(b, "meshd_paths{path=\"direct\"} %zu\n"
+				    "meshd_paths{path=\"relay\"} %zu\n"
+				    "meshd_paths{path=\"none\"} %zu\n", paths[1], paths[2], paths[0]);
+		family(b, "meshd_unreachable_members", "gauge",
+		       "Members alive in gossip with no WireGuard handshake for 20 s or more.");
+		evbuffer_add_printf(b, "meshd_unreachable_members %zu\n", a->unreachable);
+	}
+	if (a->wg) {
+		uint64_t att, ok;
+
+		punch_counters(a, &att, &ok);
+		family(b, "meshd_punch_attempts_total", "counter",
+		       "Hole-punching datagrams sent (one per attempt, either side).");
+		evbuffer_add_printf(b, "meshd_punch_attempts_total %" PRIu64 "\n", att);
+		family(b, "meshd_punch_successes_total", "counter",
+		       "Punch attempts that ended in a direct handshake.");
+		evbuffer_add_printf(b, "meshd_punch_successes_total %" PRIu64 "\n", ok);
+	}
+	family(b, "meshd_endpoint_observations_total", "counter",
+	       "Members' reports of our endpoint (ACK seen) taken.");
+	evbuffer_add_printf(b, "meshd_endpoint_observations_total %" PRIu64 "\n", st->observations);
+
 	family(b, "meshd_datagrams_total", "counter", "Gossip messages by direction and type.");
 	by_type(b, "meshd_datagrams_total", "in", st->recv_msgs);
 	by_type(b, "meshd_datagrams_total", "out", st->sent_msgs);
@@ -240,6 +268,7 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 		 { "started", a->c.hooks_run }, { "failed", a->c.hooks_failed },
 		 { "dropped", a->c.hooks_dropped });
 	trust_metrics(a, b);
+	relay_agent_metrics(a, b);
 	family(b, "meshd_uptime_seconds", "gauge", "Seconds since meshd started.");
 	evbuffer_add_printf(b, "meshd_uptime_seconds %" PRIu64 "\n", (now - a->start_ms) / 1000);
 }

@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "agent.h"
+#include "relay_agent.h"
 
 enum {
 	STATE_SAVE_DEBOUNCE_MS = 5000,
@@ -95,6 +96,9 @@ static void check_endpoint(struct agent *a, uint64_t now)
 	if (a->route_src.family) {
 		a->observed = src;
 		a->have_observed = true;
+		/* a new local address: the public one members saw is history */
+		memset(&a->public_ep, 0, sizeof(a->public_ep));
+		gossip_observations_reset(a->g);
 		wg_mark_dirty(a);
 	}
 	a->route_src = src;
@@ -115,6 +119,8 @@ static void on_house(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	wg_housekeeping(a, now);
+	relay_agent_house(a, now);
+	punch_house(a, now);
 	authority_house(a, now);
 	if (a->state_dirty && (a->state_save_soon || now - a->state_dirty_ms >= STATE_SAVE_DEBOUNCE_MS))
 		agent_save_state(a);

@@ -17,10 +17,12 @@
 
 #include "addr.h"
 #include "agent.h"
+#include "relay_agent.h"
 #include "wg_desired.h"
 
 enum {
 	WG_REFRESH_MS = 10000,
+	WG_REFRESH_FAST_MS = 2000,   /* while a path is being tried or down (issue 11) */
 	WG_RETRY_MS = 5000,
 	WG_ADOPT_MS = 60000,
 };
@@ -96,8 +98,14 @@ static void add_member(void *arg, const struct gossip_member *m)
 	if (w->known && w->n_known < w->cap)
 		memcpy(w->known[w->n_known++], m->wg_public, WGCTL_KEY_LEN);
 	if (w->n < w->cap &&
-	    wg_member_peer(m, &w->rules, st ? st->last_handshake : 0, &w->peers[w->n]))
+	    wg_member_peer(m, &w->rules, st ? st->last_handshake : 0, &w->peers[w->n])) {
+		/* the endpoint of its path (candidate trial), our keepalive */
+		wg_paths_peer(w->a, m, &w->peers[w->n], w->rules.now_ms, w->rules.now_wall_s);
+		/* Relayed (relay_agent.h): keepalives hold the relay's pair and NAT mappings open. */
+		if (!w->peers[w->n].keepalive && relay_agent_via(w->a, m->rec->id, NULL))
+			w->peers[w->n].keepalive = 25;
 		w->n++;
+	}
 }
 
 static void apply(struct agent *a)
@@ -120,7 +128,10 @@ static void apply(struct agent *a)
 		a->wg_retry_ms = now + WG_RETRY_MS;
 		return;
 	}
+	a->path_round++;
+	a->paths_busy = 0;
 	gossip_foreach(a->g, add_member, &w);
+	wg_paths_sweep(a, now);
 	known = w.n;
 	if (now < a->wg_adopt_until_ms) {
 		qsort(w.known, w.n_known, sizeof(*w.known), wg_key_cmp);
@@ -149,25 +160,40 @@ static void apply(struct agent *a)
 		log_debug("WireGuard: %zu peer(s) changed, %zu programmed", changed, known);
 }
 
+/*
+ * Our record's endpoint candidates changed: a seed saw us elsewhere (NAT),
+ * our local address moved, or members agree on our public endpoint
+ * (gossip/observe.c). The list is ordered: wg_paths_self.
+ */
 static void update_endpoint(struct agent *a)
 {
 	struct wire_record self = a->self_tmpl;
-	char text[WIRE_ADDR_STRLEN];
+	char text[WIRE_MAX_ENDPOINTS * (WIRE_ADDR_STRLEN + 2)] = "";
+	size_t len = 0;
 	int r;
 
 	a->have_observed = false;
-	self.n_endpoints = 1;
-	self.endpoint[0] = a->observed;
+	if (a->observed.family && !a->endpoint_pinned)
+		a->endpoint = a->observed;
+	self.n_endpoints = (uint8_t)wg_paths_self(a, self.endpoint, WIRE_MAX_ENDPOINTS);
+	if (self.n_endpoints == a->self_tmpl.n_endpoints &&
+	    !memcmp(self.endpoint, a->self_tmpl.endpoint, self.n_endpoints * sizeof(self.endpoint[0])))
+		return;
+	for (size_t i = 0; i < self.n_endpoints; i++) {
+		char one[WIRE_ADDR_STRLEN];
+
+		wire_addr_format(&self.endpoint[i], one, sizeof(one));
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s", i ? ", " : "", one);
+	}
 	self.version = 0;
 	r = gossip_update_self(a->g, &self, agent_now_ms());
-	wire_addr_format(&a->observed, text, sizeof(text));
 	if (r != 0) {
-		log_warn("cannot advertise new endpoint %s: %s", text, wire_strerror(r));
+		log_warn("cannot advertise new endpoint(s) %s: %s", text, wire_strerror(r));
 		return;
 	}
 	a->self_tmpl = self;
-	a->endpoint = a->observed;
-	log_info("advertising endpoint %s", text);
+	log_info("advertising endpoint%s %s%s", self.n_endpoints > 1 ? "s" : "", text,
+		 a->behind_nat ? " (behind NAT)" : "");
 	timers_kick(a);
 }
 
@@ -280,7 +306,7 @@ int wg_start(struct agent *a, char *err, size_t errlen)
 	int r;
 
 	a->wg_ev = event_new(a->base, -1, 0, wg_deferred, a);
-	if (!a->wg_ev)
+	if (!a->wg_ev || wg_paths_start(a) != 0)
 		return -ENOMEM;
 	if (!a->wg) {
 		wg_readdress(a);
@@ -300,7 +326,7 @@ void wg_housekeeping(struct agent *a, uint64_t now_ms)
 {
 	if (!a->wg)
 		return;
-	if (now_ms - a->last_wg_get_ms >= WG_REFRESH_MS) {
+	if (now_ms - a->last_wg_get_ms >= (a->paths_busy ? WG_REFRESH_FAST_MS : WG_REFRESH_MS)) {
 		wg_refresh(a);
 		/* Failed members' grace may have ended; adopted peers may expire. */
 		wg_mark_dirty(a);
@@ -326,6 +352,7 @@ void wg_stop(struct agent *a)
 	a->wg = NULL;
 	free(a->adopted);
 	free(a->stats);
+	wg_paths_stop(a);
 	a->adopted = NULL;
 	a->stats = NULL;
 	a->n_adopted = a->n_stats = 0;

@@ -188,7 +188,7 @@ static int refuse(struct gossip *g, int err)
 }
 
 /* Everything that can refuse the datagram, before anything changes. */
-static int precheck(const struct gossip *g, const struct wire_msg *m)
+static int precheck(const struct gossip *g, const struct wire_msg *m, const struct wire_addr *from)
 {
 	switch (m->type) {
 	case WIRE_JOIN:
@@ -213,6 +213,15 @@ static int precheck(const struct gossip *g, const struct wire_msg *m)
 	}
 	case WIRE_TRUST:
 		return trust_precheck(g, m);
+	case WIRE_PUNCH:
+		return punch_precheck(g, m, from);
+	case WIRE_RELAY: {
+		int ret = relay_precheck(g, m, from);
+
+		if (ret)
+			return ret;
+		break;
+	}
 	}
 	return merge_all_stale(g, m) ? -ESTALE : 0;
 }
@@ -240,7 +249,7 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 		return refuse(g, -EKEYREVOKED);
 	/* Cheap rules first: a datagram they refuse costs no signature check. */
 	trust_begin(g);
-	ret = precheck(g, &m);
+	ret = precheck(g, &m, from);
 	if (!ret)
 		ret = merge_check(g, &m, from, held);
 	if (ret)
@@ -273,6 +282,12 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 		break;
 	case WIRE_TRUST:
 		trust_input(g, &m, s);
+		break;
+	case WIRE_PUNCH:
+		punch_input(g, &m, now_ms);
+		break;
+	case WIRE_RELAY:
+		relay_input(g, &m);
 		break;
 	}
 	/* A PING's ACK already carries the news; anything else gets a notice. */

@@ -83,6 +83,40 @@ struct gossip_io {
 	 */
 	void (*trust_stored)(void *ctx);
 	void (*grant)(void *ctx, const struct trust_grant *grant, const uint8_t key[WIRE_KEY_LEN]);
+	/*
+	 * Optional (issue 11, hole punching): member `peer` asks us, through
+	 * a coordinator, to send a low-TTL datagram to `ep` (one of peer's
+	 * own signed endpoints) at_ms from now, as it does towards us then.
+	 * Already checked and rate-limited (gossip/punch.c). May be NULL.
+	 */
+	void (*punch)(void *ctx, const struct gossip_member *peer, const struct wire_addr *ep,
+		      uint32_t at_ms);
+	/*
+	 * Optional (issue 11, P5): a WIRE_RELAY message (op: enum
+	 * wire_relay_op) from `from`, a proven member heard at its member
+	 * address, about `peer`, another member we hold. port is non-zero
+	 * only for WIRE_RELAY_OK. May answer with gossip_relay_send.
+	 */
+	void (*relay)(void *ctx, uint8_t op, const struct gossip_member *from,
+		      const struct gossip_member *peer, uint16_t port);
+	/*
+	 * Optional, issue 11 (gossip/observe.c). seen: the endpoint our
+	 * WireGuard holds for m, learned from its packets (fresh handshake,
+	 * not through a relay); false = none. It goes into our ACKs to m.
+	 * public_endpoint: members agree that they see us at addr, which our
+	 * record does not advertise: re-sign with it (called at most once
+	 * per 10 s).
+	 */
+	bool (*seen)(void *ctx, const struct gossip_member *m, struct wire_addr *out);
+	void (*public_endpoint)(void *ctx, const struct wire_addr *addr);
+};
+
+/* How members see our endpoint (issue 11). */
+enum gossip_nat {
+	GOSSIP_NAT_UNKNOWN = 0,
+	GOSSIP_NAT_NONE,          /* set by the agent: we hold our public address */
+	GOSSIP_NAT_PRESERVING,    /* observers agree on one public endpoint, our port */
+	GOSSIP_NAT_SYMMETRIC,     /* one public IP, a port per observer: no punching */
 };
 
 /*
@@ -188,6 +222,27 @@ int gossip_restore(struct gossip *g, const struct wire_record *rec, uint64_t now
  */
 int gossip_restore_from(struct gossip *g, const struct gossip *src, uint64_t now_ms);
 
+/*
+ * Hole punching (issue 11): ask member `peer` to punch towards `ours` (one
+ * of our own record's endpoints: our public mapping) at_ms after it hears
+ * of it, as we do towards it at_ms from now. Sent through a coordinator:
+ * the attempt-th (mod their number, by id) live member that answered us,
+ * other than peer; with `direct`, straight to peer (it must have answered
+ * us: a relayed pair). 0, -EINVAL (ours is not our endpoint, at_ms over
+ * WIRE_PUNCH_AT_MAX), -ENOENT (peer not live) or -EHOSTUNREACH (nobody to
+ * send it through).
+ */
+int gossip_punch(struct gossip *g, const uint8_t peer[static WIRE_ID_LEN],
+		 const struct wire_addr *ours, uint32_t at_ms, uint32_t attempt, bool direct,
+		 uint64_t now_ms);
+
+/*
+ * A PING to member id now, outside the probe schedule (at most one per
+ * probe interval per member): traffic, so that WireGuard handshakes on an
+ * endpoint just programmed. 0, -ENOENT or -EAGAIN (too soon, or not live).
+ */
+int gossip_poke(struct gossip *g, const uint8_t id[static WIRE_ID_LEN], uint64_t now_ms);
+
 /* Queries. Pointers stay valid until the next call that mutates g. */
 size_t gossip_size(const struct gossip *g);                 /* members incl. self and tombstones */
 size_t gossip_count(const struct gossip *g, enum gossip_state st);
@@ -196,6 +251,14 @@ const struct gossip_member *gossip_find(const struct gossip *g, const uint8_t id
 void gossip_foreach(const struct gossip *g,
 		    void (*fn)(void *arg, const struct gossip_member *m), void *arg);
 bool gossip_joined(const struct gossip *g);
+
+/*
+ * Send a WIRE_RELAY message to member `to` about member `peer` (port only
+ * for WIRE_RELAY_OK). Sent only to a member whose address is proven
+ * (or as a reply within the budget of what it sent us). 0 or -errno.
+ */
+int gossip_relay_send(struct gossip *g, const uint8_t to[static WIRE_ID_LEN], uint8_t op,
+		      const uint8_t peer[static WIRE_ID_LEN], uint16_t port);
 
 /* Why gossip_input refused a datagram: index into refused_by_reason. */
 enum gossip_refusal {
@@ -215,7 +278,7 @@ enum gossip_refusal {
 };
 
 /* Counters for metrics and the simulator. */
-enum { GOSSIP_NTYPES = 12 }; /* WIRE_TYPE_MAX + 1 */
+enum { GOSSIP_NTYPES = 14 }; /* WIRE_TYPE_MAX + 1 */
 struct gossip_stats {
 	uint64_t sent_msgs[GOSSIP_NTYPES];
 	uint64_t sent_bytes[GOSSIP_NTYPES];   /* plaintext bytes handed to send() */
@@ -241,8 +304,24 @@ struct gossip_stats {
 	uint64_t proof_sweeps;       /* PINGs to unproven members, a few each probe period */
 	uint64_t pings_unknown;      /* PINGs from senders we do not know: no ACK */
 	uint64_t relays_refused;     /* PING_REQs for a target we do not know (or hold failed) */
+	/* Hole punching (issue 11, punch.c) */
+	uint64_t punch_requested;    /* our requests sent */
+	uint64_t punch_forwarded;    /* requests we forwarded as coordinator */
+	uint64_t punch_accepted;     /* punches for us handed to io->punch */
+	uint64_t punch_refused;      /* target not answering us, origin not live, ep not its own */
+	uint64_t punch_limited;      /* over the per-pair or per-second budget */
+	uint64_t relay_msgs_heard;   /* WIRE_RELAY messages handed to the agent */
+	uint64_t observations;       /* ACKs whose `seen` we took (observe.c) */
 };
 const struct gossip_stats *gossip_stats(const struct gossip *g);
+
+/* The NAT type observers' `seen` shows, and the public endpoint they last
+ * agreed on (*public_ep, family 0 = none yet; may be NULL). */
+enum gossip_nat gossip_nat(const struct gossip *g, struct wire_addr *public_ep);
+const char *gossip_nat_name(enum gossip_nat n);   /* none|port-preserving|symmetric|unknown */
+/* Our underlay address changed (roaming, new lease): what members saw of
+ * the old one is forgotten (the rate limit of re-signing stays). */
+void gossip_observations_reset(struct gossip *g);
 
 /*
  * Authority mode: the trust store (docs/DESIGN.md "Authority mode").

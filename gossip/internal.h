@@ -14,10 +14,13 @@
  *   broadcast.c  the piggyback queue
  *   sync.c       anti-entropy digests
  *   join.c       JOIN / JOIN_ACK
+ *   observe.c    endpoint observations in ACKs: public endpoint, NAT type
  *   tombstone.c  retiring and forgetting failed and left members
+ *   punch.c      hole punching: WIRE_PUNCH requests, forwards, checks
  *   send.c       addressing, encoding and counting outgoing messages
  *   gossip.c     life cycle, input dispatch, tick, queries
  *   trust*.c     authority mode: admissions, trust objects (trust_internal.h)
+ *   relay_msg.c  WIRE_RELAY: relay allocation messages, routed to the agent
  */
 #ifndef MESHD_GOSSIP_INTERNAL_H
 #define MESHD_GOSSIP_INTERNAL_H
@@ -61,6 +64,12 @@ enum {
 	HELLO_RESERVE = HELLO_PING_MAX + SEND_DGRAM_OVERHEAD,
 	ADMIT_SOURCES = 64,           /* sources with their own new-id bucket (admit.c) */
 	UNPROVEN_GRACE_MS = 10000,    /* a full table keeps a never-answering member this long */
+	PUNCH_SLOTS = 16,             /* ordered pairs whose punch we forwarded or took lately */
+	PUNCH_PAIR_GAP_MS = 2000,     /* one punch per ordered pair this often */
+	PUNCH_PER_S = 16,             /* punches forwarded and taken, per second in all */
+	OBS_SLOTS = 8,                /* observers of our endpoint remembered (observe.c) */
+	OBS_TTL_MS = 60000,           /* an observation counts this long */
+	OBS_RESIGN_MS = 10000,        /* re-sign for an observed endpoint at most this often */
 };
 
 /* A verified record and what is derived from it once. Immutable. */
@@ -134,6 +143,12 @@ struct proof {
 	uint64_t at;
 };
 
+/* An ordered pair whose punch we forwarded or acted on (punch.c). */
+struct punch_seen {
+	uint8_t from[WIRE_SHORT_ID_LEN], to[WIRE_SHORT_ID_LEN];
+	uint64_t at;
+};
+
 /* An IP that got a proof-sweep PING from us, and when. */
 struct sweep {
 	uint8_t family;
@@ -147,6 +162,22 @@ struct join_seen {
 	uint64_t version;
 	uint64_t at;
 	bool used;
+};
+
+/* observe.c: the last `seen` of one observer. */
+struct obs_entry {
+	uint8_t sid[WIRE_SHORT_ID_LEN];
+	struct wire_addr addr;
+	uint64_t at;
+	bool used;
+};
+
+struct gossip_obs {
+	struct obs_entry e[OBS_SLOTS];
+	struct wire_addr agreed;                /* last endpoint observers agreed on */
+	enum gossip_nat nat;
+	uint64_t last_resign;
+	bool resigned;
 };
 
 struct suspicion {
@@ -275,9 +306,15 @@ struct gossip {
 	struct tomb *tq;
 	uint32_t tq_cap, tq_head, tq_mid, tq_tail;
 
+	/* hole punching (punch.c) */
+	struct punch_seen punch_seen[PUNCH_SLOTS];
+	uint32_t punch_pos, punch_window_n;
+	uint64_t punch_window_at;
+
 	uint64_t now;                           /* latest time we were given */
 	struct gossip_stats stats;
 	struct gossip_trust *trust;             /* authority mode only, else NULL (trust.c) */
+	struct gossip_obs obs;                  /* observe.c */
 	uint8_t buf[WIRE_MAX_PLAINTEXT];
 };
 
@@ -413,6 +450,8 @@ void probe_free(struct gossip *g);
 void awareness_add(struct gossip *g, int delta);
 /* D7: a message from m carried its own record; PING it if its address is unproven. */
 void probe_hello(struct gossip *g, struct member *m, uint64_t now);
+/* Hole punching: PING m now (once per probe interval) so WireGuard has traffic for it. */
+bool probe_poke(struct gossip *g, struct member *m, uint64_t now);
 
 /* broadcast.c */
 void bcast_record(struct gossip *g, const struct grec *h);
@@ -484,6 +523,13 @@ void notify_dead_sender(struct gossip *g, struct member *s, uint64_t now);
 bool notice_take(struct gossip *g, struct notice *ring, uint32_t *pos, const struct member *m,
 		 uint64_t now);
 
+/* punch.c */
+int punch_precheck(const struct gossip *g, const struct wire_msg *m, const struct wire_addr *from);
+void punch_input(struct gossip *g, const struct wire_msg *m, uint64_t now);
+/* relay_msg.c: WIRE_RELAY from a proven member at its address, about a member we hold. */
+int relay_precheck(const struct gossip *g, const struct wire_msg *m, const struct wire_addr *from);
+void relay_input(struct gossip *g, const struct wire_msg *m);
+
 /* trust*.c: authority mode. Every call is a no-op (or "yes") in open mode. */
 int trust_init(struct gossip *g);
 void trust_free(struct gossip *g);
@@ -510,5 +556,17 @@ void trust_input(struct gossip *g, const struct wire_msg *m, struct member *from
 /* SYNC_DIGEST: our trust digest in every one we send; a root one differing draws a page. */
 void trust_sync_fill(const struct gossip *g, struct wire_msg *m);
 void trust_sync_check(struct gossip *g, const struct wire_msg *m, struct member *from);
+
+/* observe.c */
+bool obs_addr_private(const struct wire_addr *a);
+void obs_add(struct gossip_obs *o, const uint8_t sid[static WIRE_SHORT_ID_LEN],
+	     const struct wire_addr *a, uint64_t now);
+/* Update the NAT type; true (and *out) when out is to be advertised now.
+ * others: live members besides us. */
+bool obs_eval(struct gossip_obs *o, const struct wire_record *self, uint32_t others,
+	      uint64_t now, struct wire_addr *out);
+void observe_ack(struct gossip *g, const struct wire_msg *ack, const struct wire_addr *from,
+		 uint64_t now);
+void observe_fill_ack(struct gossip *g, struct member *m, struct wire_msg *ack);
 
 #endif

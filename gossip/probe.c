@@ -348,6 +348,19 @@ void probe_hello(struct gossip *g, struct member *m, uint64_t now)
 	send_ping(g, m, new_seq(g), false);
 }
 
+/*
+ * Hole punching (punch.c): a PING so that WireGuard has traffic for m and
+ * handshakes on the endpoint just set. One per member per probe interval
+ * (the hello ring), like a hello probe.
+ */
+bool probe_poke(struct gossip *g, struct member *m, uint64_t now)
+{
+	if (m->pub.self || !member_probeable(g, m) || !notice_take(g, g->hello, &g->hello_pos, m, now))
+		return false;
+	send_ping(g, m, new_seq(g), false);
+	return true;
+}
+
 /* The member we are probing, if its slot still holds the same record. */
 static struct member *target(struct gossip *g)
 {
@@ -592,6 +605,7 @@ static void on_ping(struct gossip *g, const struct wire_msg *m)
 	msg_init(&ack, WIRE_ACK, g->idn.id);
 	ack.seq = m->seq;
 	memcpy(ack.target, g->idn.id, WIRE_SHORT_ID_LEN);
+	observe_fill_ack(g, s, &ack);
 	add_buddy_rumor(g, &ack, s);
 	size = msg_encoded_size(&ack);
 	if (ack.n_rumors && (size < 0 || (size_t)size > room))
@@ -681,6 +695,7 @@ void probe_input(struct gossip *g, const struct wire_msg *m, const struct wire_a
 	case WIRE_ACK:
 		proof_ack(g, m, from);
 		probe_answered(g, m, from);
+		observe_ack(g, m, from, now);
 		on_ack(g, m, now);
 		break;
 	case WIRE_NACK:

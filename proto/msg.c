@@ -20,12 +20,21 @@ int msg_body_fields(uint8_t type)
 		[WIRE_JOIN] = 0, [WIRE_JOIN_ACK] = 2, [WIRE_PING] = 1, [WIRE_PING_REQ] = 2,
 		[WIRE_ACK] = 1, [WIRE_NACK] = 1, [WIRE_SYNC_DIGEST] = 6,
 		[WIRE_SYNC_ENTRIES] = 4, [WIRE_RECORDS] = 0, [WIRE_LEAVE] = 0,
-		[WIRE_TRUST] = 6,
+		[WIRE_TRUST] = 6, [WIRE_RELAY] = 3, [WIRE_PUNCH] = 5,
 	};
 
-	if (type == 0 || type > WIRE_TYPE_MAX)
+	if (type == 0 || type > WIRE_TYPE_MAX || fields[type] < 0)
 		return -WIRE_EVERSION;
 	return fields[type];
+}
+
+int msg_fields_of(const struct wire_msg *m)
+{
+	int n = msg_body_fields(m->type);
+
+	if (n >= 0 && m->type == WIRE_ACK && m->seen.family)
+		n++;
+	return n;
 }
 
 static int check_sync(const struct wire_msg *m)
@@ -70,6 +79,18 @@ static int check_trust(const struct wire_msg *m)
 	return 0;
 }
 
+/* A punch names two distinct members and a datagram destination. */
+static int check_punch(const struct wire_msg *m)
+{
+	if (m->punch_flags & ~(uint32_t)WIRE_PUNCH_FLAGS_KNOWN || m->punch_at > WIRE_PUNCH_AT_MAX)
+		return -WIRE_EVALUE;
+	if (!wire_family_len(m->punch_ep.family) || m->punch_ep.port == 0)
+		return -WIRE_EVALUE;
+	if (memcmp(m->punch_from, m->punch_to, WIRE_SHORT_ID_LEN) == 0)
+		return -WIRE_EVALUE;
+	return 0;
+}
+
 static int check_body(const struct wire_msg *m)
 {
 	switch (m->type) {
@@ -88,11 +109,23 @@ static int check_body(const struct wire_msg *m)
 		if (!wire_family_len(m->target_addr.family) || m->target_addr.port == 0)
 			return -WIRE_EVALUE;
 		return 0;
+	case WIRE_ACK:
+		/* absent, or a usable endpoint: no second form of "absent" */
+		if (m->seen.family && (!wire_family_len(m->seen.family) || m->seen.port == 0))
+			return -WIRE_EVALUE;
+		return 0;
 	case WIRE_SYNC_DIGEST:
 	case WIRE_SYNC_ENTRIES:
 		return check_sync(m);
 	case WIRE_TRUST:
 		return check_trust(m);
+	case WIRE_RELAY:
+		if (m->relay_op < WIRE_RELAY_REQ || m->relay_op > WIRE_RELAY_OP_MAX ||
+		    (m->relay_op == WIRE_RELAY_OK) != (m->relay_port != 0))
+			return -WIRE_EVALUE;
+		return 0;
+	case WIRE_PUNCH:
+		return check_punch(m);
 	}
 	return 0;
 }

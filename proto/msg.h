@@ -7,9 +7,12 @@
  * Wire form: msgpack array [type, sender bin8, seq, body..., records
  * array, rumours array, pad bin] — exact layout per type in msg_rules.h.
  *
+ * Issue 11 added WIRE_RELAY (relay allocation between members).
+ *
  * Issue 10 (authority mode) added WIRE_TRUST (trust objects and pages of
  * their hashes, for gossip/trust*.c) and the trust digest of every
- * SYNC_DIGEST (trust_count, trust_digest).
+ * SYNC_DIGEST (trust_count, trust_digest). Issue 11 added the optional
+ * `seen` field of WIRE_ACK.
  */
 #ifndef MESHD_PROTO_MSG_H
 #define MESHD_PROTO_MSG_H
@@ -23,14 +26,16 @@ enum wire_type {
 	WIRE_JOIN_ACK = 2,    /* seed -> joiner: records[0] = seed's, observed, prefix, first members */
 	WIRE_PING = 3,        /* seq, target = id the prober expects to answer */
 	WIRE_PING_REQ = 4,    /* seq, target + target_addr: probe it for me */
-	WIRE_ACK = 5,         /* seq (answers PING; relayed for PING_REQ) */
+	WIRE_ACK = 5,         /* seq (answers PING; relayed for PING_REQ); optional seen */
 	WIRE_NACK = 6,        /* seq: relay could not reach target (Lifeguard) */
 	WIRE_SYNC_DIGEST = 7, /* anti-entropy: bucket sums under `prefix` (or one summary) */
 	WIRE_SYNC_ENTRIES = 8,/* anti-entropy: (short id, version) of one bucket */
 	WIRE_RECORDS = 9,     /* records only (sync answers, gossip with nothing to ride on) */
 	WIRE_LEAVE = 10,      /* records[0] = owner's signed record with WIRE_REC_LEAVING */
 	WIRE_TRUST = 11,      /* trust objects (spends, revocations, grants) and/or a hash page */
-	WIRE_TYPE_MAX = WIRE_TRUST,
+	WIRE_RELAY = 12,      /* relay allocation (issue 11, P5): relay_op, relay_peer, relay_port */
+	WIRE_PUNCH = 13,      /* hole punch: origin -> coordinator -> target (issue 11) */
+	WIRE_TYPE_MAX = WIRE_PUNCH,
 };
 
 enum wire_liveness { WIRE_LIVE_ALIVE = 0, WIRE_LIVE_SUSPECT = 1, WIRE_LIVE_FAILED = 2 };
@@ -65,6 +70,25 @@ struct wire_sync_entry {
 #define WIRE_TRUST_REPLY (1U << 2)  /* an answer: do not answer it again */
 #define WIRE_TRUST_FLAGS_KNOWN (WIRE_TRUST_PAGE | WIRE_TRUST_MORE | WIRE_TRUST_REPLY)
 
+/*
+ * WIRE_RELAY ops. A asks relay R for a pair (A, relay_peer = B); R
+ * answers A and B with OK {relay_peer = the other member, relay_port =
+ * the R port to send to}, or A with REFUSE; BYE (either way) ends the
+ * pair. relay_port is non-zero exactly in OK.
+ */
+enum wire_relay_op { WIRE_RELAY_REQ = 1, WIRE_RELAY_OK = 2, WIRE_RELAY_REFUSE = 3,
+		     WIRE_RELAY_BYE = 4, WIRE_RELAY_OP_MAX = WIRE_RELAY_BYE };
+
+/*
+ * WIRE_PUNCH flags. Without FWD the message is a request from its origin
+ * (sender == punch_from) to a coordinator; with FWD it is the
+ * coordinator's one forward of it to punch_to. What is acted upon is
+ * gossip/'s (punch.c); the codec only guarantees known flags, a real
+ * endpoint and at <= WIRE_PUNCH_AT_MAX.
+ */
+#define WIRE_PUNCH_FWD (1U << 0)
+#define WIRE_PUNCH_FLAGS_KNOWN (WIRE_PUNCH_FWD)
+
 struct wire_msg {
 	uint8_t type;                        /* enum wire_type */
 	uint8_t sender[WIRE_SHORT_ID_LEN];
@@ -75,6 +99,12 @@ struct wire_msg {
 	 * reused by another node) tell; 8 bytes, not 32, on every probe. */
 	uint8_t target[WIRE_SHORT_ID_LEN];
 	struct wire_addr target_addr;        /* PING_REQ */
+	/*
+	 * ACK, optional (family 0 = absent, and then the ACK encodes exactly
+	 * as before the field existed): the endpoint the ACK sender's
+	 * WireGuard holds for the PINGer (issue 11: endpoint observation).
+	 */
+	struct wire_addr seen;
 
 	/* JOIN_ACK */
 	struct wire_addr observed;           /* joiner's address as the seed saw it */
@@ -105,6 +135,19 @@ struct wire_msg {
 	struct trust_revocation revocation[WIRE_MAX_TRUST_REVOCATIONS];
 	uint8_t n_grants;
 	struct trust_grant grant[WIRE_MAX_TRUST_GRANTS];
+
+	/* RELAY */
+	uint8_t relay_op;                    /* enum wire_relay_op */
+	uint8_t relay_peer[WIRE_ID_LEN];     /* the other member of the pair */
+	uint16_t relay_port;                 /* OK: the relay's port for the recipient */
+	/* PUNCH: punch_from asks punch_to to send a low-TTL datagram to
+	 * punch_ep (one of punch_from's record endpoints) punch_at ms after
+	 * it gets this, as punch_from does towards punch_to at the same time. */
+	uint8_t punch_flags;                 /* WIRE_PUNCH_* */
+	uint8_t punch_from[WIRE_SHORT_ID_LEN];
+	uint8_t punch_to[WIRE_SHORT_ID_LEN];
+	struct wire_addr punch_ep;
+	uint32_t punch_at;                   /* ms from receipt */
 
 	uint8_t n_records;
 	struct wire_record record[WIRE_MAX_RECORDS];

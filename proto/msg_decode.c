@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Fast path: no allocation, one pass, every cap checked before use. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "mp_reader.h"
@@ -89,16 +90,21 @@ static int read_trust(struct mp_reader *rd, struct wire_msg *m)
 	return mp_leave(rd);
 }
 
-static int read_body(struct mp_reader *rd, struct wire_msg *m)
+static int read_body(struct mp_reader *rd, struct wire_msg *m, bool optional)
 {
 	switch (m->type) {
 	case WIRE_JOIN_ACK:
 		wire_addr_read(rd, &m->observed);
 		return wire_prefix_read(rd, &m->overlay_prefix);
 	case WIRE_PING:
-	case WIRE_ACK:
 	case WIRE_NACK:
 		return mp_read_bin_exact(rd, m->target, WIRE_SHORT_ID_LEN);
+	case WIRE_ACK:
+		mp_read_bin_exact(rd, m->target, WIRE_SHORT_ID_LEN);
+		if (!optional || wire_addr_read(rd, &m->seen))
+			return rd->err;
+		/* present but empty would be a second form of "absent" */
+		return m->seen.family ? 0 : mp_fail(rd, -WIRE_ECANON);
 	case WIRE_PING_REQ:
 		mp_read_bin_exact(rd, m->target, WIRE_SHORT_ID_LEN);
 		return wire_addr_read(rd, &m->target_addr);
@@ -112,6 +118,22 @@ static int read_body(struct mp_reader *rd, struct wire_msg *m)
 		return read_entries(rd, m);
 	case WIRE_TRUST:
 		return read_trust(rd, m);
+	case WIRE_RELAY: {
+		uint64_t op, port;
+
+		mp_read_uint(rd, WIRE_RELAY_OP_MAX, &op);
+		mp_read_bin_exact(rd, m->relay_peer, WIRE_ID_LEN);
+		mp_read_uint(rd, UINT16_MAX, &port);
+		m->relay_op = (uint8_t)op;
+		m->relay_port = (uint16_t)port;
+		return rd->err;
+	}
+	case WIRE_PUNCH:
+		mp_read_u8(rd, UINT8_MAX, &m->punch_flags);
+		mp_read_bin_exact(rd, m->punch_from, WIRE_SHORT_ID_LEN);
+		mp_read_bin_exact(rd, m->punch_to, WIRE_SHORT_ID_LEN);
+		wire_addr_read(rd, &m->punch_ep);
+		return mp_read_u32(rd, WIRE_PUNCH_AT_MAX, &m->punch_at);
 	}
 	return rd->err;
 }
@@ -170,7 +192,7 @@ static int read_pad(struct mp_reader *rd, struct wire_msg *m)
  * read far enough to tell an unknown type (-WIRE_EVERSION: perhaps a
  * newer peer) from a malformed known one.
  */
-static int read_header(struct mp_reader *rd, struct wire_msg *m)
+static int read_header(struct mp_reader *rd, struct wire_msg *m, bool *optional)
 {
 	uint32_t n;
 	int body;
@@ -182,7 +204,9 @@ static int read_header(struct mp_reader *rd, struct wire_msg *m)
 	body = msg_body_fields(m->type);
 	if (body < 0)
 		return mp_fail(rd, body);
-	if (n != MSG_COMMON_FIELDS + (uint32_t)body)
+	/* An ACK may carry one optional field (seen) at the end of its body. */
+	*optional = m->type == WIRE_ACK && n == MSG_COMMON_FIELDS + (uint32_t)body + 1;
+	if (n != MSG_COMMON_FIELDS + (uint32_t)body && !*optional)
 		return mp_fail(rd, -WIRE_ETYPE);
 	mp_read_bin_exact(rd, m->sender, WIRE_SHORT_ID_LEN);
 	return mp_read_u32(rd, UINT32_MAX, &m->seq);
@@ -191,14 +215,15 @@ static int read_header(struct mp_reader *rd, struct wire_msg *m)
 int msg_decode(struct wire_msg *m, const uint8_t *buf, size_t len)
 {
 	struct mp_reader rd;
+	bool optional = false;
 	int ret;
 
 	if (len > WIRE_MAX_PLAINTEXT)
 		return -WIRE_ELIMIT;
 	memset(m, 0, sizeof(*m));
 	mp_reader_init(&rd, buf, len);
-	read_header(&rd, m);
-	read_body(&rd, m);
+	read_header(&rd, m, &optional);
+	read_body(&rd, m, optional);
 	read_records(&rd, m);
 	read_rumors(&rd, m);
 	read_pad(&rd, m);

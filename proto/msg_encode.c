@@ -38,9 +38,13 @@ static void write_body(struct mp_writer *w, const struct wire_msg *m)
 		wire_prefix_write(w, &m->overlay_prefix);
 		break;
 	case WIRE_PING:
-	case WIRE_ACK:
 	case WIRE_NACK:
 		mp_write_bin(w, m->target, WIRE_SHORT_ID_LEN);
+		break;
+	case WIRE_ACK:
+		mp_write_bin(w, m->target, WIRE_SHORT_ID_LEN);
+		if (m->seen.family)
+			wire_addr_write(w, &m->seen);
 		break;
 	case WIRE_PING_REQ:
 		mp_write_bin(w, m->target, WIRE_SHORT_ID_LEN);
@@ -69,6 +73,18 @@ static void write_body(struct mp_writer *w, const struct wire_msg *m)
 	case WIRE_TRUST:
 		write_trust(w, m);
 		break;
+	case WIRE_RELAY:
+		mp_write_uint(w, m->relay_op);
+		mp_write_bin(w, m->relay_peer, WIRE_ID_LEN);
+		mp_write_uint(w, m->relay_port);
+		break;
+	case WIRE_PUNCH:
+		mp_write_uint(w, m->punch_flags);
+		mp_write_bin(w, m->punch_from, WIRE_SHORT_ID_LEN);
+		mp_write_bin(w, m->punch_to, WIRE_SHORT_ID_LEN);
+		wire_addr_write(w, &m->punch_ep);
+		mp_write_uint(w, m->punch_at);
+		break;
 	}
 }
 
@@ -87,7 +103,7 @@ int msg_write(struct mp_writer *w, const struct wire_msg *m)
 
 	if (ret < 0)
 		return w->err ? w->err : (w->err = ret);
-	mp_write_array(w, MSG_COMMON_FIELDS + (uint32_t)msg_body_fields(m->type));
+	mp_write_array(w, MSG_COMMON_FIELDS + (uint32_t)msg_fields_of(m));
 	mp_write_uint(w, m->type);
 	mp_write_bin(w, m->sender, WIRE_SHORT_ID_LEN);
 	mp_write_uint(w, m->seq);

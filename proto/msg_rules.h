@@ -8,6 +8,7 @@
  *   JOIN, RECORDS, LEAVE:  no body
  *   JOIN_ACK:              observed addr, overlay_prefix prefix
  *   PING, ACK, NACK:       target bin8 (short id)
+ *   ACK with seen:         target bin8, seen addr (one field more)
  *   PING_REQ:              target bin8, target_addr addr
  *   SYNC_DIGEST:           sync_flags, prefix_len, prefix bin, buckets
  *                          array of 0, 1 (summary) or 16 [hash uint, count uint],
@@ -17,6 +18,9 @@
  *   TRUST:                 trust_flags uint, trust_from uint, hashes array
  *                          of uint, spends array, revocations array, grants
  *                          array (object forms in trust.h)
+ *   RELAY:                 relay_op uint, relay_peer bin32, relay_port uint
+ *   PUNCH:                 punch_flags uint, punch_from bin8, punch_to
+ *                          bin8, punch_ep addr, punch_at uint
  * records: array of records (record.h); rumours: array of
  * [subject bin32, version uint, state uint, origin bin8]; pad: bin of
  * zero bytes. prefix is ceil(prefix_len / 2) bytes of nibbles, high
@@ -31,6 +35,8 @@ enum { MSG_COMMON_FIELDS = 6 };  /* type, sender, seq, records, rumours, pad */
 
 /* Body fields of a known type, or -WIRE_EVERSION. */
 int msg_body_fields(uint8_t type);
+/* Body fields of m: msg_body_fields plus its optional fields present. */
+int msg_fields_of(const struct wire_msg *m);
 struct mp_writer;
 /* Stream m into w (any size: the WIRE_MAX_PLAINTEXT cap is msg_encode's). */
 int msg_write(struct mp_writer *w, const struct wire_msg *m);

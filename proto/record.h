@@ -34,10 +34,10 @@
 #include "identity.h"
 
 enum {
-	/* Exact size of the largest valid record's encoding: 457 without an
+	/* Exact size of the largest valid record's encoding: 503 without an
 	 * admission (RECORD_MAX_OPEN_ENCODED), + TRUST_ADMISSION_MAX_ENCODED. */
-	RECORD_MAX_OPEN_ENCODED = 457,
-	RECORD_MAX_ENCODED = 457 + 227,
+	RECORD_MAX_OPEN_ENCODED = 503,   /* 457 with 2 endpoints (before issue 11) */
+	RECORD_MAX_ENCODED = 503 + 227,
 	RECORD_FIELDS = 10,        /* body fields + signature */
 };
 #define RECORD_SIG_CONTEXT "meshd record v1"  /* signed with its NUL: 16 bytes */

@@ -28,7 +28,9 @@ enum {
 
 	WIRE_NAME_MAX = 63,        /* bytes, not counting a NUL */
 	WIRE_MAX_OVERLAY = 2,      /* one IPv4 and/or one IPv6 overlay address */
-	WIRE_MAX_ENDPOINTS = 2,    /* advertised underlay endpoints */
+	/* Ordered endpoint candidates (issue 11): operator-given, public as
+	 * observed, LAN, global IPv6. Peers try them in order. */
+	WIRE_MAX_ENDPOINTS = 4,
 	WIRE_MAX_TAGS = 4,
 	WIRE_TAG_KEY_MAX = 15,
 	WIRE_TAG_VAL_MAX = 31,
@@ -52,6 +54,9 @@ enum {
 	WIRE_MAX_TRUST_REVOCATIONS = 8,  /* revocations in one WIRE_TRUST message */
 	WIRE_MAX_TRUST_GRANTS = 8,       /* grants in one WIRE_TRUST message */
 	WIRE_MAX_TRUST_HASHES = 112,     /* object hashes in one WIRE_TRUST page (9 bytes each) */
+
+	/* Hole punching (issue 11; WIRE_PUNCH) */
+	WIRE_PUNCH_AT_MAX = 10000, /* ms: a punch is agreed at most this far ahead */
 };
 
 /*
@@ -87,7 +92,9 @@ struct wire_tag {
 /* Record flags (signed). */
 #define WIRE_REC_LEAVING (1U << 0)  /* owner left the mesh on purpose */
 #define WIRE_REC_ADDR_PINNED (1U << 1) /* overlay address set by the operator, not derived */
-#define WIRE_REC_FLAGS_KNOWN (WIRE_REC_LEAVING | WIRE_REC_ADDR_PINNED)
+/* Issue 11, P5: the owner runs a relay (--relay) and takes WIRE_RELAY requests. */
+#define WIRE_REC_RELAY (1U << 2)
+#define WIRE_REC_FLAGS_KNOWN (WIRE_REC_LEAVING | WIRE_REC_ADDR_PINNED | WIRE_REC_RELAY)
 
 /*
  * Trust objects (issue 10). Codecs, signatures and rules: proto/trust.h.

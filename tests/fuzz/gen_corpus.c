@@ -155,14 +155,28 @@ static void make_grant(struct trust_grant *g, const struct identity *idn)
 		die("trust_grant_seal", ret);
 }
 
+/* r with WIRE_MAX_ENDPOINTS candidates, re-signed. */
+static void put_candidates(struct wire_record *r, const struct identity *idn)
+{
+	static const char *const ep[] = { "203.0.113.77:51820", "198.51.100.4:51820",
+					  "192.168.1.7:51820", "[2001:db8::77]:51820" };
+
+	_Static_assert(sizeof(ep) / sizeof(ep[0]) == WIRE_MAX_ENDPOINTS, "one per candidate");
+	r->n_endpoints = WIRE_MAX_ENDPOINTS;
+	for (int i = 0; i < WIRE_MAX_ENDPOINTS; i++)
+		wire_addr_parse(&r->endpoint[i], ep[i]);
+	if (record_sign(r, idn))
+		die("record_sign", -WIRE_EVALUE);
+}
+
 static void put_records(const struct identity *idn)
 {
 	struct wire_record r;
 	uint8_t buf[RECORD_MAX_ENCODED];
 
-	for (int full = 0; full < 2; full++) {
-		int n;
+	int n;
 
+	for (int full = 0; full < 2; full++) {
 		make_record(&r, idn, full);
 		n = record_encode(&r, buf, sizeof(buf));
 		if (n < 0)
@@ -175,6 +189,12 @@ static void put_records(const struct identity *idn)
 		put("fuzz_record", full ? "record-full-admitted" : "record-typical-admitted", buf,
 		    (size_t)n);
 	}
+	make_record(&r, idn, 1);
+	put_candidates(&r, idn);
+	n = record_encode(&r, buf, sizeof(buf));
+	if (n < 0)
+		die("record_encode", n);
+	put("fuzz_record", "record-candidates", buf, (size_t)n);
 }
 
 /* fuzz_trust: one kind byte (0 invite .. 4 grant), then the object. */
@@ -312,6 +332,20 @@ static void fill_msg(struct wire_msg *m, uint8_t type, const struct identity *id
 	}
 	if (type == WIRE_JOIN)
 		m->pad = 40;
+	if (type == WIRE_RELAY) {
+		m->n_records = 0;
+		m->relay_op = WIRE_RELAY_OK;
+		memset(m->relay_peer, 0x42, WIRE_ID_LEN);
+		m->relay_port = 40001;
+	}
+	if (type == WIRE_PUNCH) {
+		m->n_records = m->n_rumors = 0;
+		m->punch_flags = WIRE_PUNCH_FWD;
+		memset(m->punch_from, 0x5b, WIRE_SHORT_ID_LEN);
+		memset(m->punch_to, 0x5d, WIRE_SHORT_ID_LEN);
+		wire_addr_parse(&m->punch_ep, "203.0.113.7:51820");
+		m->punch_at = 1000;
+	}
 	if (type == WIRE_TRUST) {
 		m->n_records = 0;
 		m->trust_flags = WIRE_TRUST_PAGE | WIRE_TRUST_MORE;
@@ -331,6 +365,35 @@ static void fill_msg(struct wire_msg *m, uint8_t type, const struct identity *id
 	}
 }
 
+/* A PUNCH naming one member as both ends, and one agreed too far ahead. */
+static void put_hostile_punch(const struct identity *idn)
+{
+	static struct wire_msg m;
+	uint8_t plain[WIRE_MAX_PLAINTEXT];
+	int n;
+
+	fill_msg(&m, WIRE_PUNCH, idn);
+	n = msg_encode(&m, plain, sizeof(plain));
+	if (n < 0)
+		die("msg_encode", n);
+	for (int i = 0; i + WIRE_SHORT_ID_LEN <= n; i++)
+		if (memcmp(plain + i, m.punch_to, WIRE_SHORT_ID_LEN) == 0) {
+			memcpy(plain + i, m.punch_from, WIRE_SHORT_ID_LEN);
+			break;
+		}
+	put("fuzz_envelope_msg", "hostile-punch-self", plain, (size_t)n);
+	m.punch_at = WIRE_PUNCH_AT_MAX;     /* cd 27 10: the largest allowed, as uint16 */
+	n = msg_encode(&m, plain, sizeof(plain));
+	if (n < 0)
+		die("msg_encode", n);
+	for (int i = 0; i + 3 <= n; i++)
+		if (plain[i] == 0xcd && plain[i + 1] == 0x27 && plain[i + 2] == 0x10) {
+			plain[i + 2] = 0x11;
+			break;
+		}
+	put("fuzz_envelope_msg", "hostile-punch-late", plain, (size_t)n);
+}
+
 static void put_messages(const struct identity *idn)
 {
 	static struct wire_msg m;
@@ -342,6 +405,8 @@ static void put_messages(const struct identity *idn)
 
 		fill_msg(&m, type, idn);
 		n = msg_encode(&m, plain, sizeof(plain));
+		if (n == -WIRE_EVERSION)
+			continue;   /* a number reserved for a type this tree does not have */
 		if (n < 0)
 			die("msg_encode", n);
 		snprintf(name, sizeof(name), "msg-%02u-raw", type);
@@ -363,6 +428,16 @@ static void put_messages(const struct identity *idn)
 	if (n < 0)
 		die("msg_encode", n);
 	put("fuzz_envelope_msg", "msg-02-admitted-raw", plain, (size_t)n);
+	/* Issue 11: an ACK with its optional `seen`, whose record has four
+	 * endpoint candidates (operator, public, LAN, global IPv6). */
+	fill_msg(&m, WIRE_ACK, idn);
+	wire_addr_parse(&m.seen, "198.51.100.4:51820");
+	put_candidates(&m.record[0], idn);
+	n = msg_encode(&m, plain, sizeof(plain));
+	if (n < 0)
+		die("msg_encode", n);
+	put("fuzz_envelope_msg", "msg-05-seen-raw", plain, (size_t)n);
+	put_hostile_punch(idn);
 }
 
 int main(int argc, char **argv)

@@ -311,6 +311,8 @@ static void authority_options(void **state)
 	assert_int_equal(load(&cfg, err, sizeof(err), "--network-key", "/k", NULL), 0);
 	assert_int_equal(cfg.n_authority, 0);
 	assert_int_equal(cfg.key_transition, 600);
+	assert_int_equal(cfg.punch_ttl, CONFIG_PUNCH_TTL_DEFAULT);
+	assert_false(cfg.punch);          /* experimental: off unless asked for */
 	config_free(&cfg);
 
 	assert_int_equal(load(&cfg, err, sizeof(err), "--config", GOLDEN_DIR "/all-keys.conf",
@@ -338,6 +340,8 @@ static void authority_options(void **state)
 			  "t.conf:5: authority: at most 4");
 	expect_file_error("key-transition = 9\n", "t.conf:1: key-transition: '9' is not a number");
 	expect_file_error("key-transition = 604801\n", "t.conf:1: key-transition:");
+	expect_file_error("punch-ttl = 1\n", "t.conf:1: punch-ttl:");   /* dies in our own router */
+	expect_file_error("punch-ttl = 9\n", "t.conf:1: punch-ttl:");
 	expect_file_error("invite = hello\n", "t.conf:1: invite: not an invite token");
 	expect_file_error("invite-file =\n", "t.conf:1: invite-file: empty value");
 

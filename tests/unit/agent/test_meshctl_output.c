@@ -136,12 +136,43 @@ static void name_conflict_shown(void **state)
 	free(json);
 }
 
+/* Issue 11: the PATH column and the path fields (typed in JSON). */
+static void paths_shown(void **state)
+{
+	static const char *const lines[] = {
+		"member name=db1 overlay_ip=10.42.0.1 status=alive self=1 conflict=0 name_conflict=0 "
+		"public_key=AAAAAAAAAAAA",
+		"member name=db2 overlay_ip=10.42.0.2 status=alive self=0 conflict=0 name_conflict=0 "
+		"public_key=BBBBBBBBBBBB path=direct path_endpoint=198.51.100.4:51820 path_relay= "
+		"unreachable=0",
+		"member name=db3 overlay_ip=10.42.0.3 status=alive self=0 conflict=0 name_conflict=0 "
+		"public_key=CCCCCCCCCCCC path=relay path_endpoint=192.0.2.1:40000 path_relay=r1 "
+		"unreachable=0",
+		"member name=db4 overlay_ip=10.42.0.4 status=alive self=0 conflict=0 name_conflict=0 "
+		"public_key=DDDDDDDDDDDD path=none path_endpoint= path_relay= unreachable=1",
+	};
+	char *text = print_members(&meshctl_text, lines, 4), *json;
+
+	(void)state;
+	assert_non_null(strstr(text, "PATH"));
+	assert_non_null(strstr(text, "direct 198.51.100.4:51820"));
+	assert_non_null(strstr(text, "relay r1 192.0.2.1:40000"));
+	assert_non_null(strstr(text, "none (unreachable)"));
+	json = print_members(&meshctl_json, lines, 4);
+	assert_non_null(strstr(json, "\"path\":\"relay\",\"path_endpoint\":\"192.0.2.1:40000\","
+				     "\"path_relay\":\"r1\",\"unreachable\":false"));
+	assert_non_null(strstr(json, "\"unreachable\":true"));
+	free(text);
+	free(json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(json_numbers_canonical),
 		cmocka_unit_test(event_time_printed_or_raw),
 		cmocka_unit_test(name_conflict_shown),
+		cmocka_unit_test(paths_shown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -175,10 +175,50 @@ static void t_grant(void *ctx, const struct trust_grant *g, const uint8_t key[WI
 	memcpy(n->grant_key, key, WIRE_KEY_LEN);
 }
 
+static void t_relay(void *ctx, uint8_t op, const struct gossip_member *from,
+		    const struct gossip_member *peer, uint16_t port)
+{
+	struct tnode *n = ctx;
+
+	n->n_relay++;
+	n->relay_op = op;
+	n->relay_port = port;
+	memcpy(n->relay_from, from->rec->id, WIRE_ID_LEN);
+	memcpy(n->relay_peer, peer->rec->id, WIRE_ID_LEN);
+}
+
+static void t_punch(void *ctx, const struct gossip_member *peer, const struct wire_addr *ep,
+		    uint32_t at_ms)
+{
+	struct tnode *n = ctx;
+
+	n->n_punch++;
+	memcpy(n->punch_peer, peer->rec->id, WIRE_ID_LEN);
+	n->punch_ep = *ep;
+	n->punch_at = at_ms;
+}
+
+static bool t_seen(void *ctx, const struct gossip_member *m, struct wire_addr *out)
+{
+	struct tnode *n = ctx;
+
+	return n->net->seen && n->net->seen(n->net, n->idx, m, out);
+}
+
+static void t_public(void *ctx, const struct wire_addr *addr)
+{
+	struct tnode *n = ctx;
+
+	n->public_ep = *addr;
+	n->n_public++;
+}
+
 static void start(struct tnode *t, const struct gossip_config *cfg, uint64_t now)
 {
 	struct gossip_io io = { .ctx = t, .rand64 = t_rand, .send = t_send, .changed = t_changed,
-				.observed = t_observed, .trust_stored = t_stored, .grant = t_grant };
+				.observed = t_observed, .trust_stored = t_stored, .grant = t_grant,
+				.relay = t_relay, .punch = t_punch, .seen = t_seen,
+				.public_endpoint = t_public };
 	struct wire_record tmpl;
 
 	template(&tmpl, &t->idn, t->idx, 1000);

@@ -47,6 +47,16 @@ struct tnode {
 	uint32_t n_grants;                /* io->grant() calls */
 	uint32_t grant_epoch;
 	uint8_t grant_key[WIRE_KEY_LEN];  /* the last key granted */
+	uint32_t n_relay;                 /* io->relay() calls, and the last one's arguments */
+	uint8_t relay_op;
+	uint16_t relay_port;
+	uint8_t relay_from[WIRE_ID_LEN], relay_peer[WIRE_ID_LEN];
+	uint32_t n_punch;                 /* io->punch() calls; the last one's arguments: */
+	uint8_t punch_peer[WIRE_ID_LEN];
+	struct wire_addr punch_ep;
+	uint32_t punch_at;
+	struct wire_addr public_ep;       /* the last io->public_endpoint() (issue 11) */
+	uint32_t n_public;
 };
 
 /* A datagram to an address where no engine lives (an outsider, a victim). */
@@ -74,6 +84,9 @@ struct tnet {
 	/* Return true to drop a datagram. */
 	bool (*drop)(struct tnet *net, uint32_t from, uint32_t to, const uint8_t *buf, size_t len);
 	void *ctx;
+	/* Optional: io->seen of node `observer` (issue 11: its WireGuard's view of m). */
+	bool (*seen)(struct tnet *net, uint32_t observer, const struct gossip_member *m,
+		     struct wire_addr *out);
 	/* Optional: shapes each engine's own record template (an admission, say). */
 	void (*tmpl)(struct tnet *net, uint32_t idx, struct wire_record *r);
 	uint64_t dropped;

@@ -38,9 +38,13 @@ void fx_record_max(struct wire_record *r, const struct identity *idn)
 	assert_int_equal(wire_prefix_parse(&r->overlay[0], "255.255.255.255/32"), 0);
 	assert_int_equal(wire_prefix_parse(&r->overlay[1], "fd00:ffff::ffff/128"), 0);
 	r->addr_gen = UINT8_MAX;
-	r->n_endpoints = 2;
-	assert_int_equal(wire_addr_parse(&r->endpoint[0], "[2001:db8::1]:65535"), 0);
-	assert_int_equal(wire_addr_parse(&r->endpoint[1], "[2001:db8::2]:65535"), 0);
+	r->n_endpoints = WIRE_MAX_ENDPOINTS;
+	for (int i = 0; i < WIRE_MAX_ENDPOINTS; i++) {
+		char ep[WIRE_ADDR_STRLEN];
+
+		snprintf(ep, sizeof(ep), "[2001:db8::%d]:65535", i + 1);
+		assert_int_equal(wire_addr_parse(&r->endpoint[i], ep), 0);
+	}
 	r->gossip_port = UINT16_MAX;
 	r->flags = WIRE_REC_FLAGS_KNOWN;
 	r->n_tags = WIRE_MAX_TAGS;
@@ -63,6 +67,8 @@ void fx_msg_max_body(struct wire_msg *m, uint8_t type)
 	assert_int_equal(wire_addr_parse(&m->target_addr, "[2001:db8::7]:65535"), 0);
 	assert_int_equal(wire_addr_parse(&m->observed, "[2001:db8::8]:65535"), 0);
 	assert_int_equal(wire_prefix_parse(&m->overlay_prefix, "fd42::/64"), 0);
+	if (type == WIRE_ACK)   /* the optional field, at its largest */
+		assert_int_equal(wire_addr_parse(&m->seen, "[2001:db8::9]:65535"), 0);
 	m->sync_flags = WIRE_SYNC_REPLY;
 	m->prefix_len = WIRE_SYNC_MAX_DEPTH;
 	memset(m->prefix, 0xef, sizeof(m->prefix));
@@ -79,6 +85,18 @@ void fx_msg_max_body(struct wire_msg *m, uint8_t type)
 			memset(m->entry[i].id, i, WIRE_SHORT_ID_LEN);
 			m->entry[i].version = UINT64_MAX - (uint64_t)i;
 		}
+	}
+	if (type == WIRE_RELAY) {
+		m->relay_op = WIRE_RELAY_OK;
+		memset(m->relay_peer, 0xfe, sizeof(m->relay_peer));
+		m->relay_port = UINT16_MAX;
+	}
+	if (type == WIRE_PUNCH) {
+		m->punch_flags = WIRE_PUNCH_FLAGS_KNOWN;
+		memset(m->punch_from, 0xf1, WIRE_SHORT_ID_LEN);
+		memset(m->punch_to, 0xf2, WIRE_SHORT_ID_LEN);
+		assert_int_equal(wire_addr_parse(&m->punch_ep, "[2001:db8::9]:65535"), 0);
+		m->punch_at = WIRE_PUNCH_AT_MAX;
 	}
 	if (type == WIRE_TRUST) {
 		m->trust_flags = WIRE_TRUST_FLAGS_KNOWN;

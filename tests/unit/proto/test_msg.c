@@ -29,6 +29,7 @@ static uint8_t buf[WIRE_MAX_PLAINTEXT + 64], again[WIRE_MAX_PLAINTEXT + 64];
 static const uint8_t all_types[] = {
 	WIRE_JOIN, WIRE_JOIN_ACK, WIRE_PING, WIRE_PING_REQ, WIRE_ACK, WIRE_NACK,
 	WIRE_SYNC_DIGEST, WIRE_SYNC_ENTRIES, WIRE_RECORDS, WIRE_LEAVE, WIRE_TRUST,
+	WIRE_RELAY, WIRE_PUNCH,
 };
 enum { N_TYPES = sizeof(all_types) };
 
@@ -291,6 +292,118 @@ static void test_bad_values(void **state)
 	m.record[m.n_records++] = r;
 	m.record[0].gossip_port = 0;     /* invalid record inside */
 	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	/* RELAY: a known op; a port in OK and nowhere else. */
+	fx_msg_max_body(&m, WIRE_RELAY);
+	m.relay_op = 0;
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	m.relay_op = WIRE_RELAY_OP_MAX + 1;
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	m.relay_op = WIRE_RELAY_OK;
+	m.relay_port = 0;
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	m.relay_op = WIRE_RELAY_REQ;
+	m.relay_port = 7;
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	m.relay_port = 0;
+	assert_int_equal(msg_decode(&back, buf, fx_encode_msg(&m, buf, sizeof(buf))), 0);
+	assert_int_equal(back.relay_op, WIRE_RELAY_REQ);
+	assert_memory_equal(back.relay_peer, m.relay_peer, WIRE_ID_LEN);
+}
+
+/*
+ * ACK's optional `seen` (issue 11): absent, the ACK is byte for byte the
+ * one from before the field (a 7-element array); present, one element
+ * more; present but empty, or on another type, refused.
+ */
+static void test_ack_seen(void **state)
+{
+	static const uint8_t old_ack[] = {
+		0x97, 0x05, 0xc4, 0x08, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0x07,
+		0xc4, 0x08, 0xcd, 0xcd, 0xcd, 0xcd, 0xcd, 0xcd, 0xcd, 0xcd, 0x90, 0x90, 0xc4, 0x00,
+	};
+	uint8_t sender[WIRE_ID_LEN];
+	size_t n, with;
+
+	(void)state;
+	memset(sender, 0xab, sizeof(sender));
+	msg_init(&m, WIRE_ACK, sender);
+	m.seq = 7;
+	memset(m.target, 0xcd, sizeof(m.target));
+	n = fx_encode_msg(&m, buf, sizeof(buf));
+	assert_int_equal(n, sizeof(old_ack));
+	assert_memory_equal(buf, old_ack, n);
+	assert_int_equal(msg_decode(&back, buf, n), 0);
+	assert_int_equal(back.seen.family, 0);
+
+	assert_int_equal(wire_addr_parse(&m.seen, "198.51.100.7:51820"), 0);
+	with = fx_encode_msg(&m, buf, sizeof(buf));
+	assert_int_equal(buf[0], 0x98);
+	assert_int_equal(msg_decode(&back, buf, with), 0);
+	assert_true(wire_addr_equal(&back.seen, &m.seen));
+	assert_int_equal(msg_encoded_size(&m), (int)with);
+
+	m.seen.port = 0;                      /* no usable endpoint */
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+
+	/* present but empty: [0, bin "", 0] spliced in after the target */
+	memcpy(buf, old_ack, 23);
+	buf[0] = 0x98;
+	memcpy(buf + 23, (const uint8_t[]){ 0x93, 0x00, 0xc4, 0x00, 0x00 }, 5);
+	memcpy(buf + 28, old_ack + 23, sizeof(old_ack) - 23);
+	assert_int_equal(msg_decode(&back, buf, sizeof(old_ack) + 5), -WIRE_ECANON);
+
+	/* a PING (or NACK) with the extra field is no PING */
+	assert_int_equal(wire_addr_parse(&m.seen, "198.51.100.7:51820"), 0);
+	with = fx_encode_msg(&m, buf, sizeof(buf));
+	buf[1] = WIRE_PING;
+	assert_int_equal(msg_decode(&back, buf, with), -WIRE_ETYPE);
+	buf[1] = WIRE_NACK;
+	assert_int_equal(msg_decode(&back, buf, with), -WIRE_ETYPE);
+	/* two optional fields: no */
+	buf[1] = WIRE_ACK;
+	buf[0] = 0x99;
+	assert_true(msg_decode(&back, buf, with) < 0);
+}
+
+/* WIRE_PUNCH: two distinct members, a real endpoint, a bounded moment. */
+static void test_punch_values(void **state)
+{
+	size_t n;
+
+	(void)state;
+	fx_msg_max_body(&m, WIRE_PUNCH);
+	n = fx_encode_msg(&m, buf, sizeof(buf));
+	printf("# WIRE_PUNCH, largest: %zu bytes plaintext\n", n);
+	assert_true(n + WIRE_ENVELOPE_OVERHEAD <= 112);  /* sealed: 109 */
+	assert_int_equal(msg_decode(&back, buf, n), 0);
+	assert_int_equal(back.punch_flags, WIRE_PUNCH_FWD);
+	assert_memory_equal(back.punch_from, m.punch_from, WIRE_SHORT_ID_LEN);
+	assert_memory_equal(back.punch_to, m.punch_to, WIRE_SHORT_ID_LEN);
+	assert_true(wire_addr_equal(&back.punch_ep, &m.punch_ep));
+	assert_int_equal(back.punch_at, WIRE_PUNCH_AT_MAX);
+	m.punch_at = WIRE_PUNCH_AT_MAX + 1;
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	fx_msg_max_body(&m, WIRE_PUNCH);
+	m.punch_flags = 2;               /* unknown flag */
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	fx_msg_max_body(&m, WIRE_PUNCH);
+	memcpy(m.punch_to, m.punch_from, WIRE_SHORT_ID_LEN);
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	fx_msg_max_body(&m, WIRE_PUNCH);
+	m.punch_ep.port = 0;
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	fx_msg_max_body(&m, WIRE_PUNCH);
+	memset(&m.punch_ep, 0, sizeof(m.punch_ep));
+	assert_int_equal(msg_encode(&m, buf, sizeof(buf)), -WIRE_EVALUE);
+	/* The decoder refuses what the encoder refuses: at over the cap on the wire. */
+	fx_msg_max_body(&m, WIRE_PUNCH);
+	n = fx_encode_msg(&m, buf, sizeof(buf));
+	for (size_t i = 0; i + 3 <= n; i++)
+		if (buf[i] == 0xcd && buf[i + 1] == 0x27 && buf[i + 2] == 0x10) {
+			buf[i + 2] = 0x11;
+			break;
+		}
+	assert_true(msg_decode(&back, buf, n) < 0);
 }
 
 /* Byte-level attacks on an otherwise valid encoding. */
@@ -405,6 +518,8 @@ int main(void)
 		cmocka_unit_test(test_truncated_every_length),
 		cmocka_unit_test(test_trailing_and_oversized),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_ack_seen),
+		cmocka_unit_test(test_punch_values),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_every_bit_flip),
 		cmocka_unit_test(test_no_allocation),

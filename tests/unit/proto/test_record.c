@@ -155,7 +155,7 @@ static void test_validate(void **state)
 	t = r; t.overlay[0].len = 33; expect_invalid(&t);
 	t = r; t.n_overlay = 3; expect_invalid(&t);
 	t = r; t.n_overlay = 2; t.overlay[1] = t.overlay[0]; expect_invalid(&t);
-	t = r; t.n_endpoints = 3; expect_invalid(&t);
+	t = r; t.n_endpoints = WIRE_MAX_ENDPOINTS + 1; expect_invalid(&t);
 	t = r; t.endpoint[0].port = 0; expect_invalid(&t);
 	t = r; t.endpoint[0].family = 0; expect_invalid(&t);
 	t = r; t.gossip_port = 0; expect_invalid(&t);
@@ -163,7 +163,7 @@ static void test_validate(void **state)
 	t = r; t.version = UINT64_MAX; expect_invalid(&t);
 	t = r; t.version = WIRE_VERSION_MAX;
 	assert_int_equal(record_sign(&t, &idn), 0);
-	t = r; t.flags = 1U << 2; expect_invalid(&t);
+	t = r; t.flags = 1U << 3;   /* the first unknown flag */ expect_invalid(&t);
 	t = r; t.n_tags = 5; expect_invalid(&t);
 	t = r; t.n_tags = 1; expect_invalid(&t);  /* empty key */
 	t = r; t.n_tags = 1; strcpy(t.tag[0].key, "a b"); expect_invalid(&t);
