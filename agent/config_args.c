@@ -222,6 +222,14 @@ int config_finish(struct meshd_config *cfg, char *err, size_t errlen)
 		cfg->prefix = network_of(cfg->address);
 	if (!cfg->prefix && !(cfg->prefix = strdup("10.42.0.0/16")))
 		return -ENOMEM;
+	/* IPv6 in the overlay (dual stack): the same rule for the second prefix. */
+	if (!cfg->prefix6 && cfg->address6 && !(cfg->prefix6 = network_of(cfg->address6)))
+		return -ENOMEM;
+	if (cfg->prefix6 && strchr(cfg->prefix, ':')) {
+		snprintf(err, errlen, "prefix6 is for a second, IPv6 prefix beside an IPv4 --prefix "
+			 "(the prefix %s is IPv6 already)", cfg->prefix);
+		return -EINVAL;
+	}
 	if (!cfg->name) {
 		if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
 			strcpy(host, "node");

@@ -129,6 +129,8 @@ static void handle(struct ctl_client *c, char *line, size_t len)
 	}
 	if (strcmp(cmd, "members") == 0) {
 		finish(c, ctl_report_members(c->a, out));
+	} else if (strcmp(cmd, "resolve") == 0) {
+		finish(c, ctl_names_resolve(c->a, arg, out));
 	} else if (strcmp(cmd, "status") == 0) {
 		finish(c, ctl_report_status(c->a, out));
 	} else if (strcmp(cmd, "leave") == 0) {
@@ -149,8 +151,8 @@ static void handle(struct ctl_client *c, char *line, size_t len)
 		/* Quiet meshes send nothing for long: no read timeout from now on. */
 		bufferevent_set_timeouts(c->bev, NULL, &wt);
 	} else {
-		fail(c, "unknown command (members, status, events, leave, trust-info, trust-submit, "
-		     "revocations)");
+		fail(c, "unknown command (members, status, resolve, events, leave, trust-info, "
+		     "trust-submit, revocations)");
 	}
 }
 
