@@ -34,6 +34,10 @@
 
 #include "nss_meshd.h"
 
+#ifdef MESHD_NSS_TEST
+extern char nss_meshd_test_dir[];   /* the unit test's socket directory */
+#define MESHD_NSS_SOCKET_DIR nss_meshd_test_dir
+#endif
 #ifndef MESHD_NSS_SOCKET_DIR
 #define MESHD_NSS_SOCKET_DIR "/run/meshd"
 #endif
