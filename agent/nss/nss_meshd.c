@@ -46,7 +46,6 @@ enum {
 	NSS_MESHD_TIMEOUT_MS = 250,   /* per agent: a healthy one answers in well under 1 ms */
 	NSS_MESHD_AGENTS_MAX = 8,     /* sockets tried per lookup */
 	NSS_MESHD_NAME_MAX = 253,
-	NSS_MESHD_REPLY_MAX = 1024,   /* two addr lines and END */
 };
 
 static int64_t mono_ms(void)
@@ -112,6 +111,24 @@ static void parse_addr(const char *line, struct nss_meshd_result *res)
 		res->n++;
 }
 
+int nss_meshd_parse(char *buf, size_t *have, struct nss_meshd_result *res)
+{
+	char *nl;
+
+	/* Whole lines: addr lines are taken, END finishes, anything else is no answer. */
+	while ((nl = memchr(buf, '\n', *have))) {
+		*nl = '\0';
+		if (strncmp(buf, "END", 3) == 0 && (buf[3] == ' ' || buf[3] == '\0'))
+			return 1;
+		if (strncmp(buf, "addr ", 5) != 0)
+			return -1;
+		parse_addr(buf, res);
+		*have -= (size_t)(nl + 1 - buf);
+		memmove(buf, nl + 1, *have);
+	}
+	return *have >= NSS_MESHD_REPLY_MAX ? -1 : 0;
+}
+
 /* One agent: 1 answered (res filled, maybe empty), 0 no answer. */
 static int ask(const char *path, const char *name, struct nss_meshd_result *res)
 {
@@ -142,25 +159,13 @@ static int ask(const char *path, const char *name, struct nss_meshd_result *res)
 			goto out;
 	}
 	for (;;) {
-		char *nl;
+		int p = nss_meshd_parse(buf, &have, res);
 		ssize_t r;
 
-		/* Whole lines: addr lines are taken, END finishes, ERR is no answer. */
-		while ((nl = memchr(buf, '\n', have))) {
-			*nl = '\0';
-			if (strncmp(buf, "addr ", 5) == 0) {
-				parse_addr(buf, res);
-			} else if (strncmp(buf, "END", 3) == 0) {
-				ok = 1;
-				goto out;
-			} else {
-				goto out;
-			}
-			have -= (size_t)(nl + 1 - buf);
-			memmove(buf, nl + 1, have);
-		}
-		if (have >= NSS_MESHD_REPLY_MAX)
+		if (p) {
+			ok = p > 0;
 			goto out;
+		}
 		r = recv(fd, buf + have, NSS_MESHD_REPLY_MAX - have, 0);
 		if (r > 0)
 			have += (size_t)r;
