@@ -33,6 +33,7 @@ const struct config_opt config_opts[] = {
 	{ "bind", OPT_SPECIAL, "ADDR", "underlay address of the gossip socket (default: all)" },
 	{ "state-dir", OPT_STR, "DIR", "state directory (default /var/lib/meshd/IF)" },
 	{ "socket", OPT_STR, "PATH", "control socket (default /run/meshd/IF.sock)" },
+	{ "names-socket", OPT_STR, "PATH", "socket libnss_meshd asks, open to every user, resolve only (default: the control socket's path with .names.sock; off = none)" },
 	{ "backend", OPT_SPECIAL, "KIND", "auto, kernel, userspace or none (discovery only)" },
 	{ "name", OPT_SPECIAL, "NAME", "member name (default: host name)" },
 	{ "mtu", OPT_SPECIAL, "N", "interface MTU (default 1420)" },
@@ -96,7 +97,7 @@ void config_free(struct meshd_config *cfg)
 {
 	char **strs[] = { &cfg->network_key, &cfg->address, &cfg->prefix, &cfg->address6,
 			  &cfg->prefix6, &cfg->domain, &cfg->endpoint,
-			  &cfg->bind, &cfg->state_dir, &cfg->socket, &cfg->name,
+			  &cfg->bind, &cfg->state_dir, &cfg->socket, &cfg->names_socket, &cfg->name,
 			  &cfg->event_hook, &cfg->metrics, &cfg->config_file, &cfg->invite_file };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -512,6 +513,8 @@ int config_set(struct meshd_config *cfg, const char *key, const char *value,
 			return set_str(&cfg->state_dir, value);
 		if (strcmp(key, "socket") == 0)
 			return set_str(&cfg->socket, value);
+		if (strcmp(key, "names-socket") == 0)
+			return set_str(&cfg->names_socket, value);
 		if (strcmp(key, "invite-file") == 0)
 			return set_str(&cfg->invite_file, value);
 		return set_str(&cfg->event_hook, value);

@@ -62,6 +62,7 @@ struct meshd_config {
 	char *bind;              /* underlay address of the gossip socket, NULL = all */
 	char *state_dir;
 	char *socket;
+	char *names_socket;      /* resolve-only socket for libnss_meshd, "off" = none */
 	enum config_backend backend;
 	char *name;              /* NULL = host name */
 	uint32_t mtu;

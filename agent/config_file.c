@@ -112,6 +112,7 @@ void config_dump(const struct meshd_config *cfg, FILE *out)
 	dump_str(out, "bind", cfg->bind);
 	dump_str(out, "state-dir", cfg->state_dir);
 	dump_str(out, "socket", cfg->socket);
+	dump_str(out, "names-socket", cfg->names_socket);
 	fprintf(out, "backend = %s\n", config_backend_name(cfg->backend));
 	dump_str(out, "name", cfg->name);
 	fprintf(out, "mtu = %u\n", cfg->mtu);

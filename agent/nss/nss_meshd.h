@@ -29,7 +29,7 @@ struct nss_meshd_result {
  * 1 at END, -1 for any other line or a line longer than the buffer, 0 for more.
  */
 int nss_meshd_parse(char *buf, size_t *have, struct nss_meshd_result *res);
-/* Ask the agents whose sockets (*.sock) are in dir; IPv4 first in res. */
+/* Ask the agents whose names sockets (*.names.sock) are in dir; IPv4 first in res. */
 enum nss_status nss_meshd_query(const char *dir, const char *name, struct nss_meshd_result *res);
 
 #endif

@@ -55,9 +55,9 @@ nss_exec() {
 	local n=$1; shift
 	ip netns exec "$(ns_of "$n")" unshare -m sh -c '
 		mount --make-rprivate / && mount -t tmpfs tmpfs /run && mkdir /run/meshd &&
-		ln -s "$1" "/run/meshd/$2.sock" && mount --bind "$3" /etc/nsswitch.conf &&
+		ln -s "$1" "/run/meshd/$2.names.sock" && mount --bind "$3" /etc/nsswitch.conf &&
 		shift 3 && exec env LD_LIBRARY_PATH="'"$NSS_DIR"'" "$@"' sh \
-		"$(sock_of "$n")" "$(if_of "$n")" "$E2E_DIR/nsswitch.conf" "$@"
+		"$E2E_DIR/n$n.names.sock" "$(if_of "$n")" "$E2E_DIR/nsswitch.conf" "$@"
 }
 
 member_field() {  # member_field VIEWER NAME FIELD
@@ -142,7 +142,18 @@ rc=0; nss_exec 3 getent hosts node1.mesh >/dev/null || rc=$?
 rc=0; nss_exec 1 getent hosts nobody.mesh >/dev/null || rc=$?
 [ "$rc" -eq 2 ] || die "node1 resolved nobody.mesh (getent rc $rc, want 2)"
 nss_exec 1 ping -n -q -c 1 -W 2 node2.mesh >/dev/null || die "node1 cannot ping node2.mesh by name"
-log "names: getent hosts/ahostsv4 answer for every member on every node; --domain; ping by name"
+# Not only root: any user resolves through the names socket (0666, resolve only).
+got=$(nss_exec 2 setpriv --reuid=65534 --regid=65534 --clear-groups getent ahostsv4 node3.mesh |
+	awk 'NR == 1 {print $1}')
+[ "$got" = "${V[34]}" ] || die "node2: user nobody got '$got' for node3.mesh, want ${V[34]}"
+# ...and nothing else there: the names socket refuses every other command.
+reply=$(ip netns exec "$(ns_of 2)" setpriv --reuid=65534 --regid=65534 \
+	--clear-groups /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"members\n")
+print(s.recv(4096).decode().split()[0])' "$E2E_DIR/n2.names.sock")
+[ "$reply" = ERR ] || die "the names socket answered 'members' to nobody with '$reply', want ERR"
+log "names: getent hosts/ahostsv4 answer for every member on every node; --domain; ping by name; user nobody resolves, names socket refuses members"
 
 # The figure: 1,000 lookups in one process, and getent's wall time.
 bench=$(nss_exec 1 "$BIN/nss/meshd-nss-bench" node2.mesh 1000) || die "lookup bench failed: $bench"
