@@ -86,7 +86,12 @@ ping_all() {  # ping_all FAMILY(4|6): every pair of 1..3 over that overlay famil
 
 e2e_underlay
 for n in 1 2 3; do e2e_node_ns "$n"; done
-e2e_start 1 --prefix6 "$PREFIX6"
+cat >"$E2E_DIR/hook.sh" <<EOF
+#!/bin/sh
+echo "event=\$MESHD_EVENT name=\$MESHD_NAME ip=\$MESHD_OVERLAY_IP ip6=\${MESHD_OVERLAY_IP6:-none}" >>"$E2E_DIR/hooks.log"
+EOF
+chmod 700 "$E2E_DIR/hook.sh"
+e2e_start 1 --prefix6 "$PREFIX6" --event-hook "$E2E_DIR/hook.sh"
 wait_until 10 "node 1 control socket" test -S "$(sock_of 1)"
 e2e_start 2 --prefix6 "$PREFIX6" --join "$(under_of 1):51821"
 e2e_start 3 --address6 fd77:2::3/64 --domain m3.test --join "$(under_of 1):51821"
@@ -122,6 +127,10 @@ for n in 1 2 3; do
 			die "node$n: WireGuard peer of node$m lacks ${V[${m}4]}/32 ${V[${m}6]}/128: $allowed"
 	done
 done
+# Hooks see both addresses (MESHD_OVERLAY_IP6); they run asynchronously.
+hook_saw() { grep -q "name=node$1 ip=${V[${1}4]} ip6=${V[${1}6]}\$" "$E2E_DIR/hooks.log" 2>/dev/null; }
+wait_until 30 "node1's hook sees node2 with MESHD_OVERLAY_IP6" hook_saw 2
+wait_until 30 "node1's hook sees node3 with MESHD_OVERLAY_IP6" hook_saw 3
 wait_until 60 "every pair pings over IPv4" ping_all 4
 wait_until 60 "every pair pings over IPv6" ping_all 6
 log "dual stack: interfaces, allowed-ips, pings over IPv4 and IPv6 between every pair"
