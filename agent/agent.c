@@ -108,6 +108,15 @@ static int build_self(struct agent *a, const struct state_members *sm, char *err
 		s->n_overlay = 1;
 		s->flags |= WIRE_REC_ADDR_PINNED;
 	}
+	/* Dual stack: a pinned IPv6 address beside the (pinned or derived) IPv4 one. */
+	if (cfg->address6) {
+		if (wire_prefix_parse(&s->overlay[s->n_overlay], cfg->address6) != 0) {
+			snprintf(err, errlen, "--address6 %s: not an address/prefix", cfg->address6);
+			return -EINVAL;
+		}
+		s->n_overlay++;
+		s->flags |= WIRE_REC_ADDR_PINNED;
+	}
 	if (a->endpoint.family) {
 		s->n_endpoints = 1;
 		s->endpoint[0] = a->endpoint;
@@ -263,6 +272,11 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 	a->gcfg.admit_burst = cfg->admit_burst;
 	if (wire_prefix_parse(&a->gcfg.overlay_prefix, cfg->prefix) != 0) {
 		snprintf(err, errlen, "--prefix %s: not an address/prefix", cfg->prefix);
+		r = -EINVAL;
+		goto out;
+	}
+	if (cfg->prefix6 && wire_prefix_parse(&a->gcfg.overlay_prefix6, cfg->prefix6) != 0) {
+		snprintf(err, errlen, "--prefix6 %s: not an address/prefix", cfg->prefix6);
 		r = -EINVAL;
 		goto out;
 	}

@@ -111,6 +111,7 @@ struct agent {
 
 	struct wgctl *wg;                /* NULL with --backend none */
 	struct wire_prefix overlay;      /* our overlay address as programmed */
+	struct wire_prefix overlay6;     /* dual stack: our IPv6 overlay address, family 0 = none */
 	uint64_t wg_adopt_until_ms;      /* keep unknown device peers until then */
 	size_t n_adopted;
 	struct wgctl_peer *adopted;
@@ -254,6 +255,10 @@ struct ctl_writer;
 void ctl_report_member(struct agent *a, struct ctl_writer *w, const char *kind,
 		       const struct gossip_member *m);
 size_t ctl_report_members(struct agent *a, struct evbuffer *out);
+/* ctl_names.c: NAME, or NAME~XXXXXXXX (id prefix) for a member whose name another holds. */
+void ctl_name_shown(const struct gossip_member *m, char *out, size_t len);
+/* `resolve NAME.DOMAIN`: addr lines (IPv4 first) for libnss_meshd; returns their count. */
+size_t ctl_names_resolve(struct agent *a, const char *query, struct evbuffer *out);
 size_t ctl_report_status(struct agent *a, struct evbuffer *out);
 const char *ctl_event_name(enum gossip_event ev);
 

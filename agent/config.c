@@ -23,6 +23,9 @@ const struct config_opt config_opts[] = {
 	{ "network-key", OPT_STR, "FILE", "network key file (base64, mode 0600)" },
 	{ "address", OPT_SPECIAL, "CIDR", "pinned overlay address (default: derived from the key)" },
 	{ "prefix", OPT_SPECIAL, "CIDR", "overlay prefix for derived addresses (default 10.42.0.0/16)" },
+	{ "address6", OPT_SPECIAL, "CIDR", "pinned IPv6 overlay address (dual stack; default: derived in --prefix6)" },
+	{ "prefix6", OPT_SPECIAL, "CIDR", "IPv6 overlay prefix for derived addresses, like fd00:42::/64 (default: none, IPv4 only)" },
+	{ "domain", OPT_SPECIAL, "DOMAIN", "names resolve as NAME.DOMAIN through libnss_meshd (default mesh)" },
 	{ "listen-port", OPT_PORT, "N", "WireGuard UDP port (default 51820)" },
 	{ "gossip-port", OPT_PORT, "N", "gossip UDP port (default 51821)" },
 	{ "endpoint", OPT_SPECIAL, "HOST:PORT", "advertised underlay endpoint (default: guessed)" },
@@ -30,6 +33,7 @@ const struct config_opt config_opts[] = {
 	{ "bind", OPT_SPECIAL, "ADDR", "underlay address of the gossip socket (default: all)" },
 	{ "state-dir", OPT_STR, "DIR", "state directory (default /var/lib/meshd/IF)" },
 	{ "socket", OPT_STR, "PATH", "control socket (default /run/meshd/IF.sock)" },
+	{ "names-socket", OPT_STR, "PATH", "socket libnss_meshd asks, open to every user, resolve only (default: the control socket's path with .names.sock; off = none)" },
 	{ "backend", OPT_SPECIAL, "KIND", "auto, kernel, userspace or none (discovery only)" },
 	{ "name", OPT_SPECIAL, "NAME", "member name (default: host name)" },
 	{ "mtu", OPT_SPECIAL, "N", "interface MTU (default 1420)" },
@@ -91,8 +95,9 @@ static void free_str(char **p)
 
 void config_free(struct meshd_config *cfg)
 {
-	char **strs[] = { &cfg->network_key, &cfg->address, &cfg->prefix, &cfg->endpoint,
-			  &cfg->bind, &cfg->state_dir, &cfg->socket, &cfg->name,
+	char **strs[] = { &cfg->network_key, &cfg->address, &cfg->prefix, &cfg->address6,
+			  &cfg->prefix6, &cfg->domain, &cfg->endpoint,
+			  &cfg->bind, &cfg->state_dir, &cfg->socket, &cfg->names_socket, &cfg->name,
 			  &cfg->event_hook, &cfg->metrics, &cfg->config_file, &cfg->invite_file };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -169,6 +174,28 @@ static bool valid_cidr(const char *s)
 	if (inet_pton(af, ip, buf) != 1)
 		return false;
 	return parse_u32(slash + 1, 1, af == AF_INET ? 32 : 128, &len) == 0;
+}
+
+/* A domain for names: "mesh", "corp.internal"; labels of [a-z0-9-], no empty label. */
+static bool valid_domain(const char *s)
+{
+	size_t n = strlen(s), label = 0;
+
+	if (n == 0 || n > CONFIG_DOMAIN_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+			   s[i] == '-') {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return label > 0;
 }
 
 /* "host:port", "[v6]:port"; the port may be omitted only when allowed. */
@@ -279,6 +306,20 @@ static int set_special(struct meshd_config *cfg, const char *key, const char *va
 			return -EINVAL;
 		}
 		return set_str(key[0] == 'a' ? &cfg->address : &cfg->prefix, value);
+	} else if (strcmp(key, "address6") == 0 || strcmp(key, "prefix6") == 0) {
+		if (!valid_cidr(value) || !strchr(value, ':')) {
+			snprintf(err, errlen, "%s: '%s' is not an IPv6 address with a prefix length "
+				 "(like fd00:42::7/64)", key, value);
+			return -EINVAL;
+		}
+		return set_str(key[0] == 'a' ? &cfg->address6 : &cfg->prefix6, value);
+	} else if (strcmp(key, "domain") == 0) {
+		if (!valid_domain(value)) {
+			snprintf(err, errlen, "domain: '%s' is not a DNS name of lower-case letters, "
+				 "digits, '-' and '.' (at most %d bytes)", value, CONFIG_DOMAIN_MAX);
+			return -EINVAL;
+		}
+		return set_str(&cfg->domain, value);
 	} else if (strcmp(key, "endpoint") == 0 || strcmp(key, "join") == 0) {
 		bool is_join = key[0] == 'j';
 
@@ -472,6 +513,8 @@ int config_set(struct meshd_config *cfg, const char *key, const char *value,
 			return set_str(&cfg->state_dir, value);
 		if (strcmp(key, "socket") == 0)
 			return set_str(&cfg->socket, value);
+		if (strcmp(key, "names-socket") == 0)
+			return set_str(&cfg->names_socket, value);
 		if (strcmp(key, "invite-file") == 0)
 			return set_str(&cfg->invite_file, value);
 		return set_str(&cfg->event_hook, value);

@@ -18,6 +18,7 @@ enum {
 	CONFIG_MAX_JOIN = 16,
 	CONFIG_MAX_TAGS = 4,
 	CONFIG_IFNAME_MAX = 15,
+	CONFIG_DOMAIN_MAX = 63,       /* NAME.DOMAIN stays a short host name */
 	CONFIG_LINE_MAX = 1024,
 	/*
 	 * --max-members: the member table (tombstones included) never grows
@@ -42,11 +43,16 @@ enum config_backend { CONFIG_BACKEND_AUTO = 0, CONFIG_BACKEND_KERNEL,
 /* Hole punching: the datagram must leave our NAT and die before the peer's. */
 enum { CONFIG_PUNCH_TTL_DEFAULT = 3, CONFIG_PUNCH_TTL_MIN = 2, CONFIG_PUNCH_TTL_MAX = 8 };
 
+#define CONFIG_DOMAIN_DEFAULT "mesh"
+
 struct meshd_config {
 	char interface[CONFIG_IFNAME_MAX + 1];
 	char *network_key;       /* path of the network key file */
 	char *address;           /* pinned overlay CIDR, NULL = derived */
 	char *prefix;            /* overlay prefix for derived addresses */
+	char *address6;          /* pinned IPv6 overlay CIDR (dual stack), NULL = derived */
+	char *prefix6;           /* IPv6 overlay prefix, NULL = IPv4 only */
+	char *domain;            /* NSS domain, NULL = CONFIG_DOMAIN_DEFAULT */
 	uint16_t listen_port;    /* WireGuard */
 	uint16_t gossip_port;
 	char *endpoint;          /* advertised underlay HOST:PORT, NULL = guessed */
@@ -56,6 +62,7 @@ struct meshd_config {
 	char *bind;              /* underlay address of the gossip socket, NULL = all */
 	char *state_dir;
 	char *socket;
+	char *names_socket;      /* resolve-only socket for libnss_meshd, "off" = none */
 	enum config_backend backend;
 	char *name;              /* NULL = host name */
 	uint32_t mtu;

@@ -207,6 +207,21 @@ int config_finish(struct meshd_config *cfg, char *err, size_t errlen)
 			 "or an invite (--invite-file FILE)");
 		return -EINVAL;
 	}
+	if (!cfg->names_socket) {
+		/* Beside the control socket: /run/meshd/wg0.sock -> /run/meshd/wg0.names.sock. */
+		size_t n = strlen(cfg->socket);
+		int cut = n > 5 && strcmp(cfg->socket + n - 5, ".sock") == 0 ? 5 : 0;
+
+		if (asprintf(&cfg->names_socket, "%.*s.names.sock", (int)(n - (size_t)cut),
+			     cfg->socket) < 0) {
+			cfg->names_socket = NULL;
+			return -ENOMEM;
+		}
+	}
+	if (strlen(cfg->names_socket) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		snprintf(err, errlen, "names socket path too long: %s", cfg->names_socket);
+		return -EINVAL;
+	}
 	if (strlen(cfg->socket) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		snprintf(err, errlen, "socket path too long (%zu bytes, at most %zu): %s",
 			 strlen(cfg->socket), sizeof(((struct sockaddr_un *)0)->sun_path) - 1,
@@ -222,6 +237,14 @@ int config_finish(struct meshd_config *cfg, char *err, size_t errlen)
 		cfg->prefix = network_of(cfg->address);
 	if (!cfg->prefix && !(cfg->prefix = strdup("10.42.0.0/16")))
 		return -ENOMEM;
+	/* IPv6 in the overlay (dual stack): the same rule for the second prefix. */
+	if (!cfg->prefix6 && cfg->address6 && !(cfg->prefix6 = network_of(cfg->address6)))
+		return -ENOMEM;
+	if (cfg->prefix6 && strchr(cfg->prefix, ':')) {
+		snprintf(err, errlen, "prefix6 is for a second, IPv6 prefix beside an IPv4 --prefix "
+			 "(the prefix %s is IPv6 already)", cfg->prefix);
+		return -EINVAL;
+	}
 	if (!cfg->name) {
 		if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
 			strcpy(host, "node");

@@ -101,6 +101,9 @@ void config_dump(const struct meshd_config *cfg, FILE *out)
 	dump_str(out, "network-key", cfg->network_key);
 	dump_str(out, "address", cfg->address);
 	dump_str(out, "prefix", cfg->prefix);
+	dump_str(out, "address6", cfg->address6);
+	dump_str(out, "prefix6", cfg->prefix6);
+	dump_str(out, "domain", cfg->domain);
 	fprintf(out, "listen-port = %u\n", cfg->listen_port);
 	fprintf(out, "gossip-port = %u\n", cfg->gossip_port);
 	dump_str(out, "endpoint", cfg->endpoint);
@@ -109,6 +112,7 @@ void config_dump(const struct meshd_config *cfg, FILE *out)
 	dump_str(out, "bind", cfg->bind);
 	dump_str(out, "state-dir", cfg->state_dir);
 	dump_str(out, "socket", cfg->socket);
+	dump_str(out, "names-socket", cfg->names_socket);
 	fprintf(out, "backend = %s\n", config_backend_name(cfg->backend));
 	dump_str(out, "name", cfg->name);
 	fprintf(out, "mtu = %u\n", cfg->mtu);

@@ -12,6 +12,8 @@
  * bytes and carry at most CTL_MAX_PAIRS pairs; the parser fails closed.
  *
  *   members            -> member ... (one per member, self first), END count=N
+ *   resolve NAME.DOMAIN -> addr name= family=inet|inet6 ip= (IPv4 first), END count=N
+ *                         (count=0: not a member's name in our domain; libnss_meshd)
  *   status             -> status ..., warn ... lines, END count=N
  *   leave              -> END count=0 once the leave has been spread
  *   events             -> event ... lines as they happen (no END until shutdown)

@@ -61,21 +61,41 @@ void ctl_report_member(struct agent *a, struct ctl_writer *w, const char *kind,
 	size_t tl = 0;
 
 	ctl_w_begin(w, kind);
-	/* A contested name belongs to another member: shown empty, flagged. */
-	ctl_w_str(w, "name", m->name_conflict ? "" : r->name);
+	/* A contested name belongs to another member: shown as NAME~<id prefix>, flagged. */
+	char shown[WIRE_NAME_MAX + 16];
+
+	ctl_name_shown(m, shown, sizeof(shown));
+	ctl_w_str(w, "name", shown);
 	key_to_base64(key, m->wg_public);
 	ctl_w_str(w, "public_key", key);
 	key_to_base64(key, r->id);
 	ctl_w_str(w, "id", key);
+	/* The IPv4 address first; dual stack shows the IPv6 one beside it (issue 14). */
+	int main_at = 0, v6_at = -1;
+
+	for (int i = r->n_overlay - 1; i >= 0; i--) {
+		if (r->overlay[i].family == WIRE_AF_INET)
+			main_at = i;
+		else
+			v6_at = i;
+	}
+	if (v6_at == main_at)
+		v6_at = -1;
 	text[0] = '\0';
 	if (r->n_overlay) {
-		wire_prefix_format(&r->overlay[0], text, sizeof(text));
+		wire_prefix_format(&r->overlay[main_at], text, sizeof(text));
 		text[strcspn(text, "/")] = '\0';
 	}
 	ctl_w_str(w, "overlay_ip", text);
 	if (r->n_overlay)
-		wire_prefix_format(&r->overlay[0], text, sizeof(text));
+		wire_prefix_format(&r->overlay[main_at], text, sizeof(text));
 	ctl_w_str(w, "overlay_prefix", r->n_overlay ? text : "");
+	text[0] = '\0';
+	if (v6_at >= 0) {
+		wire_prefix_format(&r->overlay[v6_at], text, sizeof(text));
+		text[strcspn(text, "/")] = '\0';
+	}
+	ctl_w_str(w, "overlay_ip6", text);
 	text[0] = '\0';
 	if (r->n_endpoints)
 		wire_addr_format(&r->endpoint[0], text, sizeof(text));

@@ -8,6 +8,12 @@
  * CLIENTS_MAX clients at once (more are closed at once, so meshctl fails
  * fast rather than hangs), and accept() failures pause the socket instead
  * of spinning (listener.c).
+ *
+ * The names socket (issue 14; the read-only socket of bgpd): beside the
+ * control socket, mode 0666, open to every local user, answering only
+ * `resolve NAME.DOMAIN`, so libnss_meshd resolves members for processes
+ * that are not root. Its directory gets search permission for others
+ * (0711: no listing). What it tells is what DNS would: a name's address.
  */
 #include <errno.h>
 #include <event2/buffer.h>
@@ -42,13 +48,17 @@ struct ctl_client {
 	bool events;        /* subscribed to the event stream */
 	bool leave_wait;    /* answer when the leave has been spread */
 	bool closing;       /* reply queued: close once written */
+	bool names_only;    /* from the names socket: `resolve` only */
+	struct listener *from;
 	struct ctl_client *next;
 };
 
 struct ctl_server {
 	struct listener *listener;
+	struct listener *names;
 	struct ctl_client *clients;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char names_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
 static void client_free(struct ctl_client *c)
@@ -62,8 +72,8 @@ static void client_free(struct ctl_client *c)
 		}
 	}
 	bufferevent_free(c->bev);
+	listener_closed(c->from);
 	free(c);
-	listener_closed(s->listener);
 }
 
 static void finish(struct ctl_client *c, size_t count)
@@ -127,8 +137,12 @@ static void handle(struct ctl_client *c, char *line, size_t len)
 		fail(c, "malformed request");
 		return;
 	}
-	if (strcmp(cmd, "members") == 0) {
+	if (c->names_only && strcmp(cmd, "resolve") != 0) {
+		fail(c, "the names socket answers only: resolve NAME.DOMAIN");
+	} else if (strcmp(cmd, "members") == 0) {
 		finish(c, ctl_report_members(c->a, out));
+	} else if (strcmp(cmd, "resolve") == 0) {
+		finish(c, ctl_names_resolve(c->a, arg, out));
 	} else if (strcmp(cmd, "status") == 0) {
 		finish(c, ctl_report_status(c->a, out));
 	} else if (strcmp(cmd, "leave") == 0) {
@@ -149,8 +163,8 @@ static void handle(struct ctl_client *c, char *line, size_t len)
 		/* Quiet meshes send nothing for long: no read timeout from now on. */
 		bufferevent_set_timeouts(c->bev, NULL, &wt);
 	} else {
-		fail(c, "unknown command (members, status, events, leave, trust-info, trust-submit, "
-		     "revocations)");
+		fail(c, "unknown command (members, status, resolve, events, leave, trust-info, "
+		     "trust-submit, revocations)");
 	}
 }
 
@@ -201,14 +215,13 @@ static bool peer_allowed(evutil_socket_t fd)
 	return cred.uid == 0 || cred.uid == getuid();
 }
 
-static void on_accept(struct listener *l, int fd, void *arg)
+static void accept_client(struct listener *l, int fd, struct agent *a, bool names_only)
 {
-	struct agent *a = arg;
 	struct ctl_server *s = a->ctl;
 	struct timeval rt = { REQUEST_TIMEOUT_S, 0 }, wt = { WRITE_TIMEOUT_S, 0 };
 	struct ctl_client *c = NULL;
 
-	if (!peer_allowed(fd) || !(c = calloc(1, sizeof(*c))) ||
+	if ((!names_only && !peer_allowed(fd)) || !(c = calloc(1, sizeof(*c))) ||
 	    !(c->bev = bufferevent_socket_new(a->base, fd, BEV_OPT_CLOSE_ON_FREE))) {
 		close(fd);
 		free(c);
@@ -216,12 +229,24 @@ static void on_accept(struct listener *l, int fd, void *arg)
 		return;
 	}
 	c->a = a;
+	c->names_only = names_only;
+	c->from = l;
 	c->next = s->clients;
 	s->clients = c;
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, CTL_REQUEST_MAX + 1);
 	bufferevent_set_timeouts(c->bev, &rt, &wt);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void on_accept(struct listener *l, int fd, void *arg)
+{
+	accept_client(l, fd, arg, false);
+}
+
+static void on_accept_names(struct listener *l, int fd, void *arg)
+{
+	accept_client(l, fd, arg, true);
 }
 
 /* Refuse to steal the socket of a running agent; remove a stale one. */
@@ -252,6 +277,44 @@ static int claim_path(const char *path, char *err, size_t errlen)
 			 strerror(-r));
 		return r;
 	}
+	return 0;
+}
+
+static int names_start(struct agent *a, char *err, size_t errlen)
+{
+	static const struct listener_opts opts = {
+		.name = "names socket", .max_conns = CLIENTS_MAX,
+		.backoff_ms = ACCEPT_BACKOFF_MS, .queue_when_full = false, .backlog = BACKLOG,
+	};
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct ctl_server *s = a->ctl;
+	char dir[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if (!a->cfg->names_socket || strcmp(a->cfg->names_socket, "off") == 0)
+		return 0;
+	snprintf(s->names_path, sizeof(s->names_path), "%s", a->cfg->names_socket);
+	snprintf(dir, sizeof(dir), "%s", a->cfg->names_socket);
+	if ((r = state_dir_prepare(dirname(dir), err, errlen)) != 0)
+		return r;
+	if ((r = claim_path(s->names_path, err, errlen)) != 0)
+		return r;
+	strcpy(sun.sun_path, s->names_path);
+	s->names = listener_new(a->base, (struct sockaddr *)&sun, sizeof(sun), &opts,
+				on_accept_names, a);
+	if (!s->names) {
+		r = -errno;
+		snprintf(err, errlen, "cannot listen on names socket %s: %s", s->names_path,
+			 strerror(-r));
+		return r ? r : -EIO;
+	}
+	chmod(s->names_path, 0666);
+	/* Others may pass through (not list) the directory to reach it. */
+	if (stat(dir, &st) == 0 && (st.st_mode & 0011) != 0011 && st.st_uid == geteuid() &&
+	    chmod(dir, (st.st_mode & 07777) | 0011) == 0)
+		log_info("%s: search permission for others (the names socket is in it)", dir);
+	log_info("names socket %s (resolve only, every local user)", s->names_path);
 	return 0;
 }
 
@@ -290,7 +353,7 @@ int ctl_server_start(struct agent *a, char *err, size_t errlen)
 	}
 	chmod(s->path, 0600);
 	log_info("control socket %s", s->path);
-	return 0;
+	return names_start(a, err, errlen);
 }
 
 void ctl_server_event(struct agent *a, const char *event, const struct gossip_member *m)
@@ -359,6 +422,10 @@ void ctl_server_stop(struct agent *a)
 	if (s->listener) {
 		listener_free(s->listener);
 		unlink(s->path);
+	}
+	if (s->names) {
+		listener_free(s->names);
+		unlink(s->names_path);
 	}
 	free(s);
 	a->ctl = NULL;

@@ -22,7 +22,7 @@
 
 extern char **environ;
 
-enum { HOOKS_RUNNING = 4, HOOKS_QUEUE = 32, HOOKS_TIMEOUT_S = 30, HOOK_VARS = 9,
+enum { HOOKS_RUNNING = 4, HOOKS_QUEUE = 32, HOOKS_TIMEOUT_S = 30, HOOK_VARS = 10,
        HOOK_VAR_MAX = 128 };
 
 struct hook_job {
@@ -132,6 +132,14 @@ void hooks_event(struct agent *a, const char *event, const struct gossip_member 
 		wire_prefix_format(&r->overlay[0], text, sizeof(text));
 	text[strcspn(text, "/")] = '\0';
 	snprintf(job->var[3], HOOK_VAR_MAX, "MESHD_OVERLAY_IP=%s", text);
+	/* Dual stack (issue 14): the IPv6 address beside the first one, set only then. */
+	text[0] = '\0';
+	for (int i = 1; i < r->n_overlay; i++)
+		if (r->overlay[i].family == WIRE_AF_INET6)
+			wire_prefix_format(&r->overlay[i], text, sizeof(text));
+	text[strcspn(text, "/")] = '\0';
+	if (text[0])
+		snprintf(job->var[9], HOOK_VAR_MAX, "MESHD_OVERLAY_IP6=%s", text);
 	text[0] = '\0';
 	if (r->n_endpoints)
 		wire_addr_format(&r->endpoint[0], text, sizeof(text));

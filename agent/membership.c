@@ -56,7 +56,7 @@ static const char *event_name(enum gossip_event ev, const struct gossip_member *
 static void log_change(struct agent *a, const char *event, enum gossip_event ev,
 		       const struct gossip_member *m)
 {
-	char ep[WIRE_ADDR_STRLEN] = "-", ov[WIRE_ADDR_STRLEN] = "-", who[KEY_B64_LEN + 96];
+	char ep[WIRE_ADDR_STRLEN] = "-", ov[WIRE_ADDR_STRLEN] = "-", who[KEY_B64_LEN + WIRE_NAME_MAX + 128];
 	const struct wire_record *r = m->rec;
 	enum log_level lvl = LOG_LVL_INFO;
 	uint32_t dropped;
@@ -79,7 +79,11 @@ static void log_change(struct agent *a, const char *event, enum gossip_event ev,
 		char key[KEY_B64_LEN];
 
 		key_to_base64(key, m->wg_public);
-		snprintf(who, sizeof(who), "%.10s (name conflict: claims \"%.63s\")", key, r->name);
+		char shown[WIRE_NAME_MAX + 16];
+
+		ctl_name_shown(m, shown, sizeof(shown));
+		snprintf(who, sizeof(who), "%.72s %.10s (name conflict: claims \"%.63s\")", shown, key,
+			 r->name);
 	} else {
 		snprintf(who, sizeof(who), "%s", r->name);
 	}
@@ -104,9 +108,10 @@ static void io_changed(void *ctx, enum gossip_event ev, const struct gossip_memb
 	}
 	if (m->self) {
 		/* Our own address changed (conflict lost): the interface must follow. */
-		if (m->rec->n_overlay && a->overlay.family &&
-		    !wire_prefix_same_ip(&m->rec->overlay[0], &a->overlay))
-			a->readdress = true;
+		for (int i = 0; i < m->rec->n_overlay && a->overlay.family; i++)
+			if (!wire_prefix_same_ip(&m->rec->overlay[i], &a->overlay) &&
+			    !wire_prefix_same_ip(&m->rec->overlay[i], &a->overlay6))
+				a->readdress = true;
 	}
 	/* A new or departed member is saved within a second; state flaps are batched. */
 	a->state_dirty = true;

@@ -276,7 +276,13 @@ static void text_members(FILE *out, const struct ctl_reply *r)
 			if (strcmp(l->kind, "member") != 0)
 				continue;
 			sanitize(cell[0], sizeof(cell[0]), field(l, "name"));
-			sanitize(cell[1], sizeof(cell[1]), field(l, "overlay_ip"));
+			char ov[2 * 64];
+			const char *ip6 = ctl_line_get(l, "overlay_ip6");
+
+			/* Dual stack: one token, so column tools still split the table. */
+			snprintf(ov, sizeof(ov), "%s%s%s", field(l, "overlay_ip"),
+				 ip6 && ip6[0] ? "," : "", ip6 ? ip6 : "");
+			sanitize(cell[1], sizeof(cell[1]), ov);
 			sanitize(cell[2], sizeof(cell[2]), field(l, "endpoint"));
 			snprintf(cell[3], sizeof(cell[3]), "%s%s%s", field(l, "status"),
 				 is_set(l, "conflict") ? " (address conflict)" : "",

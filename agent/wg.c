@@ -226,14 +226,32 @@ int wg_readdress(struct agent *a)
 {
 	const struct gossip_member *self = gossip_self(a->g);
 	struct wgctl_device_conf conf;
-	char err[256], text[WIRE_ADDR_STRLEN];
+	char err[256], text[2 * WIRE_ADDR_STRLEN];
+	const struct wire_prefix *v6 = NULL;
 	int r;
 
+	memset(&a->overlay6, 0, sizeof(a->overlay6));
 	a->readdress = false;
 	if (!self || self->rec->n_overlay == 0)
 		return 0;
+	/* The mesh prefix's family is the main address; dual stack adds the IPv6 one. */
 	a->overlay = self->rec->overlay[0];
+	for (int i = 1; i < self->rec->n_overlay; i++) {
+		if (self->rec->overlay[i].family == a->gcfg.overlay_prefix.family) {
+			v6 = &self->rec->overlay[0];
+			a->overlay = self->rec->overlay[i];
+		} else if (self->rec->overlay[i].family == WIRE_AF_INET6) {
+			v6 = &self->rec->overlay[i];
+		}
+	}
 	wire_prefix_format(&a->overlay, text, sizeof(text));
+	if (v6 && v6->family == WIRE_AF_INET6) {
+		size_t tl = strlen(text);
+
+		a->overlay6 = *v6;
+		text[tl++] = ' ';
+		wire_prefix_format(v6, text + tl, sizeof(text) - tl);
+	}
 	if (!a->wg)
 		return 0;
 	memset(&conf, 0, sizeof(conf));
@@ -244,6 +262,10 @@ int wg_readdress(struct agent *a)
 	conf.addr_family = a->overlay.family == WIRE_AF_INET ? AF_INET : AF_INET6;
 	conf.addr_cidr = a->overlay.len;
 	memcpy(&conf.addr, a->overlay.ip, a->overlay.family == WIRE_AF_INET ? 4 : 16);
+	if (v6 && v6->family == WIRE_AF_INET6 && a->overlay.family != WIRE_AF_INET6) {
+		conf.addr6_cidr = v6->len;
+		memcpy(&conf.addr6, v6->ip, 16);
+	}
 	a->c.wg_ops[WG_OP_SETUP]++;
 	r = wgctl_setup(a->wg, &conf, err, sizeof(err));
 	sodium_memzero(conf.private_key, sizeof(conf.private_key));

@@ -298,10 +298,12 @@ void addr_swap(struct gossip *g, struct member *m, const struct grec *h, uint64_
 /*
  * hash(id, gen) into the host part of the prefix. IPv4 skips the network
  * and broadcast addresses, IPv6 the all-zero subnet-router anycast one.
+ * A dual-stack member derives both addresses from the same (id, gen), so
+ * they move together.
  */
-int addr_derive(const struct gossip *g, struct wire_prefix *out, uint8_t gen)
+int addr_derive(const struct gossip *g, const struct wire_prefix *p, struct wire_prefix *out,
+		uint8_t gen)
 {
-	const struct wire_prefix *p = &g->prefix;
 	size_t n = wire_family_len(p->family);
 	unsigned host = (unsigned)(n * 8) - p->len;
 	uint8_t in[WIRE_ID_LEN + 1], h[16];
@@ -341,49 +343,95 @@ int addr_derive(const struct gossip *g, struct wire_prefix *out, uint8_t gen)
 	return 0;
 }
 
-/* Fill the template's overlay for the prefix's family, dodging held addresses. */
+/* The derivation prefixes we have (v4 and/or v6), in record order. */
+static int prefixes(const struct gossip *g, const struct wire_prefix *out[2])
+{
+	int n = 0;
+
+	if (g->prefix.family)
+		out[n++] = &g->prefix;
+	if (g->prefix6.family && g->prefix6.family != g->prefix.family)
+		out[n++] = &g->prefix6;
+	return n;
+}
+
+static int family_at(const struct wire_record *r, uint8_t family)
+{
+	for (int i = 0; i < r->n_overlay; i++)
+		if (r->overlay[i].family == family)
+			return i;
+	return -1;
+}
+
+/* Free for us: nobody else holds it, no revoked member held it. */
+static bool free_for_us(const struct gossip *g, const struct wire_prefix *a)
+{
+	uint32_t h = holder(g, a);
+
+	return (!h || h == 1) && !trust_addr_held(g, a);
+}
+
+/*
+ * Fill the template's overlay for each prefix's family it lacks (a pinned
+ * address keeps its family), dodging held addresses: the generation moves
+ * until every address derived here is free.
+ */
 int addr_derive_self(struct gossip *g, struct wire_record *tmpl)
 {
-	struct wire_prefix a;
-	int ret = -EINVAL;
+	const struct wire_prefix *pf[2];
+	int np = prefixes(g, pf), want[2], nw = 0, ret;
 
-	for (int i = 0; i < tmpl->n_overlay; i++)
-		if (tmpl->overlay[i].family == g->prefix.family)
-			return 0;
-	if (tmpl->n_overlay >= WIRE_MAX_OVERLAY)
+	for (int i = 0; i < np; i++)
+		if (family_at(tmpl, pf[i]->family) < 0)
+			want[nw++] = i;
+	if (!nw)
+		return 0;
+	if (tmpl->n_overlay + nw > WIRE_MAX_OVERLAY)
 		return -ENOSPC;
 	for (int tries = 0; tries < 256; tries++) {
-		ret = addr_derive(g, &a, tmpl->addr_gen);
-		if (ret)
-			return ret;
-		if (!holder(g, &a) && !trust_addr_held(g, &a))
-			break;
+		struct wire_prefix a[2];
+		bool ok = true;
+
+		for (int k = 0; k < nw; k++) {
+			ret = addr_derive(g, pf[want[k]], &a[k], tmpl->addr_gen);
+			if (ret)
+				return ret;
+			ok = ok && !holder(g, &a[k]) && !trust_addr_held(g, &a[k]);
+		}
+		if (ok || tries == 255) {
+			for (int k = 0; k < nw; k++)
+				tmpl->overlay[tmpl->n_overlay++] = a[k];
+			return 0;
+		}
 		tmpl->addr_gen++;
 	}
-	tmpl->overlay[tmpl->n_overlay++] = a;
 	return 0;
 }
 
-/* Another address for us: bump the generation until nobody we know holds it. */
+/* Other addresses for us: bump the generation until nobody we know holds any of them. */
 int addr_rederive(struct gossip *g, struct wire_record *tmpl)
 {
-	int at = -1;
+	const struct wire_prefix *pf[2];
+	int np = prefixes(g, pf), at[2];
 
-	for (int i = 0; i < tmpl->n_overlay; i++)
-		if (tmpl->overlay[i].family == g->prefix.family)
-			at = i;
-	if (at < 0)
+	for (int i = 0; i < np; i++)
+		if ((at[i] = family_at(tmpl, pf[i]->family)) < 0)
+			return -ENOENT;
+	if (!np)
 		return -ENOENT;
 	for (int tries = 0; tries < 255; tries++) {
-		struct wire_prefix a;
-		uint32_t h;
+		struct wire_prefix a[2];
+		bool ok = true;
 
 		tmpl->addr_gen++;
-		if (addr_derive(g, &a, tmpl->addr_gen))
-			return -EINVAL;
-		h = holder(g, &a);
-		if ((!h || h == 1) && !trust_addr_held(g, &a)) {
-			tmpl->overlay[at] = a;
+		for (int i = 0; i < np; i++) {
+			if (addr_derive(g, pf[i], &a[i], tmpl->addr_gen))
+				return -EINVAL;
+			ok = ok && free_for_us(g, &a[i]);
+		}
+		if (ok) {
+			for (int i = 0; i < np; i++)
+				tmpl->overlay[at[i]] = a[i];
 			return 0;
 		}
 	}

@@ -58,7 +58,8 @@ static int setup_self(struct gossip *g, const struct wire_record *self, uint64_t
 	g->tmpl.flags &= ~(uint32_t)WIRE_REC_LEAVING;
 	if (!g->tmpl.version)
 		g->tmpl.version = 1;
-	if (g->prefix.family && !(g->tmpl.flags & WIRE_REC_ADDR_PINNED)) {
+	/* Fills only the families a pinned address left empty. */
+	if (g->prefix.family || g->prefix6.family) {
 		ret = addr_derive_self(g, &g->tmpl);
 		if (ret)
 			return ret;
@@ -101,6 +102,7 @@ int gossip_new(struct gossip **out, const struct gossip_config *cfg,
 	g->io = *io;
 	g->idn = *idn;
 	g->prefix = cfg->overlay_prefix;
+	g->prefix6 = cfg->overlay_prefix6;
 	g->now = now_ms;
 	g->salt = gossip_rand(g);
 	g->pool = cfg->pool;

@@ -149,6 +149,9 @@ struct gossip_config {
 	uint64_t join_retry_ms;         /* resend JOIN until a JOIN_ACK */
 	bool via_overlay;               /* send to overlay_ip:gossip_port after join (tunnel mode) */
 	struct wire_prefix overlay_prefix; /* for derived addresses; family 0 = none */
+	/* Issue 14: a second, IPv6 prefix (family 0 = none): a dual-stack
+	 * member derives one address in each, from the same (id, addr_gen). */
+	struct wire_prefix overlay_prefix6;
 	/* Optional (0 / NULL = defaults): */
 	uint32_t size_hint;             /* expected members: sizes the tables up front */
 	struct gossip_recpool *pool;    /* shared record store; NULL = private */

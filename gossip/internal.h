@@ -244,6 +244,7 @@ struct gossip {
 	/* self */
 	struct wire_record tmpl;                /* our record as last signed */
 	struct wire_prefix prefix;              /* derivation prefix (config or JOIN_ACK) */
+	struct wire_prefix prefix6;             /* IPv6 derivation prefix (config), family 0 = none */
 	uint32_t self_claim_seq;
 	uint64_t self_claim_ms;
 	bool self_claim_old;                    /* held before this start: never young */
@@ -360,10 +361,11 @@ void addr_claim(struct gossip *g, struct member *m, uint64_t now);
 void addr_release(struct gossip *g, struct member *m);
 /* Replace m's record (reference handed over), moving its claims along. */
 void addr_swap(struct gossip *g, struct member *m, const struct grec *h, uint64_t now);
-int addr_derive(const struct gossip *g, struct wire_prefix *out, uint8_t gen);
-/* Fill our template's overlay from the prefix if it has none. */
+int addr_derive(const struct gossip *g, const struct wire_prefix *p, struct wire_prefix *out,
+		uint8_t gen);
+/* Fill our template's overlay from each prefix (v4, v6) whose family it lacks. */
 int addr_derive_self(struct gossip *g, struct wire_record *tmpl);
-/* Move our derived address to the next generation nobody holds. */
+/* Move our derived addresses (both families) to the next generation nobody holds. */
 int addr_rederive(struct gossip *g, struct wire_record *tmpl);
 bool addr_same(const struct wire_prefix *a, const struct wire_prefix *b);
 

@@ -29,10 +29,9 @@ static bool would_change(const struct gossip *g, const struct wire_record *r)
 
 const struct grec merge_skip;
 
-/* Inside the mesh prefix, when we know one? Other families are not ours to judge. */
-static bool in_prefix(const struct gossip *g, const struct wire_record *r)
+/* Inside the mesh prefix p, when we know one? Other families are not ours to judge. */
+static bool in_one_prefix(const struct wire_prefix *p, const struct wire_record *r)
 {
-	const struct wire_prefix *p = &g->prefix;
 	size_t n = wire_family_len(p->family);
 	unsigned bits = p->len < n * 8 ? p->len : (unsigned)(n * 8);
 
@@ -47,6 +46,13 @@ static bool in_prefix(const struct gossip *g, const struct wire_record *r)
 			return false;
 	}
 	return true;
+}
+
+/* Inside the mesh prefixes (IPv4 and, when configured, IPv6)? */
+static bool in_prefix(const struct gossip *g, const struct wire_record *r)
+{
+	return in_one_prefix(&g->prefix, r) &&
+	       (g->prefix6.family == g->prefix.family || in_one_prefix(&g->prefix6, r));
 }
 
 /* A record for an id we do not hold: may it be checked and taken now? */

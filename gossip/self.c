@@ -198,7 +198,7 @@ int gossip_update_self(struct gossip *g, const struct wire_record *self, uint64_
 		t.adm = g->tmpl.adm;
 	}
 	g->tmpl = t;
-	if (g->prefix.family && !(t.flags & WIRE_REC_ADDR_PINNED))
+	if (g->prefix.family || g->prefix6.family)
 		addr_derive_self(g, &g->tmpl);
 	ret = record_validate(&g->tmpl);
 	if (!ret)

@@ -118,6 +118,9 @@ int wgctl_link_addr(struct wgctl_nl *rt, const char *ifname, int family, const v
 	nlh->nlmsg_seq = wgctl_nl_next_seq(rt);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)family;
+	/* No duplicate address detection: the overlay address is ours by the mesh's rule. */
+	if (family == AF_INET6)
+		ifa->ifa_flags = IFA_F_NODAD;
 	ifa->ifa_prefixlen = cidr;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = index;

@@ -42,6 +42,21 @@ int wgctl_link_check_kind(struct wgctl *w, const char *kind, char *err, size_t e
 	return 0;
 }
 
+static int add_addr(struct wgctl *w, int family, const void *addr, uint8_t cidr, char *err,
+		    size_t errlen)
+{
+	char why[WHY_LEN];
+	int ret = wgctl_link_addr(&w->rtnl, w->ifname, family, addr, cidr, why, sizeof(why));
+
+	if (ret == -EACCES && family == AF_INET6 && !why[0])
+		return wgctl_fail(err, errlen, ret,
+				  "%s: cannot add an IPv6 address: IPv6 is disabled on the "
+				  "interface (net.ipv6.conf.%s.disable_ipv6)", w->ifname, w->ifname);
+	if (ret < 0)
+		return wgctl_fail_dev(err, errlen, ret, w->ifname, "adding the address", why);
+	return 0;
+}
+
 int wgctl_link_finish(struct wgctl *w, const struct wgctl_device_conf *conf, char *err,
 		      size_t errlen)
 {
@@ -56,13 +71,8 @@ int wgctl_link_finish(struct wgctl *w, const struct wgctl_device_conf *conf, cha
 		return wgctl_fail_dev(err, errlen, ret, w->ifname, "setting MTU and up", why);
 	if (conf->addr_family == 0)
 		return 0;
-	ret = wgctl_link_addr(&w->rtnl, w->ifname, conf->addr_family, &conf->addr, conf->addr_cidr,
-			      why, sizeof(why));
-	if (ret == -EACCES && conf->addr_family == AF_INET6 && !why[0])
-		return wgctl_fail(err, errlen, ret,
-				  "%s: cannot add an IPv6 address: IPv6 is disabled on the "
-				  "interface (net.ipv6.conf.%s.disable_ipv6)", w->ifname, w->ifname);
-	if (ret < 0)
-		return wgctl_fail_dev(err, errlen, ret, w->ifname, "adding the address", why);
-	return 0;
+	ret = add_addr(w, conf->addr_family, &conf->addr, conf->addr_cidr, err, errlen);
+	if (ret < 0 || conf->addr6_cidr == 0)
+		return ret;
+	return add_addr(w, AF_INET6, &conf->addr6, conf->addr6_cidr, err, errlen);
 }

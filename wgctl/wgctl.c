@@ -153,6 +153,9 @@ int wgctl_setup(struct wgctl *w, const struct wgctl_device_conf *conf, char *err
 	if (conf->ifname[0] && strncmp(conf->ifname, w->ifname, sizeof(w->ifname)) != 0)
 		return wgctl_fail(err, errlen, -EINVAL, "setup for %.16s on a handle for %s",
 				  conf->ifname, w->ifname);
+	if (conf->addr6_cidr > 128)
+		return wgctl_fail(err, errlen, -EINVAL, "%s: bad IPv6 prefix length %u",
+				  w->ifname, conf->addr6_cidr);
 	if (conf->addr_family && conf->addr_cidr > (conf->addr_family == AF_INET ? 32 : 128))
 		return wgctl_fail(err, errlen, -EINVAL, "%s: bad address prefix length %u",
 				  w->ifname, conf->addr_cidr);

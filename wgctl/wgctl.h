@@ -59,6 +59,9 @@ struct wgctl_device_conf {
 	uint16_t addr_family;              /* overlay address: AF_INET/AF_INET6, 0 = none */
 	uint8_t addr_cidr;
 	union { struct in_addr ip4; struct in6_addr ip6; } addr;
+	/* Dual stack (issue 14): a second, IPv6 overlay address; cidr 0 = none. */
+	uint8_t addr6_cidr;
+	struct in6_addr addr6;
 };
 
 struct wgctl_device {                  /* read back */

@@ -22,7 +22,7 @@ jobs=${FUZZ_JOBS:-2}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$root/build-fuzz
 main_targets="fuzz_envelope_msg fuzz_record"
-all_targets="$main_targets fuzz_text fuzz_trust fuzz_token fuzz_ctl fuzz_config fuzz_netkeys fuzz_state fuzz_uapi fuzz_genl fuzz_peerfile"
+all_targets="$main_targets fuzz_text fuzz_trust fuzz_token fuzz_ctl fuzz_config fuzz_netkeys fuzz_state fuzz_uapi fuzz_genl fuzz_peerfile fuzz_nss"
 targets=${*:-$all_targets}
 
 budget() {  # budget TARGET: seconds

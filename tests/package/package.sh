@@ -44,8 +44,17 @@ grep -q -- '--network-key' <<<"$(/usr/sbin/meshd --help)" || fail "meshd --help"
 /usr/bin/meshctl --help >/dev/null || fail "meshctl --help"
 grep -q 'members' <<<"$(man -P cat meshctl 2>/dev/null)" || fail "man meshctl"
 grep -q 'network-key' <<<"$(man -P cat meshd 2>/dev/null)" || fail "man meshd"
-echo "package: installed: binaries, unit (hardening present), man pages, example config"
+nss=$(ls /usr/lib/*/libnss_meshd.so.2 /lib/*/libnss_meshd.so.2 2>/dev/null | head -n 1)
+[ -n "$nss" ] || fail "libnss_meshd.so.2 not installed in the multiarch library directory"
+if grep -q '^hosts:' /etc/nsswitch.conf 2>/dev/null; then
+	grep -Eq '^hosts:.*[[:space:]]meshd([[:space:]]|$)' /etc/nsswitch.conf ||
+		fail "postinst did not add meshd to the hosts line of /etc/nsswitch.conf"
+fi
+echo "package: installed: binaries, unit (hardening present), man pages, example config, $nss"
 
 dpkg -P meshd >/dev/null; installed=0
 [ ! -e /usr/sbin/meshd ] && [ ! -e /lib/systemd/system/meshd@.service ] || fail "purge left files"
+[ ! -e "$nss" ] || fail "purge left $nss"
+! grep -Eq '^hosts:.*[[:space:]]meshd([[:space:]]|$)' /etc/nsswitch.conf 2>/dev/null ||
+	fail "postrm left meshd in the hosts line of /etc/nsswitch.conf"
 echo "package: purged cleanly"

@@ -169,6 +169,12 @@ static void bad_lines_are_numbered(void **state)
 	expect_file_error("endpoint = 1.2.3.4\n", "t.conf:1: endpoint:");
 	expect_file_error("bind = example.org\n", "t.conf:1: bind:");
 	expect_file_error("backend = magic\n", "t.conf:1: backend: invalid value 'magic'");
+	expect_file_error("prefix6 = 10.42.0.0/16\n", "t.conf:1: prefix6: '10.42.0.0/16' is not an "
+			  "IPv6 address with a prefix length (like fd00:42::7/64)");
+	expect_file_error("domain = Mesh\n", "t.conf:1: domain: 'Mesh' is not a DNS name of "
+			  "lower-case letters, digits, '-' and '.' (at most 63 bytes)");
+	expect_file_error("domain = a..b\n", "t.conf:1: domain: 'a..b' is not a DNS name of "
+			  "lower-case letters, digits, '-' and '.' (at most 63 bytes)");
 	expect_file_error("syslog = maybe\n", "t.conf:1:");
 	expect_file_error("interface = this-name-is-too-long\n", "t.conf:1: interface:");
 	expect_file_error("interface = ../x\n", "t.conf:1: interface:");

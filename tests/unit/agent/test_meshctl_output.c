@@ -166,12 +166,36 @@ static void paths_shown(void **state)
 	free(json);
 }
 
+/* Issue 14: a dual-stack member's two addresses in one column; the claimant as NAME~id. */
+static void dual_stack_and_shown_name(void **state)
+{
+	static const char *const lines[] = {
+		"member name=db1 overlay_ip=10.42.0.1 overlay_ip6=fd00:42::1 status=alive self=1 "
+		"conflict=0 name_conflict=0 public_key=AAAAAAAAAAAA",
+		"member name=db1~0a1b2c3d overlay_ip=10.42.0.2 overlay_ip6= status=alive self=0 "
+		"conflict=0 name_conflict=1 public_key=BBBBBBBBBBBB",
+	};
+	char *text = print_members(&meshctl_text, lines, 2), *json;
+
+	(void)state;
+	assert_non_null(strstr(text, "10.42.0.1,fd00:42::1 "));
+	assert_non_null(strstr(text, "10.42.0.2 "));
+	assert_null(strstr(text, "10.42.0.2,"));
+	assert_non_null(strstr(text, "\ndb1~0a1b2c3d "));
+	json = print_members(&meshctl_json, lines, 2);
+	assert_non_null(strstr(json, "\"overlay_ip6\":\"fd00:42::1\""));
+	assert_non_null(strstr(json, "\"name\":\"db1~0a1b2c3d\""));
+	free(text);
+	free(json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(json_numbers_canonical),
 		cmocka_unit_test(event_time_printed_or_raw),
 		cmocka_unit_test(name_conflict_shown),
+		cmocka_unit_test(dual_stack_and_shown_name),
 		cmocka_unit_test(paths_shown),
 	};
 

@@ -240,6 +240,101 @@ static void test_mesh_resolves_derived_collision(void **state)
 	tn_free(&net);
 }
 
+/* Issue 14: dual stack. Both addresses derived from one (id, gen), in their prefixes. */
+static struct gossip_config cfg6(void)
+{
+	struct gossip_config c = cfg();
+
+	assert_int_equal(wire_prefix_parse(&c.overlay_prefix6, "fd00:42::/64"), 0);
+	return c;
+}
+
+static const struct wire_prefix *v6_of(const struct wire_record *r)
+{
+	for (int i = 0; i < r->n_overlay; i++)
+		if (r->overlay[i].family == WIRE_AF_INET6)
+			return &r->overlay[i];
+	return NULL;
+}
+
+static void test_dual_stack_derived(void **state)
+{
+	struct gossip_config c = cfg6();
+	struct tnet a;
+
+	(void)state;
+	tn_init(&a, 3, 1, &c);
+	for (uint32_t i = 0; i < 3; i++) {
+		const struct wire_record *r = gossip_self(a.node[i].g)->rec;
+		const struct wire_prefix *p6 = v6_of(r);
+
+		assert_int_equal(r->n_overlay, 2);
+		assert_int_equal(r->overlay[0].family, WIRE_AF_INET);
+		assert_non_null(p6);
+		assert_int_equal(p6->len, 64);
+		assert_int_equal(p6->ip[0], 0xfd);
+		assert_int_equal(p6->ip[1], 0x00);
+		assert_int_equal(p6->ip[2], 0x00);
+		assert_int_equal(p6->ip[3], 0x42);
+		assert_int_equal(record_validate(r), 0);
+		for (uint32_t j = 0; j < i; j++)
+			assert_false(addr_equal_for_test(p6, v6_of(gossip_self(a.node[j].g)->rec)));
+	}
+	tn_free(&a);
+}
+
+/* A young claim loses our IPv6 address to a lower id: both addresses move, together. */
+static void test_dual_stack_moves_together(void **state)
+{
+	struct gossip_config c = cfg6();
+	struct wire_prefix v4, v6;
+	const struct wire_record *after;
+	struct identity o;
+	struct wire_record r;
+	struct tnet net;
+
+	(void)state;
+	tn_init(&net, 1, 31, &c);
+	v4 = gossip_self(net.node[0].g)->rec->overlay[0];
+	v6 = *v6_of(gossip_self(net.node[0].g)->rec);
+	pick_identity(&o, tn_id(&net, 0), true, 600);
+	claim(&r, &o, OUT, 1, &v6);
+	net.now = 1000;
+	assert_int_equal(send_records(&net, 0, &r, 1), 0);
+	after = gossip_self(net.node[0].g)->rec;
+	assert_int_equal(after->addr_gen, 1);
+	assert_int_equal(after->n_overlay, 2);
+	assert_false(addr_equal_for_test(&v4, &after->overlay[0]));
+	assert_false(addr_equal_for_test(&v6, v6_of(after)));
+	assert_false(gossip_find(net.node[0].g, o.id)->conflict);
+	assert_false(gossip_self(net.node[0].g)->conflict);
+	tn_free(&net);
+}
+
+/* A record whose IPv6 address lies outside --prefix6 is refused; inside, taken. */
+static void test_outside_prefix6_refused(void **state)
+{
+	struct gossip_config c = cfg6();
+	struct wire_prefix out6, in6;
+	struct identity o, p;
+	struct wire_record r;
+	struct tnet net;
+
+	(void)state;
+	tn_init(&net, 1, 32, &c);
+	assert_int_equal(wire_prefix_parse(&out6, "fd00:43::7/64"), 0);
+	assert_int_equal(wire_prefix_parse(&in6, "fd00:42::7/64"), 0);
+	tn_identity(&o, 700);
+	claim(&r, &o, OUT, 1, &out6);
+	send_records(&net, 0, &r, 1);
+	assert_null(gossip_find(net.node[0].g, o.id));
+	tn_identity(&p, 701);
+	claim(&r, &p, OUT + 1, 1, &in6);
+	assert_int_equal(send_records(&net, 0, &r, 1), 0);
+	assert_non_null(gossip_find(net.node[0].g, p.id));
+	tn_free(&net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +343,9 @@ int main(void)
 		cmocka_unit_test(test_tie_in_one_input_goes_to_lower_id),
 		cmocka_unit_test(test_self_yields_only_to_equal_claims),
 		cmocka_unit_test(test_mesh_resolves_derived_collision),
+		cmocka_unit_test(test_dual_stack_derived),
+		cmocka_unit_test(test_dual_stack_moves_together),
+		cmocka_unit_test(test_outside_prefix6_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
