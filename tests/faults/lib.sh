@@ -202,9 +202,12 @@ fault_status_of() {  # fault_status_of VIEWER NODE -> status of nodeNODE as VIEW
 		jq -r --arg n "node$2" '.members[] | select(.name == $n) | .status' 2>/dev/null
 }
 
-fault_ping() {  # fault_ping FROM TO: one overlay ping (2 tries)
-	fault_in "$1" ping -n -q -c 1 -W 1 "$(fault_over "$2")" >/dev/null 2>&1 ||
-		fault_in "$1" ping -n -q -c 1 -W 1 "$(fault_over "$2")" >/dev/null 2>&1
+fault_ping() {  # fault_ping FROM TO: an overlay ping answered (up to 3 tries)
+	local i
+	for i in 1 2 3; do
+		fault_in "$1" ping -n -q -c 1 -W 1 "$(fault_over "$2")" >/dev/null 2>&1 && return 0
+	done
+	return 1
 }
 
 fault_state_ok() {  # fault_state_ok N: node N's state file loads (missing = fine)
@@ -325,6 +328,34 @@ fault_failed_seen() {
 	pat=$(for n in "$@"; do printf 'node%s|' "$n"; done)
 	pat=${pat%|}
 	cat "$FAULT_DIR"/meshd*.log 2>/dev/null | grep -cE "member ($pat) failed" || true
+}
+
+# fault_failed_events NODE...: `failed` events about any of NODE... in the
+# recorded event streams (fault_events_start) of all nodes.
+fault_failed_events() {
+	local names n
+	names=$(for n in "$@"; do printf '"node%s",' "$n"; done)
+	cat "$FAULT_DIR"/events*.log 2>/dev/null |
+		jq -c --argjson names "[${names%,}]" \
+			'select(.event == "failed" and (.name as $x | $names | index($x)))' 2>/dev/null | wc -l
+}
+
+# fault_false_failures NODE...: a responsive member declared failed, counted
+# both ways (event streams, log lines); prints the larger count.
+fault_false_failures() {
+	local a b; a=$(fault_failed_events "$@"); b=$(fault_failed_seen "$@")
+	[ "$a" -ge "$b" ] && echo "$a" || echo "$b"
+}
+
+# fault_all_see STATUS NODE [VIEWERS...]: every viewer (default: live nodes
+# but NODE) lists nodeNODE with STATUS.
+fault_all_see() {
+	local st=$1 x=$2 v viewers; shift 2
+	if [ $# -gt 0 ]; then viewers=("$@"); else read -r -a viewers <<<"$(fault_live_nodes)"; fi
+	for v in "${viewers[@]}"; do
+		[ "$v" = "$x" ] && continue
+		[ "$(fault_status_of "$v" "$x")" = "$st" ] || return 1
+	done
 }
 
 # ---------------------------------------------------------------- the wire
