@@ -391,12 +391,13 @@ fault_heal() {  # remove every partition rule
 fault_cleanup() {
 	local rc=$? n ns
 	trap - EXIT
+	disown -a 2>/dev/null || true   # no "Killed" line per agent
 	for n in "${!EV_PID[@]}"; do kill "${EV_PID[$n]}" 2>/dev/null || true; done
 	for n in "${!MESHD_PID[@]}"; do kill -CONT "${MESHD_PID[$n]}" 2>/dev/null; kill -9 "${MESHD_PID[$n]}" 2>/dev/null || true; done
 	[ -n "${FAULT_EXTRA_CLEANUP:-}" ] && $FAULT_EXTRA_CLEANUP
 	for n in "${!WG_PID[@]}"; do kill "${WG_PID[$n]}" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	for ns in $(ip netns list | awk '{print $1}' | grep "^${FAULT_NS}" || true); do
+	sleep 0.3
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^${FAULT_NS}" || true); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
 		ip netns del "$ns" 2>/dev/null || true
 	done
