@@ -51,7 +51,7 @@ static void reach_out(struct gossip *g, struct member *to)
 	m.record[0] = *member_self(g)->pub.rec;
 	add_buddy_rumor(g, &m, to);
 	trust_sync_fill(g, &m);
-	if (send_msg(g, &a, &m) == 0)
+	if (send_msg(g, &a, &m) > 0)
 		g->stats.reconnects++;
 }
 
