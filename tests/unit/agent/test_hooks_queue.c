@@ -23,7 +23,32 @@ static struct hook_job job(unsigned member, const char *event)
 	j.id[0] = (uint8_t)member;
 	j.id[1] = (uint8_t)(member >> 8);
 	snprintf(j.var[0], HOOK_VAR_MAX, "MESHD_EVENT=%s", event);
+	snprintf(j.var[5], HOOK_VAR_MAX, "MESHD_STATUS=%s",
+		 strcmp(event, "update") == 0 || strcmp(event, "join") == 0 ? "alive" : event);
 	return j;
+}
+
+/* join then update (still alive): the consumer has not heard of it: still a join. */
+static void pending_join_stays_join(void **state)
+{
+	struct hooks_queue q;
+	struct hook_job out, a = job(1, "join"), b = job(1, "update"), c = job(2, "join"),
+			d = job(2, "failed");
+	uint64_t dropped;
+
+	(void)state;
+	hooks_queue_init(&q, 8);
+	snprintf(b.var[1], HOOK_VAR_MAX, "MESHD_NAME=newer");
+	assert_int_equal(hooks_queue_put(&q, &a), 0);
+	assert_int_equal(hooks_queue_put(&q, &b), 1);
+	assert_int_equal(hooks_queue_put(&q, &c), 0);
+	assert_int_equal(hooks_queue_put(&q, &d), 1);
+	assert_true(hooks_queue_take(&q, &out, &dropped));
+	assert_string_equal(out.var[0], "MESHD_EVENT=join");
+	assert_string_equal(out.var[1], "MESHD_NAME=newer");    /* the latest record */
+	assert_true(hooks_queue_take(&q, &out, &dropped));
+	assert_string_equal(out.var[0], "MESHD_EVENT=failed");  /* not alive: latest wins */
+	hooks_queue_free(&q);
 }
 
 static void burst_coalesces_per_member(void **state)
@@ -96,6 +121,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(burst_coalesces_per_member),
 		cmocka_unit_test(over_the_bound_the_consumer_is_told),
+		cmocka_unit_test(pending_join_stays_join),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
