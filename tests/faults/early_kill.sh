@@ -6,11 +6,12 @@
 # systemd restart would. It must be back: every node lists it alive and it
 # lists all six alive, within EARLY_KILL_BAR_S (10 s), in every try.
 #
-# Each try is a first start: a fresh state directory (new identity), a new
-# name and overlay address (the earlier tries' identities stay behind as
-# failed members), and node 3's WireGuard device emptied of peers, so what
-# the restart can use is only what those first seconds left behind: the
-# state file if it was written, the device's peers if they were set.
+# Each try is a first start of a new machine: a fresh state directory (new
+# identity), a new name, overlay address and underlay address (the earlier
+# tries' identities stay behind as failed members at theirs), and node 3's
+# WireGuard device emptied of peers, so what the restart can use is only
+# what those first seconds left behind: the state file if it was written,
+# the device's peers if they were set.
 #
 # TRIES: default 20 (the bar), 5 under CI=true. EARLY_KILL_SEED replays the
 # random instants. Prints FAULT tries= ok= worst_ms= median_ms= lines.
@@ -51,9 +52,12 @@ empty_device() {  # node 3's WireGuard device without peers (a new node's)
 ok=0 times=() split=0
 for t in $(seq "$TRIES"); do
 	name="n3t$t"
-	args=(--name "$name" --address "10.88.1.$t/16")
+	under="10.77.0.$((100 + t))"
+	args=(--name "$name" --address "10.88.1.$t/16" --endpoint "$under:51820")
 	FAULT_STATE_DIR[3]="$FAULT_DIR/n3t$t"
 	empty_device
+	fault_in 3 ip addr flush dev eth0
+	fault_in 3 ip addr add "$under/24" dev eth0
 	fault_start 3 --join "$(fault_under 1):51821" "${args[@]}"
 	t_start=$(now_ms)
 	wait_until 30 "node 1 to list $name alive (try $t)" \
