@@ -13,6 +13,10 @@
 # what those first seconds left behind: the state file if it was written,
 # the device's peers if they were set.
 #
+# In EARLY_KILL_DROP_STATE_PCT (30) % of the tries the state file is also
+# deleted before the restart, as if the kill came before its first write:
+# then only the device's peers are left to find the mesh through.
+#
 # TRIES: default 20 (the bar), 5 under CI=true. EARLY_KILL_SEED replays the
 # random instants. Prints FAULT tries= ok= worst_ms= median_ms= lines.
 set -uo pipefail
@@ -21,6 +25,7 @@ FAULT_NAME=early_kill FAULT_PFX=${FAULT_PFX:-f1k}
 
 if [ "${CI:-}" = true ]; then TRIES=${TRIES:-5}; else TRIES=${TRIES:-20}; fi
 BAR_S=${EARLY_KILL_BAR_S:-10}
+DROP_STATE_PCT=${EARLY_KILL_DROP_STATE_PCT:-30}
 GIVE_UP_S=${EARLY_KILL_GIVE_UP_S:-60}   # a try not back by then is a split brain
 SEED=${EARLY_KILL_SEED:-$(( $(date +%s) % 100000 ))}
 RANDOM=$SEED
@@ -76,6 +81,10 @@ for t in $(seq "$TRIES"); do
 	fault_kill 3
 	state=absent
 	[ -s "$FAULT_DIR/n3t$t/members" ] && state=written
+	if [ $((RANDOM % 100)) -lt "$DROP_STATE_PCT" ]; then
+		rm -f "$FAULT_DIR/n3t$t/members"
+		state=deleted
+	fi
 	peers=$(fault_in 3 wg show "$(fault_if 3)" peers 2>/dev/null | wc -l)
 	# The restart: same flags, no --join.
 	fault_launch 3 "${args[@]}"
