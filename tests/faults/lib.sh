@@ -304,6 +304,21 @@ wait_until() {  # wait_until TIMEOUT_S DESCRIPTION CMD...
 	fdie "timed out after ${limit}s waiting for: $what"
 }
 
+fault_wait() {  # fault_wait TIMEOUT_S CMD...: like wait_until, 1 on timeout (no exit)
+	local deadline=$(( $(now_ms) + $1 * 1000 )); shift
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+fault_views_of() {  # fault_views_of NODE: how each live node lists nodeNODE
+	local v out=""
+	for v in $(fault_live_nodes); do out+="$v:$(fault_status_of "$v" "$1") "; done
+	echo "$out"
+}
+
 # ---------------------------------------------------------------- events
 # fault_events_start N: record node N's `meshctl events` stream (one JSON
 # object a line) in $FAULT_DIR/events$N.log; re-run after a restart.
