@@ -34,7 +34,7 @@ for n in $(seq 2 "$N"); do fault_start "$n" --join "$(fault_under 1):51821"; don
 fault_wait_converged 180 || fdie "the clean mesh of $N did not converge: $FAULT_WHY"
 fault_report phase=clean nodes="$N" converge_ms="$FAULT_CONVERGE_MS" seed="$CHAOS_SEED"
 
-declare -A DOWN_UNTIL   # node -> when (ms) to restart it
+declare -A DOWN_UNTIL=()   # node -> when (ms) to restart it
 rand_ms() { echo $(( RANDOM % ($1 + 1) )); }
 pick_live() {  # a random running node, optionally not $1
 	local live=() n

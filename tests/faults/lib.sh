@@ -61,7 +61,7 @@ FAULT_BR="${FAULT_NS}br"
 FAULT_DIR=${FAULT_DIR:-$(mktemp -d "/tmp/meshd-faults-$FAULT_NAME.XXXXXX")}
 FAULT_KEEP=${FAULT_KEEP:-0}      # 1: keep $FAULT_DIR (logs) after a pass too
 FAULT_N=0
-declare -A MESHD_PID WG_PID EV_PID NODE_ARGS NODE_UP NODE_PREFIX_CMD
+declare -A MESHD_PID=() WG_PID=() EV_PID=() NODE_ARGS=() NODE_UP=() NODE_PREFIX_CMD=()
 
 fault_ns() { echo "${FAULT_NS}n$1"; }
 fault_if() { echo "${FAULT_NS}w$1"; }
@@ -176,7 +176,7 @@ fault_launch() {
 	MESHD_PID[$n]=$!
 	NODE_UP[$n]=1
 }
-declare -A FAULT_STATE_DIR
+declare -A FAULT_STATE_DIR=()
 
 # fault_restart N [meshd args...]: start again; without arguments, with the
 # arguments of the last fault_start (use fault_restart_plain for "no --join").
@@ -417,7 +417,7 @@ fault_all_see() {
 # impair node N's underlay egress: tc netem on its veth (kernel bridge), or
 # the same settings given to the userspace switch (FAULT_SWITCH=1; only
 # these netem words are understood there).
-declare -A SWITCH_CFG
+declare -A SWITCH_CFG=()
 fault_netem() {
 	local n=$1; shift
 	if [ "$FAULT_SWITCH" != 1 ]; then
