@@ -252,7 +252,9 @@ static void rejoin_round(struct agent *a, uint64_t now)
 	size_t n = rejoin_batch(a->rejoin, batch, REJOIN_BATCH);
 	uint64_t rnd;
 
-	if (!n || gossip_rejoin(a->g, batch, n, now) != 0)
+	/* The first round at start joins (no probing until answered); later ones rejoin. */
+	if (!n || (a->rejoin->started ? gossip_rejoin(a->g, batch, n, now)
+				       : gossip_join(a->g, batch, n, now)) != 0)
 		return;
 	randombytes_buf(&rnd, sizeof(rnd));
 	rejoin_sent(a->rejoin, now, rnd);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +55,14 @@ int hooks_queue_put(struct hooks_queue *q, const struct hook_job *job)
 		struct hook_job *j = at(q, i);
 
 		if (memcmp(j->id, job->id, WIRE_ID_LEN) == 0) {
+			/* A join not yet delivered stays a join while the member is
+			 * alive: the consumer has not heard of it yet. */
+			bool keep_join = strcmp(j->var[0], "MESHD_EVENT=join") == 0 &&
+					 strcmp(job->var[5], "MESHD_STATUS=alive") == 0;
+
 			*j = *job;
+			if (keep_join)
+				snprintf(j->var[0], HOOK_VAR_MAX, "MESHD_EVENT=join");
 			q->coalesced++;
 			return 1;
 		}

@@ -2,7 +2,8 @@
 /*
  * The pending event-hook runs (issue 12): at most one per member, like
  * Serf's coalescing: a later change of a member whose run has not
- * started yet replaces it (latest state wins, counted as coalesced), so
+ * started yet replaces it (latest state wins, counted as coalesced; a
+ * pending "join" stays "join" while the member is still alive), so
  * the queue is bounded by the member table and nothing is lost while it
  * fits. Past `cap` (more members changed than the table holds, i.e.
  * churn through removed ones) the oldest pending run is dropped and
@@ -21,6 +22,7 @@
 
 enum { HOOK_VARS = 10, HOOK_VAR_MAX = 128 };
 
+/* var[0] is MESHD_EVENT=..., var[5] MESHD_STATUS=... (hooks.c fills them). */
 struct hook_job {
 	uint8_t id[WIRE_ID_LEN];
 	char var[HOOK_VARS][HOOK_VAR_MAX];

@@ -146,7 +146,9 @@ static void on_save(evutil_socket_t fd, short what, void *arg)
 /* Called inside engine callbacks: the save itself runs from the loop. */
 void timers_state_changed(struct agent *a)
 {
-	struct timeval soon = { 0, 200000 };
+	/* The first change of a start at once (a node killed in its first
+	 * second then still finds the mesh), later ones batched a little. */
+	struct timeval soon = { 0, a->saver.last_write_ms ? 200000 : 0 };
 
 	if (a->save_ev && !event_pending(a->save_ev, EV_TIMEOUT, NULL))
 		event_add(a->save_ev, &soon);

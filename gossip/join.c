@@ -68,8 +68,7 @@ int gossip_join(struct gossip *g, const struct wire_addr *seeds, size_t n, uint6
 
 /*
  * A rejoin round (issue 12): while still joining, the same as
- * gossip_join. Once joined (some members answer, but fewer than we
- * remember), one JOIN to each address without leaving the joined state:
+ * gossip_join. Otherwise (joined, or never joining: alone), one JOIN to each address without leaving the joined state:
  * probing and anti-entropy go on, and a JOIN_ACK echoing this round's
  * nonce brings a full pull from its sender. Our record is re-signed when
  * its version went out in a JOIN longer ago than a seed takes a JOIN at
@@ -79,7 +78,7 @@ int gossip_rejoin(struct gossip *g, const struct wire_addr *seeds, size_t n, uin
 {
 	struct wire_msg m;
 
-	if (g->joining || !g->n_seeds)
+	if (g->joining)
 		return gossip_join(g, seeds, n, now_ms);
 	if (!n || g->left)
 		return -EINVAL;

@@ -5,8 +5,9 @@
  * partition, holds us as nothing or as a tombstone and never contacts us
  * again; we hold it failed and, without this, never contact it either.
  * Every RECONNECT_MS (jittered: half to one and a half times) we send up
- * to RECONNECT_PER_ROUND failed members, picked at random among all we
- * hold (for as long as their tombstones are kept, 24 h by default), one
+ * to RECONNECT_PER_ROUND failed members whose address once answered us
+ * (M_PROVEN: no made-up record can aim these at a victim), picked at
+ * random among all we hold (for as long as their tombstones are kept, 24 h by default), one
  * anti-entropy digest to the underlay endpoint of their last record. It
  * carries our own record, so a node that forgot us can answer (sync
  * answers members only), and the rumour that it failed, so a live one
@@ -27,7 +28,10 @@ enum { RECONNECT_MS = 30000, RECONNECT_PER_ROUND = 2 };
 static bool reachable_failed(const struct gossip *g, const struct member *m)
 {
 	(void)g;
-	return (m->flags & M_USED) && !m->pub.self && m->pub.state == GOSSIP_FAILED &&
+	/* Only members whose address once answered us (D7): a record naming a
+	 * victim's address must not draw our digests there for a day. */
+	return (m->flags & M_USED) && (m->flags & M_PROVEN) && !m->pub.self &&
+	       m->pub.state == GOSSIP_FAILED &&
 	       !m->pub.conflict && m->pub.rec->n_endpoints && m->pub.rec->gossip_port &&
 	       !(m->pub.rec->flags & WIRE_REC_LEAVING);
 }
@@ -47,7 +51,7 @@ static void reach_out(struct gossip *g, struct member *to)
 	m.record[0] = *member_self(g)->pub.rec;
 	add_buddy_rumor(g, &m, to);
 	trust_sync_fill(g, &m);
-	if (send_msg(g, &a, &m) == 0)
+	if (send_msg(g, &a, &m) > 0)
 		g->stats.reconnects++;
 }
 
