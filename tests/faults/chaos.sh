@@ -6,8 +6,9 @@
 # none (as systemd would: same flags, no --join). Some kills land within
 # the first seconds after a (re)start (CHAOS_EARLY_PCT), some aimed at the
 # state write that follows a membership change (CHAOS_WRITE_PCT: ~1 s after
-# another node came back, where the debounced write lands; the agent also
-# writes on shutdown paths, not exercised by kill -9). At most a third of
+# another node came back, where the debounced write lands). Of the early
+# kills, CHAOS_DROP_STATE_PCT restart with no state file and no seed (the
+# kill came before the first write: issue 12's finding). At most a third of
 # the nodes are down at once. An agent found dead that was not killed is a
 # crash. Then every node runs, CHAOS_QUIET_S of quiet, and:
 #   0 disagreeing member sets, 0 live pairs without a tunnel,
@@ -24,9 +25,11 @@ CHAOS_QUIET_S=${CHAOS_QUIET_S:-10}
 CHAOS_CONVERGE_S=${CHAOS_CONVERGE_S:-120}
 CHAOS_EARLY_PCT=${CHAOS_EARLY_PCT:-30}
 CHAOS_WRITE_PCT=${CHAOS_WRITE_PCT:-20}
+CHAOS_DROP_STATE_PCT=${CHAOS_DROP_STATE_PCT:-30}
 CHAOS_SEED=${CHAOS_SEED:-$(( $(date +%s) % 100000 ))}
 RANDOM=$CHAOS_SEED
-kills=0 early_kills=0 write_kills=0 seed_kills=0 with_seed=0 without_seed=0 crashes=0
+kills=0 early_kills=0 write_kills=0 seed_kills=0 with_seed=0 without_seed=0 crashes=0 dropped_states=0
+declare -A DROP_STATE=()   # node -> 1: its next restart finds no state file
 
 fault_setup "$N"
 fault_start 1
@@ -34,7 +37,7 @@ for n in $(seq 2 "$N"); do fault_start "$n" --join "$(fault_under 1):51821"; don
 fault_wait_converged 180 || fdie "the clean mesh of $N did not converge: $FAULT_WHY"
 fault_report phase=clean nodes="$N" converge_ms="$FAULT_CONVERGE_MS" seed="$CHAOS_SEED"
 
-declare -A DOWN_UNTIL   # node -> when (ms) to restart it
+declare -A DOWN_UNTIL=()   # node -> when (ms) to restart it
 rand_ms() { echo $(( RANDOM % ($1 + 1) )); }
 pick_live() {  # a random running node, optionally not $1
 	local live=() n
@@ -68,7 +71,17 @@ chaos_restart() {  # restart N with or without a seed; maybe kill it early
 	local n=$1 s
 	unset "DOWN_UNTIL[$n]"
 	s=$(pick_live "$n")
-	if [ $((RANDOM % 2)) = 0 ] && [ -n "$s" ]; then
+	if [ -n "${DROP_STATE[$n]:-}" ]; then
+		# Killed before its first state write (as a node that had just
+		# joined): no state file, no seed; only the WireGuard device's
+		# peers remember the mesh.
+		unset "DROP_STATE[$n]"
+		rm -f "$(fault_state "$n")"
+		dropped_states=$((dropped_states + 1))
+		NODE_ARGS[$n]=""
+		fault_launch "$n"
+		without_seed=$((without_seed + 1))
+	elif [ $((RANDOM % 2)) = 0 ] && [ -n "$s" ]; then
 		fault_restart "$n" --join "$(fault_under "$s"):51821"
 		with_seed=$((with_seed + 1))
 	else
@@ -80,6 +93,7 @@ chaos_restart() {  # restart N with or without a seed; maybe kill it early
 		sleep "$(awk -v ms="$(rand_ms 4000)" 'BEGIN { printf "%.3f", ms / 1000 }')"
 		chaos_kill "$n" "early: within 4 s of its start"
 		early_kills=$((early_kills + 1))
+		[ $((RANDOM % 100)) -lt "$CHAOS_DROP_STATE_PCT" ] && DROP_STATE[$n]=1
 	elif [ $((RANDOM % 100)) -lt "$CHAOS_WRITE_PCT" ] && [ "$(n_down)" -lt $((N / 3)) ]; then
 		# n's return is a membership change everywhere: the others write state now.
 		local v; v=$(pick_live "$n")
@@ -106,13 +120,16 @@ done
 crash_check
 for n in "${!DOWN_UNTIL[@]}"; do
 	unset "DOWN_UNTIL[$n]"
+	if [ -n "${DROP_STATE[$n]:-}" ]; then
+		rm -f "$(fault_state "$n")"; dropped_states=$((dropped_states + 1))
+	fi
 	NODE_ARGS[$n]=""
 	fault_launch "$n"
 	without_seed=$((without_seed + 1))
 done
 fault_report phase=chaos seconds="$CHAOS_SECONDS" kills="$kills" seed_kills="$seed_kills" \
 	early_kills="$early_kills" write_kills="$write_kills" restarts_with_seed="$with_seed" \
-	restarts_without_seed="$without_seed"
+	restarts_without_seed="$without_seed" restarts_without_state="$dropped_states"
 sleep "$CHAOS_QUIET_S"
 rc=0
 if fault_wait_converged "$CHAOS_CONVERGE_S"; then conv=1; else conv=0; rc=1; fi

@@ -9,7 +9,8 @@
 #     still loads;
 #  2. the space returns: node 2's state file gets node 4 (recovered);
 #  3. the tmpfs is remounted read-only, node 5 joins: the same;
-#  4. read-write again: node 2's state file gets node 5; converged.
+#  4. read-write again: node 2's state file gets node 5; the log says the
+#     writes recovered (after 2 and after 4); converged.
 # Prints `FAULT name=disk key=value` lines.
 set -uo pipefail
 if [ -z "${FAULT_UNSHARED:-}" ] && [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
@@ -93,6 +94,10 @@ else
 	fail "node 2's state file did not get node 5 within ${DISK_WAIT_S}s after read-write returned"
 fi
 grep -iE 'state' "$(fault_log 2)" | grep -viE '^=== ' | tail -n 8 | sed 's/^/  node2: /'
+# Saying so both ways: the failure (checked above) and the recovery.
+recovered_lines=$(grep -ciE 'state.*(written again|recovered)' "$(fault_log 2)")
+fault_report phase=log recovery_log_lines="$recovered_lines"
+[ "$recovered_lines" -ge 2 ] || fail "node 2's log does not say its state writes recovered (twice)"
 fault_wait_converged 60 || fail "not converged at the end: $FAULT_WHY"
 fault_report result=$([ "$rc" -eq 0 ] && echo pass || echo fail)
 exit "$rc"

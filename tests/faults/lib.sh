@@ -43,7 +43,7 @@ fault_report() {  # fault_report key=value ...: one machine-readable line
 
 [ -n "${1:-}" ] && [ -d "$1" ] || { echo "usage: $0 BUILD_DIR"; exit 2; }
 [ "$(id -u)" -eq 0 ] || fault_cannot_run "needs root (network namespaces)"
-for _t in wireguard-go wg jq ip nft tc ping; do
+for _t in wireguard-go wg jq ip nft tc ping curl; do
 	command -v "$_t" >/dev/null || fault_cannot_run "$_t is missing (deploy/install-deps.sh)"
 done
 FAULT_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -54,7 +54,6 @@ CHECK_STATE=$BIN/tests/faults/meshd-check-state
 for _b in "$MESHD" "$MESHCTL" "$CHECK_STATE"; do
 	[ -x "$_b" ] || { echo "build first: $_b missing"; exit 2; }
 done
-modprobe sch_netem 2>/dev/null || true
 
 FAULT_ID=${FAULT_ID:-$(( $$ % 1000 ))}
 FAULT_NS="${FAULT_PFX}${FAULT_ID}"
@@ -62,7 +61,7 @@ FAULT_BR="${FAULT_NS}br"
 FAULT_DIR=${FAULT_DIR:-$(mktemp -d "/tmp/meshd-faults-$FAULT_NAME.XXXXXX")}
 FAULT_KEEP=${FAULT_KEEP:-0}      # 1: keep $FAULT_DIR (logs) after a pass too
 FAULT_N=0
-declare -A MESHD_PID WG_PID EV_PID NODE_ARGS NODE_UP NODE_PREFIX_CMD
+declare -A MESHD_PID=() WG_PID=() EV_PID=() NODE_ARGS=() NODE_UP=() NODE_PREFIX_CMD=()
 
 fault_ns() { echo "${FAULT_NS}n$1"; }
 fault_if() { echo "${FAULT_NS}w$1"; }
@@ -74,11 +73,33 @@ fault_log() { echo "$FAULT_DIR/meshd$1.log"; }
 fault_in() { local n=$1; shift; ip netns exec "$(fault_ns "$n")" "$@"; }
 
 # ---------------------------------------------------------------- topology
+# FAULT_SWITCH=1: the underlay is impair_switch.py (userspace, per-port
+# loss/delay/jitter/dup/reorder) instead of a kernel bridge; fault_netem
+# then configures the switch. FAULT_SWITCH=auto (default): the switch when
+# the kernel has no netem qdisc (this project's CI VMs), else the bridge.
+FAULT_SWITCH=${FAULT_SWITCH:-auto}
+SWITCH_PID=
+fault_has_netem() {
+	local t="${FAULT_NS}nt" ok=1
+	ip netns add "$t" 2>/dev/null || return 1
+	ip -n "$t" link add x0 type veth peer name x1 2>/dev/null &&
+		ip netns exec "$t" tc qdisc add dev x0 root netem delay 1ms 2>/dev/null && ok=0
+	ip netns del "$t" 2>/dev/null
+	return "$ok"
+}
+
 fault_setup() {  # fault_setup N: bridge namespace + N nodes with wireguard-go
-	local n
+	local n ports=()
 	trap fault_cleanup EXIT
 	trap 'exit 130' INT TERM
 	FAULT_N=$1
+	if [ "$FAULT_SWITCH" = auto ]; then
+		if fault_has_netem; then FAULT_SWITCH=0; else FAULT_SWITCH=1; fi
+	fi
+	if [ "$FAULT_SWITCH" = 1 ]; then
+		command -v python3 >/dev/null || fault_cannot_run "python3 is missing (the userspace switch)"
+		command -v ethtool >/dev/null || fault_cannot_run "ethtool is missing (deploy/install-deps.sh): the userspace switch needs checksum offload off"
+	fi
 	ip netns add "$FAULT_BR" || fdie "cannot create namespace $FAULT_BR"
 	ip -n "$FAULT_BR" link add br0 type bridge
 	ip -n "$FAULT_BR" link set br0 up
@@ -86,6 +107,16 @@ fault_setup() {  # fault_setup N: bridge namespace + N nodes with wireguard-go
 	"$MESHCTL" network-key > "$FAULT_DIR/net.key"
 	chmod 600 "$FAULT_DIR/net.key"
 	for n in $(seq "$FAULT_N"); do fault_node_ns "$n"; done
+	if [ "$FAULT_SWITCH" = 1 ]; then
+		for n in $(seq "$FAULT_N"); do ports+=("${FAULT_NS}b$n"); done
+		: > "$FAULT_DIR/impair.json"
+		ip netns exec "$FAULT_BR" python3 "$FAULT_HERE/impair_switch.py" "$FAULT_DIR/impair.json" \
+			"${ports[@]}" >"$FAULT_DIR/switch.log" 2>&1 &
+		SWITCH_PID=$!
+		flog "underlay: userspace switch (impair_switch.py, pid $SWITCH_PID): no kernel netem here"
+	else
+		flog "underlay: kernel bridge; faults by tc netem"
+	fi
 }
 
 fault_node_ns() {  # one node: namespace, veth on the bridge, wireguard-go
@@ -98,7 +129,15 @@ fault_node_ns() {  # one node: namespace, veth on the bridge, wireguard-go
 	ip -n "$ns" link set "${FAULT_NS}v$n" name eth0
 	ip -n "$ns" addr add "$(fault_under "$n")/24" dev eth0
 	ip -n "$ns" link set eth0 up
-	ip -n "$FAULT_BR" link set "${FAULT_NS}b$n" master br0 up
+	if [ "$FAULT_SWITCH" = 1 ]; then
+		# The switch reads and writes whole frames: no offloads (a frame
+		# with a partial checksum or a GSO super-frame would not survive it).
+		ip -n "$FAULT_BR" link set "${FAULT_NS}b$n" up
+		ip netns exec "$ns" ethtool -K eth0 tx off sg off tso off gso off gro off >/dev/null 2>&1
+		ip netns exec "$FAULT_BR" ethtool -K "${FAULT_NS}b$n" tx off sg off tso off gso off gro off >/dev/null 2>&1
+	else
+		ip -n "$FAULT_BR" link set "${FAULT_NS}b$n" master br0 up
+	fi
 	mkdir -p "$FAULT_DIR/n$n"
 	WG_PROCESS_FOREGROUND=1 ip netns exec "$ns" wireguard-go "$(fault_if "$n")" \
 		>"$FAULT_DIR/wg$n.log" 2>&1 &
@@ -137,7 +176,7 @@ fault_launch() {
 	MESHD_PID[$n]=$!
 	NODE_UP[$n]=1
 }
-declare -A FAULT_STATE_DIR
+declare -A FAULT_STATE_DIR=()
 
 # fault_restart N [meshd args...]: start again; without arguments, with the
 # arguments of the last fault_start (use fault_restart_plain for "no --join").
@@ -304,6 +343,21 @@ wait_until() {  # wait_until TIMEOUT_S DESCRIPTION CMD...
 	fdie "timed out after ${limit}s waiting for: $what"
 }
 
+fault_wait() {  # fault_wait TIMEOUT_S CMD...: like wait_until, 1 on timeout (no exit)
+	local deadline=$(( $(now_ms) + $1 * 1000 )); shift
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+fault_views_of() {  # fault_views_of NODE: how each live node lists nodeNODE
+	local v out=""
+	for v in $(fault_live_nodes); do out+="$v:$(fault_status_of "$v" "$1") "; done
+	echo "$out"
+}
+
 # ---------------------------------------------------------------- events
 # fault_events_start N: record node N's `meshctl events` stream (one JSON
 # object a line) in $FAULT_DIR/events$N.log; re-run after a restart.
@@ -359,11 +413,50 @@ fault_all_see() {
 }
 
 # ---------------------------------------------------------------- the wire
-fault_netem() {  # fault_netem N ARGS...: netem on node N's underlay egress
+# fault_netem N [loss P%] [delay D(ms) [J(ms)]] [duplicate P%] [reorder P%]:
+# impair node N's underlay egress: tc netem on its veth (kernel bridge), or
+# the same settings given to the userspace switch (FAULT_SWITCH=1; only
+# these netem words are understood there).
+declare -A SWITCH_CFG=()
+fault_netem() {
 	local n=$1; shift
-	fault_in "$n" tc qdisc replace dev eth0 root netem "$@"
+	if [ "$FAULT_SWITCH" != 1 ]; then
+		fault_in "$n" tc qdisc replace dev eth0 root netem "$@"
+		return
+	fi
+	local loss=0 delay=0 jitter=0 dup=0 reorder=0
+	while [ $# -gt 0 ]; do
+		case $1 in
+		loss) loss=${2%\%}; shift 2 ;;
+		delay) delay=${2%ms}; shift 2
+			case ${1:-} in *ms) jitter=${1%ms}; shift ;; esac ;;
+		duplicate) dup=${2%\%}; shift 2 ;;
+		reorder) reorder=${2%\%}; shift 2
+			case ${1:-} in *%) shift ;; esac ;;
+		distribution) shift 2 ;;
+		*) echo "fault_netem: the userspace switch does not know '$1'" >&2; return 1 ;;
+		esac
+	done
+	SWITCH_CFG[$n]=$(printf '"%s": {"loss": %s, "delay": %s, "jitter": %s, "dup": %s, "reorder": %s}' \
+		"${FAULT_NS}b$n" "$(awk -v x="$loss" 'BEGIN{print x/100}')" "$(awk -v x="$delay" 'BEGIN{print x/1000}')" \
+		"$(awk -v x="$jitter" 'BEGIN{print x/1000}')" "$(awk -v x="$dup" 'BEGIN{print x/100}')" \
+		"$(awk -v x="$reorder" 'BEGIN{print x/100}')")
+	fault_switch_write
 }
-fault_netem_clear() { fault_in "$1" tc qdisc del dev eth0 root 2>/dev/null || true; }
+fault_switch_write() {
+	local k body=""
+	for k in "${!SWITCH_CFG[@]}"; do body+="${SWITCH_CFG[$k]}, "; done
+	printf '{"ports": {%s}}\n' "${body%, }" > "$FAULT_DIR/impair.json.tmp"
+	mv "$FAULT_DIR/impair.json.tmp" "$FAULT_DIR/impair.json"
+}
+fault_netem_clear() {
+	if [ "$FAULT_SWITCH" = 1 ]; then
+		unset "SWITCH_CFG[$1]"
+		fault_switch_write
+	else
+		fault_in "$1" tc qdisc del dev eth0 root 2>/dev/null || true
+	fi
+}
 
 # fault_partition "A nodes" "B nodes": no underlay traffic between the sets
 # (both directions, dropped inside each node of A and B).
@@ -395,6 +488,11 @@ fault_cleanup() {
 	for n in "${!EV_PID[@]}"; do kill "${EV_PID[$n]}" 2>/dev/null || true; done
 	for n in "${!MESHD_PID[@]}"; do kill -CONT "${MESHD_PID[$n]}" 2>/dev/null; kill -9 "${MESHD_PID[$n]}" 2>/dev/null || true; done
 	[ -n "${FAULT_EXTRA_CLEANUP:-}" ] && $FAULT_EXTRA_CLEANUP
+	if [ -n "$SWITCH_PID" ]; then
+		kill "$SWITCH_PID" 2>/dev/null
+		sleep 0.3
+		cat "$FAULT_DIR/switch.log" 2>/dev/null
+	fi
 	for n in "${!WG_PID[@]}"; do kill "${WG_PID[$n]}" 2>/dev/null || true; done
 	sleep 0.3
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^${FAULT_NS}" || true); do

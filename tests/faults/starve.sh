@@ -24,7 +24,7 @@ STARVE_PAUSE_S=${STARVE_PAUSE_S:-3}
 STARVE_PAUSE_EVERY=${STARVE_PAUSE_EVERY:-10}
 rc=0
 SERF_NS="${FAULT_NS}serf"
-declare -A SERF_PID
+declare -A SERF_PID=()
 STRESS_PID=
 
 serf_cleanup() {

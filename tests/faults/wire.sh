@@ -57,7 +57,12 @@ while [ "$(now_ms)" -lt "$deadline" ]; do
 	sleep 0.2
 done
 false_failed2=$(( $(fault_false_failures $(seq 1 $((N - 1)))) - f0 - false_failed ))
-fault_report phase=kill detect_ms="$detect_ms" bar_ms=$((WIRE_DETECT_S * 1000)) false_failed="$false_failed2"
+# The counting itself is checked: the victim's failure must show in it
+# (else a 0 above would prove nothing).
+victim_seen=$(fault_failed_events "$victim")
+fault_report phase=kill detect_ms="$detect_ms" bar_ms=$((WIRE_DETECT_S * 1000)) false_failed="$false_failed2" \
+	victim_failed_events="$victim_seen"
+[ "$victim_seen" -gt 0 ] || { flog "FAIL: no 'failed' event about the killed node $victim in any event stream: the false-failure count is blind"; rc=1; }
 if [ "$detect_ms" -lt 0 ]; then
 	flog "FAIL: node $victim's kill -9 not detected by every node within 60 s"; rc=1
 elif [ "$detect_ms" -gt $((WIRE_DETECT_S * 1000)) ]; then
