@@ -6,16 +6,19 @@
  * timers. Teardown saves state and leaves the interface and its peers up.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <event2/event.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "addr.h"
 #include "agent.h"
 #include "relay_agent.h"
 #include "keyfile.h"
+#include "rejoin.h"
 #include "state.h"
 
 const char *const refuse_reason_names[REFUSE_NREASONS] = {
@@ -174,6 +177,7 @@ static int resolve_seeds(struct agent *a, const struct state_members *sm, char *
 		}
 		add_seed(a, &s);
 	}
+	a->n_join_seeds = a->n_seeds;
 	for (size_t i = 0; i < sm->n; i++) {
 		const struct wire_record *r = &sm->rec[i];
 		struct wire_addr s;
@@ -208,6 +212,127 @@ static int open_sockets(struct agent *a, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Rejoin candidates (rejoin.h): --join seeds, remembered members, then the
+ * peers the WireGuard device kept while we were down, at our gossip port:
+ * the endpoint's IP first, then the overlay address (through the tunnel).
+ * A node that had just joined when it died may have no state file yet,
+ * but its device already knows the mesh.
+ */
+static void add_device_candidates(struct agent *a)
+{
+	struct rejoin *rj = a->rejoin;
+
+	for (size_t i = 0; i < a->n_adopted; i++) {
+		const struct wgctl_peer *p = &a->adopted[i];
+		struct wire_addr w;
+
+		addr_from_wg_endpoint(&w, &p->endpoint);
+		if (w.family) {
+			w.port = a->cfg->gossip_port;
+			rejoin_add(rj, &w, REJOIN_DEVICE);
+		}
+	}
+	for (size_t i = 0; i < a->n_adopted; i++) {
+		const struct wgctl_peer *p = &a->adopted[i];
+
+		for (size_t k = 0; k < p->n_allowed; k++) {
+			const struct wgctl_allowed *al = &p->allowed[k];
+			struct wire_addr w = { 0 };
+
+			if (al->family == AF_INET && al->cidr == 32) {
+				w.family = WIRE_AF_INET;
+				memcpy(w.ip, &al->addr.ip4, 4);
+			} else if (al->family == AF_INET6 && al->cidr == 128) {
+				w.family = WIRE_AF_INET6;
+				memcpy(w.ip, &al->addr.ip6, 16);
+			} else {
+				continue;
+			}
+			w.port = a->cfg->gossip_port;
+			rejoin_add(rj, &w, REJOIN_DEVICE);
+		}
+	}
+}
+
+static void rejoin_round(struct agent *a, uint64_t now)
+{
+	struct wire_addr batch[REJOIN_BATCH];
+	size_t n = rejoin_batch(a->rejoin, batch, REJOIN_BATCH);
+	uint64_t rnd;
+
+	/* The first round at start joins (no probing until answered); later ones rejoin. */
+	if (!n || (a->rejoin->started ? gossip_rejoin(a->g, batch, n, now)
+				       : gossip_join(a->g, batch, n, now)) != 0)
+		return;
+	randombytes_buf(&rnd, sizeof(rnd));
+	rejoin_sent(a->rejoin, now, rnd);
+	a->c.rejoin_attempts++;
+}
+
+int rejoin_start(struct agent *a, size_t remembered, char *err, size_t errlen)
+{
+	struct rejoin *rj = calloc(1, sizeof(*rj));
+
+	if (!rj) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	a->rejoin = rj;
+	for (size_t i = 0; i < a->n_seeds; i++)
+		rejoin_add(rj, &a->seeds[i], i < a->n_join_seeds ? REJOIN_SEED : REJOIN_STATE);
+	add_device_candidates(a);
+	rj->remembered = remembered > a->n_adopted ? remembered : a->n_adopted;
+	if (!rj->n) {
+		log_info("no candidates (no seeds, no remembered members, no WireGuard peers): "
+			 "starting a new mesh");
+		return 0;
+	}
+	log_info("joining through %zu candidate(s): %zu seed(s), %zu remembered member(s), "
+		 "%zu from WireGuard peers", rj->n, rj->by_source[REJOIN_SEED],
+		 rj->by_source[REJOIN_STATE], rj->by_source[REJOIN_DEVICE]);
+	rejoin_round(a, agent_now_ms());
+	if (!rj->started) {
+		snprintf(err, errlen, "join: cannot send to the candidates");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Every housekeeping second: while nobody answered yet, or we hold no
+ * other live member, or know of fewer members than we remembered, another
+ * JOIN round to the next candidates, with jittered backoff, for ever.
+ */
+void rejoin_house(struct agent *a, uint64_t now)
+{
+	struct rejoin *rj = a->rejoin;
+	size_t alive, known;
+
+	if (!rj || !a->g || a->leaving || a->stopping)
+		return;
+	if (rj->started && !rj->answered && gossip_joined(a->g)) {
+		rj->answered = true;
+		rejoin_settled(rj);
+	}
+	alive = gossip_count(a->g, GOSSIP_ALIVE) + gossip_count(a->g, GOSSIP_SUSPECT);
+	alive = alive ? alive - 1 : 0;   /* ourselves */
+	known = gossip_size(a->g) - gossip_count(a->g, GOSSIP_LEFT);
+	known = known ? known - 1 : 0;
+	if (!rejoin_needed(rj, alive, known)) {
+		if (rj->backoff_ms)
+			rejoin_settled(rj);
+		return;
+	}
+	if (!rejoin_due(rj, now))
+		return;
+	if (rj->answered && rj->rounds && log_ratelimit_ok(&a->rl_rejoin, now, &(uint32_t){ 0 }))
+		log_info("holding %zu live member(s) of %zu remembered: rejoining through "
+			 "%zu candidate(s)", alive, rj->remembered, rj->n);
+	rejoin_round(a, now);
+	timers_kick(a);
+}
+
 int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t errlen)
 {
 	struct state_members sm;
@@ -227,6 +352,8 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 	a->rl_member = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 100);
 	a->rl_hooks = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 5);
 	a->rl_wg_changes = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 10);
+	a->rl_state = (struct log_ratelimit)LOG_RATELIMIT_INIT(300000, 1);
+	a->rl_rejoin = (struct log_ratelimit)LOG_RATELIMIT_INIT(300000, 1);
 	memset(&sm, 0, sizeof(sm));
 	if ((r = identity_init_crypto()) != 0) {
 		snprintf(err, errlen, "libsodium failed to initialise");
@@ -251,8 +378,22 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 	if ((r = authority_start(a, err, errlen)) != 0)
 		return r;
 	snprintf(a->state_path, sizeof(a->state_path), "%s/members", cfg->state_dir);
-	if ((r = state_load(a->state_path, &sm, err, errlen)) != 0)
-		return r;
+	if ((r = state_load(a->state_path, &sm, err, errlen)) != 0) {
+		char aside[sizeof(a->state_path) + 16];
+
+		if (r == -ENOMEM)
+			return r;
+		/* A torn or foreign file must not keep the node out of its mesh: say so,
+		 * keep it for inspection, and rejoin through seeds and device peers. */
+		snprintf(aside, sizeof(aside), "%s.bad", a->state_path);
+		if (rename(a->state_path, aside) == 0)
+			log_err("%s; moved it to %s and starting without remembered members",
+				err, aside);
+		else
+			log_err("%s; starting without remembered members", err);
+		memset(&sm, 0, sizeof(sm));
+		r = 0;
+	}
 	if (sm.n_bad)
 		log_warn("state file %s: skipped %zu malformed line(s)", a->state_path, sm.n_bad);
 
@@ -312,16 +453,8 @@ int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t err
 	    (r = relay_agent_start(a, err, errlen)) != 0 || (r = punch_start(a)) != 0)
 		goto out;
 	authority_forget_revoked(a);
-	if (a->n_seeds) {
-		r = gossip_join(a->g, a->seeds, a->n_seeds, agent_now_ms());
-		if (r != 0) {
-			snprintf(err, errlen, "join: %s", wire_strerror(r));
-			goto out;
-		}
-		log_info("joining through %zu seed(s)", a->n_seeds);
-	} else {
-		log_info("no seeds and no remembered members: starting a new mesh");
-	}
+	if ((r = rejoin_start(a, n_others, err, errlen)) != 0)
+		goto out;
 	if (timers_start(a) != 0) {
 		snprintf(err, errlen, "cannot start timers");
 		r = -ENOMEM;
@@ -365,11 +498,28 @@ void agent_save_state(struct agent *a)
 	if (!c.recs)
 		return;
 	gossip_foreach(a->g, collect, &c);
-	if (state_save(a->state_path, self->rec->version, c.recs, c.n, err, sizeof(err)) != 0)
-		log_warn("%s", err);
-	else
-		a->state_dirty = a->state_save_soon = false;
-	a->state_dirty_ms = 0;
+	{
+		uint64_t now = agent_now_ms();
+		bool ok = state_save(a->state_path, self->rec->version, c.recs, c.n, err,
+				     sizeof(err)) == 0;
+		uint32_t streak = 0, dropped;
+
+		switch (state_saver_done(&a->saver, ok, now, &streak)) {
+		case 1:
+			log_warn("%s; the previous file is kept, retrying with backoff "
+				 "(meshd_state_write_errors_total counts failures)", err);
+			break;
+		case 2:
+			log_info("state file %s written again after %u failed attempt(s)",
+				 a->state_path, streak);
+			break;
+		default:
+			if (!ok && log_ratelimit_ok(&a->rl_state, now, &dropped))
+				log_warn("%s (%u failed attempt(s) in a row; still retrying)", err,
+					 streak);
+			break;
+		}
+	}
 	free(c.recs);
 }
 
@@ -397,6 +547,8 @@ void agent_stop(struct agent *a)
 		authority_save(a);
 	}
 	timers_stop(a);
+	free(a->rejoin);
+	a->rejoin = NULL;
 	ctl_server_stop(a);
 	metrics_stop(a);
 	hooks_stop(a);

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "keysched.h"
 #include "log.h"
+#include "state.h"
 
 struct event_base;
 struct event;
@@ -73,6 +74,9 @@ struct agent_counters {
 	uint64_t opened_prev_key;        /* opened only with the previous network key */
 	uint64_t wg_ops[WG_NOPS], wg_errors[WG_NOPS];
 	uint64_t hooks_run, hooks_failed, hooks_dropped;
+	uint64_t hooks_coalesced;        /* changes folded into a pending one for the same member */
+	uint64_t events_dropped;         /* `meshctl events` lines a too-slow subscriber lost */
+	uint64_t rejoin_attempts;        /* rejoin rounds through candidates (rejoin.c) */
 	/* probe round trips (PING sent -> ACK received) */
 	uint64_t rtt_count;
 	double rtt_sum_s;
@@ -128,7 +132,7 @@ struct agent {
 	struct net_rx *rx;               /* receive buffers (net.c) */
 
 	struct wire_addr seeds[2 * CONFIG_MAX_JOIN];
-	size_t n_seeds;
+	size_t n_seeds, n_join_seeds;    /* the first n_join_seeds came from --join */
 	struct wire_addr endpoint;       /* advertised WireGuard endpoint */
 	bool endpoint_pinned;            /* --endpoint or --bind: never guessed again */
 	struct wire_addr route_src;      /* our underlay source towards the mesh, last seen */
@@ -148,11 +152,14 @@ struct agent {
 	struct log_ratelimit rl_unreach;
 
 	struct event *tick_ev, *house_ev, *leave_ev, *sig_ev[4];
+	struct event *save_ev;           /* a membership change: write state shortly */
+	struct event *rejoin_ev;         /* rejoin.c */
+	struct rejoin *rejoin;           /* rejoin.c: candidates and backoff */
 	uint64_t next_tick_ms;
 	uint64_t start_ms;               /* monotonic */
 	int64_t start_wall_s;
-	bool state_dirty, state_save_soon;
-	uint64_t state_dirty_ms;
+	struct state_saver saver;        /* when the members file is written (state.h) */
+	struct log_ratelimit rl_state, rl_rejoin;
 	uint64_t last_endpoint_check_ms, last_wg_get_ms, last_join_log_ms;
 	bool running, leaving, stopping;
 	uint64_t converged_ms;           /* last time all members were alive and programmed */
@@ -181,6 +188,9 @@ int agent_run(struct agent *a);
 void agent_stop(struct agent *a);
 void agent_shutdown(struct agent *a, const char *why);
 void agent_save_state(struct agent *a);
+/* Rejoin candidates and rounds (rejoin.h): at start, and every housekeeping second. */
+int rejoin_start(struct agent *a, size_t remembered, char *err, size_t errlen);
+void rejoin_house(struct agent *a, uint64_t now);
 const char *agent_state_name(enum gossip_state st);
 
 /* net.c */
@@ -197,6 +207,7 @@ void membership_note_received(struct agent *a, const uint8_t *plain, size_t len)
 int timers_start(struct agent *a);
 void timers_stop(struct agent *a);
 void timers_kick(struct agent *a);    /* after any engine call: re-arm the tick */
+void timers_state_changed(struct agent *a);  /* membership changed: save state soon */
 
 /* wg.c */
 int wg_open(struct agent *a, char *err, size_t errlen);

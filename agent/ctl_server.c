@@ -3,7 +3,10 @@
  * The control socket: a Unix stream socket (0600 in a 0700 directory),
  * one bufferevent per client with a capped request size and timeouts, so
  * no client can block the loop or grow memory: a client that does not
- * read its events is dropped once its backlog passes EVENTS_BACKLOG_MAX.
+ * read its events gets no more of them once its backlog passes
+ * EVENTS_BACKLOG_MAX; when it has read its backlog down to half, it is
+ * told how many it missed (a "dropped" line, count=N) before the next
+ * event, so nothing is lost silently (issue 12).
  * Only root or the agent's own user may talk to it (SO_PEERCRED). At most
  * CLIENTS_MAX clients at once (more are closed at once, so meshctl fails
  * fast rather than hangs), and accept() failures pause the socket instead
@@ -50,6 +53,7 @@ struct ctl_client {
 	bool closing;       /* reply queued: close once written */
 	bool names_only;    /* from the names socket: `resolve` only */
 	struct listener *from;
+	uint64_t dropped;   /* events not queued for it since its last "dropped" line */
 	struct ctl_client *next;
 };
 
@@ -60,6 +64,8 @@ struct ctl_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char names_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
+
+static void tell_dropped(struct ctl_client *c);
 
 static void client_free(struct ctl_client *c)
 {
@@ -195,6 +201,8 @@ static void on_write(struct bufferevent *bev, void *arg)
 
 	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		client_free(c);
+	else if (c->events && c->dropped)
+		tell_dropped(c);   /* it read everything: tell it now, not at the next event */
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -356,6 +364,25 @@ int ctl_server_start(struct agent *a, char *err, size_t errlen)
 	return names_start(a, err, errlen);
 }
 
+/* Before the next event a client gets: how many it missed, if any. */
+static void tell_dropped(struct ctl_client *c)
+{
+	struct ctl_writer *w;
+	int n;
+
+	if (!c->dropped || !(w = malloc(sizeof(*w))))
+		return;
+	ctl_w_begin(w, "dropped");
+	ctl_w_u64(w, "count", c->dropped);
+	ctl_w_i64(w, "time", agent_wall_s());
+	n = ctl_w_end(w);
+	if (n > 0) {
+		evbuffer_add(bufferevent_get_output(c->bev), w->buf, (size_t)n);
+		c->dropped = 0;
+	}
+	free(w);
+}
+
 void ctl_server_event(struct agent *a, const char *event, const struct gossip_member *m)
 {
 	struct ctl_client *c, *next;
@@ -376,15 +403,19 @@ void ctl_server_event(struct agent *a, const char *event, const struct gossip_me
 		next = c->next;
 		if (!c->events)
 			continue;
-		if (evbuffer_get_length(out) > EVENTS_BACKLOG_MAX) {
+		if (evbuffer_get_length(out) > EVENTS_BACKLOG_MAX ||
+		    (c->dropped && evbuffer_get_length(out) > EVENTS_BACKLOG_MAX / 2)) {
 			/* A local client (re)connecting in a loop must not flood the log. */
 			static struct log_ratelimit rl = LOG_RATELIMIT_INIT(60000, 3);
 
-			if (log_ratelimit_ok(&rl, agent_now_ms(), &(uint32_t){ 0 }))
-				log_warn("dropping a control client that does not read its events");
-			client_free(c);
+			if (!c->dropped && log_ratelimit_ok(&rl, agent_now_ms(), &(uint32_t){ 0 }))
+				log_warn("a control client does not read its events: skipping "
+					 "events for it (it will be told how many)");
+			c->dropped++;
+			a->c.events_dropped++;
 			continue;
 		}
+		tell_dropped(c);
 		evbuffer_add(out, w->buf, (size_t)n);
 	}
 	free(w);

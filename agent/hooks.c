@@ -5,8 +5,11 @@
  * script is started with posix_spawn and never waited for in the loop:
  * SIGCHLD (and the housekeeping timer) reap exactly the children started
  * here, so a wireguard-go started by wgctl is never reaped by mistake.
- * At most HOOKS_RUNNING run at once; more wait in a bounded queue; a
- * script still running after HOOKS_TIMEOUT_S is killed.
+ * At most HOOKS_RUNNING run at once; more wait in a queue that holds at
+ * most one run per member (hooks_queue.h: latest state wins, bounded by
+ * the member table, so a burst loses nothing); if runs must be dropped
+ * anyway, the next one has MESHD_EVENTS_DROPPED=N. A script still
+ * running after HOOKS_TIMEOUT_S is killed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,21 +22,16 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "hooks_queue.h"
 
 extern char **environ;
 
-enum { HOOKS_RUNNING = 4, HOOKS_QUEUE = 32, HOOKS_TIMEOUT_S = 30, HOOK_VARS = 10,
-       HOOK_VAR_MAX = 128 };
-
-struct hook_job {
-	char var[HOOK_VARS][HOOK_VAR_MAX];
-};
+enum { HOOKS_RUNNING = 4, HOOKS_TIMEOUT_S = 30 };
 
 struct hooks {
 	pid_t pid[HOOKS_RUNNING];
 	uint64_t started_ms[HOOKS_RUNNING];
-	struct hook_job queue[HOOKS_QUEUE];
-	size_t head, len;
+	struct hooks_queue q;
 };
 
 int hooks_start(struct agent *a, char *err, size_t errlen)
@@ -48,7 +46,11 @@ int hooks_start(struct agent *a, char *err, size_t errlen)
 		return r;
 	}
 	a->hooks = calloc(1, sizeof(*a->hooks));
-	return a->hooks ? 0 : -ENOMEM;
+	if (!a->hooks)
+		return -ENOMEM;
+	/* One pending run per member: the table's bound, plus members on their way out. */
+	return hooks_queue_init(&a->hooks->q, 2 * (size_t)(a->cfg->max_members ?
+							  a->cfg->max_members : 4096));
 }
 
 static void spawn(struct agent *a, size_t slot, struct hook_job *job)
@@ -93,12 +95,15 @@ static void run_queued(struct agent *a)
 {
 	struct hooks *h = a->hooks;
 
-	for (size_t s = 0; s < HOOKS_RUNNING && h->len > 0; s++) {
-		if (h->pid[s])
+	for (size_t s = 0; s < HOOKS_RUNNING && h->q.len > 0; s++) {
+		struct hook_job job;
+		uint64_t dropped;
+
+		if (h->pid[s] || !hooks_queue_take(&h->q, &job, &dropped))
 			continue;
-		spawn(a, s, &h->queue[h->head]);
-		h->head = (h->head + 1) % HOOKS_QUEUE;
-		h->len--;
+		snprintf(job.var[9], HOOK_VAR_MAX, "MESHD_EVENTS_DROPPED=%llu",
+			 (unsigned long long)dropped);
+		spawn(a, s, &job);
 	}
 }
 
@@ -106,22 +111,16 @@ void hooks_event(struct agent *a, const char *event, const struct gossip_member 
 {
 	struct hooks *h = a->hooks;
 	const struct wire_record *r = m->rec;
-	struct hook_job *job;
+	struct hook_job one, *job;
 	char text[WIRE_ADDR_STRLEN], key[KEY_B64_LEN];
 	uint32_t dropped;
+	int put;
 
 	if (!h)
 		return;
-	if (h->len == HOOKS_QUEUE) {
-		a->c.hooks_dropped++;
-		if (log_ratelimit_ok(&a->rl_hooks, agent_now_ms(), &dropped))
-			log_warn("event hook queue full: dropped the %s event of %s%s", event,
-				 m->name_conflict ? "a member with a contested name" : r->name,
-				 dropped ? " (and others)" : "");
-		return;
-	}
-	job = &h->queue[(h->head + h->len) % HOOKS_QUEUE];
+	job = &one;
 	memset(job, 0, sizeof(*job));
+	memcpy(job->id, r->id, WIRE_ID_LEN);
 	snprintf(job->var[0], HOOK_VAR_MAX, "MESHD_EVENT=%s", event);
 	/* A contested name is another member's: never hand it to a hook as this one's. */
 	snprintf(job->var[1], HOOK_VAR_MAX, "MESHD_NAME=%s", m->name_conflict ? "" : r->name);
@@ -139,7 +138,7 @@ void hooks_event(struct agent *a, const char *event, const struct gossip_member 
 			wire_prefix_format(&r->overlay[i], text, sizeof(text));
 	text[strcspn(text, "/")] = '\0';
 	if (text[0])
-		snprintf(job->var[9], HOOK_VAR_MAX, "MESHD_OVERLAY_IP6=%s", text);
+		snprintf(job->var[10], HOOK_VAR_MAX, "MESHD_OVERLAY_IP6=%s", text);
 	text[0] = '\0';
 	if (r->n_endpoints)
 		wire_addr_format(&r->endpoint[0], text, sizeof(text));
@@ -148,7 +147,15 @@ void hooks_event(struct agent *a, const char *event, const struct gossip_member 
 	snprintf(job->var[6], HOOK_VAR_MAX, "MESHD_INTERFACE=%s", a->cfg->interface);
 	snprintf(job->var[7], HOOK_VAR_MAX, "MESHD_SELF=%d", m->self ? 1 : 0);
 	snprintf(job->var[8], HOOK_VAR_MAX, "MESHD_NAME_CONFLICT=%d", m->name_conflict ? 1 : 0);
-	h->len++;
+	put = hooks_queue_put(&h->q, job);
+	if (put == 1) {
+		a->c.hooks_coalesced++;
+	} else if (put == 2 || put < 0) {
+		a->c.hooks_dropped++;
+		if (log_ratelimit_ok(&a->rl_hooks, agent_now_ms(), &dropped))
+			log_warn("event hook queue full (%zu pending): dropped the oldest; the next "
+				 "run gets MESHD_EVENTS_DROPPED", h->q.len);
+	}
 	run_queued(a);
 }
 
@@ -191,6 +198,8 @@ void hooks_reap(struct agent *a)
 void hooks_stop(struct agent *a)
 {
 	/* Running scripts finish on their own; they are not our data plane. */
+	if (a->hooks)
+		hooks_queue_free(&a->hooks->q);
 	free(a->hooks);
 	a->hooks = NULL;
 }

@@ -104,7 +104,6 @@ static void io_changed(void *ctx, enum gossip_event ev, const struct gossip_memb
 			log_err("this node was revoked by an authority: every member drops it; "
 				  "it needs a new invite and a new identity to come back");
 		authority_forget_peer(a, m->wg_public);
-		a->state_save_soon = true;
 	}
 	if (m->self) {
 		/* Our own address changed (conflict lost): the interface must follow. */
@@ -113,12 +112,9 @@ static void io_changed(void *ctx, enum gossip_event ev, const struct gossip_memb
 			    !wire_prefix_same_ip(&m->rec->overlay[i], &a->overlay6))
 				a->readdress = true;
 	}
-	/* A new or departed member is saved within a second; state flaps are batched. */
-	a->state_dirty = true;
-	if (!a->state_dirty_ms)
-		a->state_dirty_ms = agent_now_ms();
-	if (ev == GOSSIP_EV_ADDED || ev == GOSSIP_EV_LEFT || ev == GOSSIP_EV_REMOVED)
-		a->state_save_soon = true;
+	/* Saved within about a second (timers.c), at most once a second. */
+	state_saver_mark(&a->saver);
+	timers_state_changed(a);
 	wg_mark_dirty(a);
 	ctl_server_event(a, event, m);
 	hooks_event(a, event, m);

@@ -297,8 +297,16 @@ static int cmd_events(struct meshctl *c)
 			fprintf(stderr, "meshctl: meshd is shutting down\n");
 			return 0;
 		}
-		if (strcmp(l.kind, "event") == 0)
+		if (strcmp(l.kind, "event") == 0) {
 			c->out->event(stdout, &l);
+		} else if (strcmp(l.kind, "dropped") == 0) {
+			const char *n = ctl_line_get(&l, "count");
+
+			/* Not silent: the reader fell behind and lost this many events. */
+			fprintf(stderr, "meshctl: %s event(s) dropped: this reader was too slow\n",
+				n ? n : "some");
+			fflush(stdout);
+		}
 		free(raw);
 	}
 }

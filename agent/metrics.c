@@ -266,7 +266,17 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 
 	COUNTERS(b, "meshd_hooks_total", "Event hook runs by result.", "result",
 		 { "started", a->c.hooks_run }, { "failed", a->c.hooks_failed },
-		 { "dropped", a->c.hooks_dropped });
+		 { "dropped", a->c.hooks_dropped }, { "coalesced", a->c.hooks_coalesced });
+	family(b, "meshd_events_dropped_total", "counter",
+	       "Event lines not delivered to `meshctl events` subscribers too slow to read them "
+	       "(each is told how many).");
+	evbuffer_add_printf(b, "meshd_events_dropped_total %" PRIu64 "\n", a->c.events_dropped);
+	family(b, "meshd_state_write_errors_total", "counter",
+	       "Failed writes of the members state file (the previous file is kept; retried).");
+	evbuffer_add_printf(b, "meshd_state_write_errors_total %" PRIu64 "\n", a->saver.errors);
+	family(b, "meshd_rejoin_attempts_total", "counter",
+	       "Rejoin rounds sent to candidates (seeds, remembered members, WireGuard peers).");
+	evbuffer_add_printf(b, "meshd_rejoin_attempts_total %" PRIu64 "\n", a->c.rejoin_attempts);
 	trust_metrics(a, b);
 	relay_agent_metrics(a, b);
 	family(b, "meshd_uptime_seconds", "gauge", "Seconds since meshd started.");

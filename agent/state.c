@@ -271,3 +271,42 @@ int state_save(const char *path, uint64_t self_version, const struct wire_record
 		snprintf(err, errlen, "cannot write state file %s: %s", path, strerror(-r));
 	return r;
 }
+
+void state_saver_mark(struct state_saver *s)
+{
+	s->dirty = true;
+}
+
+bool state_saver_due(const struct state_saver *s, uint64_t now_ms)
+{
+	if (!s->dirty)
+		return false;
+	if (s->failing)
+		return now_ms >= s->retry_at_ms;
+	return !s->last_write_ms || now_ms >= s->last_write_ms + STATE_SAVE_GAP_MS;
+}
+
+int state_saver_done(struct state_saver *s, bool ok, uint64_t now_ms, uint32_t *streak)
+{
+	s->last_write_ms = now_ms ? now_ms : 1;
+	if (ok) {
+		uint32_t was = s->failing;
+
+		s->dirty = false;
+		s->failing = 0;
+		s->backoff_ms = 0;
+		if (streak)
+			*streak = was;
+		return was ? 2 : 0;
+	}
+	s->errors++;
+	s->dirty = true;
+	if (!s->backoff_ms)
+		s->backoff_ms = STATE_RETRY_FIRST_MS;
+	s->retry_at_ms = now_ms + s->backoff_ms;
+	s->backoff_ms = s->backoff_ms * 2 < STATE_RETRY_MAX_MS ? s->backoff_ms * 2 : STATE_RETRY_MAX_MS;
+	s->failing++;
+	if (streak)
+		*streak = s->failing;
+	return s->failing == 1 ? 1 : 0;
+}

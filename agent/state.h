@@ -69,6 +69,34 @@ bool state_claim_established(const struct state_members *sm, const uint8_t id[st
 			     struct wire_record *tmpl, const struct wire_prefix *prefix,
 			     uint64_t keep_ms, int64_t now_s);
 
+/*
+ * When to write the members file (pure: time comes in). A change is
+ * written at the first chance after it, at most once per min_gap_ms, so a
+ * crash loses at most about a second of membership. A write that fails
+ * (disk full, read-only directory) keeps the change pending and is retried
+ * with doubling backoff (retry_first_ms .. retry_max_ms); the old file
+ * stays as it was (the write is atomic).
+ */
+struct state_saver {
+	bool dirty;
+	uint64_t last_write_ms;      /* last attempt */
+	uint64_t retry_at_ms;        /* after a failure: not before this */
+	uint64_t backoff_ms;         /* the next failure's wait */
+	uint32_t failing;            /* failures in a row (0 = the last write worked) */
+	uint64_t errors;             /* all failures (meshd_state_write_errors_total) */
+};
+enum { STATE_SAVE_GAP_MS = 1000, STATE_RETRY_FIRST_MS = 1000, STATE_RETRY_MAX_MS = 60000 };
+
+void state_saver_mark(struct state_saver *s);
+/* Is a write due now? */
+bool state_saver_due(const struct state_saver *s, uint64_t now_ms);
+/*
+ * The outcome of a write begun at now_ms. Returns what to tell the
+ * operator: 1 = first failure of a streak (log it), 2 = recovered after
+ * failures (log it; *streak = how many failed), 0 = nothing new.
+ */
+int state_saver_done(struct state_saver *s, bool ok, uint64_t now_ms, uint32_t *streak);
+
 /* Write atomically (0600). */
 int state_save(const char *path, uint64_t self_version, const struct wire_record *const *recs,
 	       size_t n, char *err, size_t errlen);

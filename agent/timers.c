@@ -15,7 +15,6 @@
 #include "relay_agent.h"
 
 enum {
-	STATE_SAVE_DEBOUNCE_MS = 5000,
 	JOIN_LOG_MS = 10000,
 	ENDPOINT_CHECK_MS = 30000,
 };
@@ -122,8 +121,9 @@ static void on_house(evutil_socket_t fd, short what, void *arg)
 	relay_agent_house(a, now);
 	punch_house(a, now);
 	authority_house(a, now);
-	if (a->state_dirty && (a->state_save_soon || now - a->state_dirty_ms >= STATE_SAVE_DEBOUNCE_MS))
+	if (state_saver_due(&a->saver, now))
 		agent_save_state(a);
+	rejoin_house(a, now);
 	log_join_progress(a, now);
 	check_endpoint(a, now);
 	track_convergence(a, now);
@@ -131,6 +131,27 @@ static void on_house(evutil_socket_t fd, short what, void *arg)
 	/* Belt and braces: if the tick timer was lost, the engine still runs. */
 	if (now > a->next_tick_ms + 1000)
 		arm(a, now, gossip_tick(a->g, now));
+}
+
+static void on_save(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+
+	(void)fd;
+	(void)what;
+	if (state_saver_due(&a->saver, agent_now_ms()))
+		agent_save_state(a);
+}
+
+/* Called inside engine callbacks: the save itself runs from the loop. */
+void timers_state_changed(struct agent *a)
+{
+	/* The first change of a start at once (a node killed in its first
+	 * second then still finds the mesh), later ones batched a little. */
+	struct timeval soon = { 0, a->saver.last_write_ms ? 200000 : 0 };
+
+	if (a->save_ev && !event_pending(a->save_ev, EV_TIMEOUT, NULL))
+		event_add(a->save_ev, &soon);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -163,7 +184,8 @@ int timers_start(struct agent *a)
 	signal(SIGPIPE, SIG_IGN);
 	a->tick_ev = event_new(a->base, -1, 0, on_tick, a);
 	a->house_ev = event_new(a->base, -1, EV_PERSIST, on_house, a);
-	if (!a->tick_ev || !a->house_ev || event_add(a->house_ev, &one) != 0)
+	a->save_ev = event_new(a->base, -1, 0, on_save, a);
+	if (!a->tick_ev || !a->house_ev || !a->save_ev || event_add(a->house_ev, &one) != 0)
 		return -1;
 	for (int i = 0; i < 4; i++) {
 		a->sig_ev[i] = evsignal_new(a->base, sigs[i], on_signal, a);
@@ -176,7 +198,7 @@ int timers_start(struct agent *a)
 
 void timers_stop(struct agent *a)
 {
-	struct event **evs[] = { &a->tick_ev, &a->house_ev, &a->leave_ev, &a->sig_ev[0],
+	struct event **evs[] = { &a->tick_ev, &a->house_ev, &a->leave_ev, &a->save_ev, &a->sig_ev[0],
 				 &a->sig_ev[1], &a->sig_ev[2], &a->sig_ev[3] };
 
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {

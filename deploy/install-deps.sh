@@ -12,6 +12,7 @@ pkgs=(
 	nftables conntrack jq curl python3
 	qemu-system-x86 busybox-static cpio xz-utils
 	serf ansible-core file dpkg-dev man-db
+	faketime stress-ng util-linux ethtool
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -314,6 +314,8 @@ uint64_t gossip_next_deadline(const struct gossip *g)
 	t = x < t ? x : t;
 	x = tomb_next(g);
 	t = x < t ? x : t;
+	x = reconnect_next(g);
+	t = x < t ? x : t;
 	x = trust_next(g);
 	return x < t ? x : t;
 }
@@ -328,6 +330,7 @@ uint64_t gossip_tick(struct gossip *g, uint64_t now_ms)
 	bcast_tick(g, now_ms);
 	sync_tick(g, now_ms);
 	tomb_tick(g, now_ms);
+	reconnect_tick(g, now_ms);
 	trust_tick(g, now_ms);
 	return gossip_next_deadline(g);
 }

@@ -199,6 +199,12 @@ void gossip_free(struct gossip *g);   /* wipes the identity */
 
 /* Start (or restart) joining through these seeds; JOINs are retried by tick. */
 int gossip_join(struct gossip *g, const struct wire_addr *seeds, size_t n, uint64_t now_ms);
+/*
+ * Issue 12: another round of JOINs (the agent's rejoin backoff). While
+ * joining it is gossip_join; once joined, JOINs go out without leaving
+ * the joined state and a JOIN_ACK to them brings a full pull.
+ */
+int gossip_rejoin(struct gossip *g, const struct wire_addr *seeds, size_t n, uint64_t now_ms);
 /* A datagram, already opened. from = the datagram's source. 0 or -error (state unchanged). */
 int gossip_input(struct gossip *g, const struct wire_addr *from,
 		 const uint8_t *plain, size_t len, uint64_t now_ms);
@@ -313,6 +319,8 @@ struct gossip_stats {
 	uint64_t unproven_held;      /* not sent: not a PING, to an unproven member, unasked */
 	uint64_t proofs;             /* member addresses that answered our PING themselves */
 	uint64_t hello_probes;       /* PINGs to an unproven member that just spoke to us */
+	uint64_t rejoin_rounds;      /* gossip_rejoin rounds sent while joined (issue 12) */
+	uint64_t reconnects;         /* reach-outs to failed members (reconnect.c, issue 12) */
 	uint64_t proof_sweeps;       /* PINGs to unproven members, a few each probe period */
 	uint64_t pings_unknown;      /* PINGs from senders we do not know: no ACK */
 	uint64_t relays_refused;     /* PING_REQs for a target we do not know (or hold failed) */

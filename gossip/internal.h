@@ -16,6 +16,7 @@
  *   join.c       JOIN / JOIN_ACK
  *   observe.c    endpoint observations in ACKs: public endpoint, NAT type
  *   tombstone.c  retiring and forgetting failed and left members
+ *   reconnect.c  reaching out to failed members now and then (issue 12)
  *   punch.c      hole punching: WIRE_PUNCH requests, forwards, checks
  *   send.c       addressing, encoding and counting outgoing messages
  *   gossip.c     life cycle, input dispatch, tick, queries
@@ -302,6 +303,11 @@ struct gossip {
 	uint64_t join_signed_at;                /* our record's version first went out in a JOIN */
 	struct join_seen join_seen[JOIN_SEEN_SLOTS];
 	uint32_t join_seen_pos;
+	uint32_t rejoin_nonce;                  /* gossip_rejoin while joined: its JOIN_ACKs */
+	uint64_t rejoin_nonce_at;
+
+	/* reach-out to failed members (reconnect.c) */
+	uint64_t next_reconnect;
 
 	/* tombstones: [head, mid) retired from the digest, [mid, tail) not yet */
 	struct tomb *tq;
@@ -470,12 +476,18 @@ void sync_tick(struct gossip *g, uint64_t now);
 void sync_input(struct gossip *g, const struct wire_msg *m, struct member *from, uint64_t now);
 void sync_join_pull(struct gossip *g, const uint32_t *partners, uint32_t n);
 uint64_t sync_next(const struct gossip *g);
+/* The 16 buckets under the root (reconnect.c's digest). */
+void sync_root_buckets(struct gossip *g, struct wire_sync_bucket out[16]);
 
 /* join.c */
 void join_tick(struct gossip *g, uint64_t now);
 int join_precheck(const struct gossip *g, const struct wire_msg *m);
 void join_input(struct gossip *g, const struct wire_msg *m, const struct wire_addr *from,
 		size_t len, uint64_t now);
+
+/* reconnect.c */
+void reconnect_tick(struct gossip *g, uint64_t now);
+uint64_t reconnect_next(const struct gossip *g);
 
 /* tombstone.c */
 void tomb_push(struct gossip *g, struct member *m);

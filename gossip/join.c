@@ -66,6 +66,47 @@ int gossip_join(struct gossip *g, const struct wire_addr *seeds, size_t n, uint6
 	return 0;
 }
 
+/*
+ * A rejoin round (issue 12): while still joining, the same as
+ * gossip_join. Otherwise (joined, or never joining: alone), one JOIN to each address without leaving the joined state:
+ * probing and anti-entropy go on, and a JOIN_ACK echoing this round's
+ * nonce brings a full pull from its sender. Our record is re-signed when
+ * its version went out in a JOIN longer ago than a seed takes a JOIN at
+ * that version for a retry, or the seed would refuse it as a replay.
+ */
+int gossip_rejoin(struct gossip *g, const struct wire_addr *seeds, size_t n, uint64_t now_ms)
+{
+	struct wire_msg m;
+
+	if (g->joining)
+		return gossip_join(g, seeds, n, now_ms);
+	if (!n || g->left)
+		return -EINVAL;
+	if (n > GOSSIP_MAX_SEEDS)
+		n = GOSSIP_MAX_SEEDS;
+	for (size_t i = 0; i < n; i++)
+		if (!wire_family_len(seeds[i].family) || !seeds[i].port)
+			return -EINVAL;
+	g->now = now_ms > g->now ? now_ms : g->now;
+	if (now_ms >= g->join_signed_at + JOIN_RESIGN_MS &&
+	    self_sign(g, g->tmpl.version + 1, now_ms) == 0)
+		g->join_signed_at = now_ms;
+	do
+		g->rejoin_nonce = (uint32_t)gossip_rand(g);
+	while (!g->rejoin_nonce || g->rejoin_nonce == g->join_nonce);
+	g->rejoin_nonce_at = now_ms;
+	msg_init(&m, WIRE_JOIN, g->idn.id);
+	m.seq = g->rejoin_nonce;
+	m.n_records = 1;
+	m.record[0] = *member_self(g)->pub.rec;
+	if (msg_pad_to(&m, WIRE_MAX_PLAINTEXT) < 0)
+		m.pad = 0;
+	for (size_t i = 0; i < n; i++)
+		send_msg(g, &seeds[i], &m);
+	g->stats.rejoin_rounds++;
+	return 0;
+}
+
 void join_tick(struct gossip *g, uint64_t now)
 {
 	if (g->joining && now >= g->next_join)
@@ -100,9 +141,12 @@ static bool join_replayed(const struct gossip *g, const struct wire_record *r)
 int join_precheck(const struct gossip *g, const struct wire_msg *m)
 {
 	if (m->type == WIRE_JOIN_ACK) {
-		if (!g->joining)
+		bool rejoin = !g->joining && g->rejoin_nonce && m->seq == g->rejoin_nonce &&
+			      g->now < g->rejoin_nonce_at + JOIN_REPLAY_MS;
+
+		if (!g->joining && !rejoin)
 			return -EPROTO;
-		if (m->seq != g->join_nonce)
+		if (!rejoin && m->seq != g->join_nonce)
 			return -ESTALE;       /* not an answer to our JOIN */
 		/* The answer carries its sender's own record first. */
 		return m->n_records && memcmp(m->record[0].id, m->sender, WIRE_SHORT_ID_LEN) == 0 ?
@@ -167,6 +211,7 @@ static void on_join_ack(struct gossip *g, const struct wire_msg *m, uint64_t now
 {
 	uint32_t partners[SYNC_JOIN_PARTNERS], n = 0;
 
+	(void)now;
 	g->joining = false;
 	if (g->io.observed)
 		g->io.observed(g->io.ctx, &m->observed);

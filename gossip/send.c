@@ -17,13 +17,26 @@
  * to an address that proved it is the member's: it answered a PING of
  * ours, carrying a random seq, from exactly that address (probe.c).
  */
+/*
+ * Tunnel mode sends through the overlay, except to a member we hold
+ * failed: its WireGuard peer goes after the failed grace, so what we
+ * still send it (reach-outs, answers to its reach-outs: issue 12) goes
+ * to its record's underlay endpoint, where a restarted or partitioned
+ * node listens too.
+ */
+static bool overlay_addressed(const struct gossip *g, const struct member *m)
+{
+	return g->cfg.via_overlay && !g->joining && m->pub.rec->n_overlay &&
+	       m->pub.state != GOSSIP_FAILED;
+}
+
 bool member_addr(const struct gossip *g, const struct member *m, struct wire_addr *out)
 {
 	const struct wire_record *r = m->pub.rec;
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
-	if (g->cfg.via_overlay && !g->joining && r->n_overlay) {
+	if (overlay_addressed(g, m)) {
 		n = wire_family_len(r->overlay[0].family);
 		out->family = r->overlay[0].family;
 		memcpy(out->ip, r->overlay[0].ip, n);
@@ -43,7 +56,8 @@ bool member_proven(const struct gossip *g, const struct member *m)
 	const struct wire_record *r = m->pub.rec;
 
 	/* Tunnel mode: only the peer holding the overlay address gets it. */
-	if (g->cfg.via_overlay && !g->joining && r->n_overlay)
+	(void)r;
+	if (overlay_addressed(g, m))
 		return true;
 	return m->flags & M_PROVEN;
 }

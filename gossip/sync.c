@@ -434,6 +434,13 @@ static void pull_tick(struct gossip *g, uint64_t now)
 	sync_join_pull(g, partners, n);
 }
 
+void sync_root_buckets(struct gossip *g, struct wire_sync_bucket out[16])
+{
+	struct span root = { .len = 0 };
+
+	children(g, &root, out);
+}
+
 uint64_t sync_next(const struct gossip *g)
 {
 	uint64_t t = g->pull_left ? g->next_pull : NO_DEADLINE;
@@ -499,6 +506,11 @@ void sync_tick(struct gossip *g, uint64_t now)
 			children(g, &root, m.bucket);
 		}
 		add_buddy_rumor(g, &m, &g->m[to]);
+		/* A failed partner may have restarted without us: introduce ourselves. */
+		if (g->m[to].pub.state == GOSSIP_FAILED) {
+			m.n_records = 1;
+			m.record[0] = *member_self(g)->pub.rec;
+		}
 		trust_sync_fill(g, &m);
 		send_member(g, &g->m[to], &m);
 	}

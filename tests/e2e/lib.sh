@@ -67,8 +67,16 @@ e2e_start() {  # e2e_start N [extra meshd args...]
 		--backend "$BACKEND" --address "$(over_of "$n")/16" \
 		--endpoint "$(under_of "$n"):51820" --listen-port 51820 --gossip-port 51821 \
 		--state-dir "$E2E_DIR/n$n" --socket "$(sock_of "$n")" --name "node$n" \
-		--log-level "${E2E_LOG_LEVEL:-info}" "$@" >>"$E2E_DIR/meshd$n.log" 2>&1 &
+		--log-level "${E2E_LOG_LEVEL:-info}" \
+		${E2E_METRICS_PORT:+--metrics "127.0.0.1:$E2E_METRICS_PORT"} \
+		"$@" >>"$E2E_DIR/meshd$n.log" 2>&1 &
 	MESHD_PID[$n]=$!
+}
+
+# Sum of a metric family's samples on node N (E2E_METRICS_PORT set), -1 if unreadable.
+e2e_metric_sum() {  # e2e_metric_sum N FAMILY
+	ip netns exec "$(ns_of "$1")" curl -fsS --max-time 3 "http://127.0.0.1:$E2E_METRICS_PORT/metrics" 2>/dev/null |
+		awk -v f="$2" '$1 == f || index($1, f "{") == 1 { s += $2; seen = 1 } END { printf "%d", seen ? s : -1 }'
 }
 
 e2e_members_json() { "$BIN/meshctl" --socket "$(sock_of "$1")" members --json 2>/dev/null; }

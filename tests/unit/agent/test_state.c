@@ -390,6 +390,58 @@ static void atomic_write_leaves_old_file_on_failure(void **state)
 	state_members_free(&sm);
 }
 
+/*
+ * Issue 12: a change is written at the first chance (the gap since the last
+ * write, 1 s); a failed write stays pending, is retried with doubling
+ * backoff up to a cap, is reported once per streak, and its recovery too.
+ */
+static void saver_prompt_backoff_and_recovery(void **state)
+{
+	struct state_saver sv = { 0 };
+	uint32_t streak = 99;
+	uint64_t t = 10000, waits[8];
+
+	(void)state;
+	assert_false(state_saver_due(&sv, t));
+	state_saver_mark(&sv);
+	assert_true(state_saver_due(&sv, t));          /* first change: at once */
+	assert_int_equal(state_saver_done(&sv, true, t, &streak), 0);
+	assert_false(state_saver_due(&sv, t + 5000));  /* nothing pending */
+	state_saver_mark(&sv);
+	assert_false(state_saver_due(&sv, t + 999));    /* at most once a second */
+	assert_true(state_saver_due(&sv, t + 1000));
+	t += 1000;
+	/* Disk full: reported on the first failure only, kept pending, backoff doubles. */
+	assert_int_equal(state_saver_done(&sv, false, t, &streak), 1);
+	assert_int_equal(streak, 1);
+	for (int i = 0; i < 8; i++) {
+		uint64_t w = 0;
+
+		assert_true(sv.dirty);
+		while (!state_saver_due(&sv, t + w))
+			w += 100;
+		waits[i] = w;
+		t += w;
+		assert_int_equal(state_saver_done(&sv, false, t, &streak), 0);
+	}
+	assert_int_equal(waits[0], STATE_RETRY_FIRST_MS);
+	assert_int_equal(waits[1], 2 * STATE_RETRY_FIRST_MS);
+	assert_int_equal(waits[2], 4 * STATE_RETRY_FIRST_MS);
+	assert_int_equal(waits[7], STATE_RETRY_MAX_MS);    /* capped */
+	assert_int_equal(sv.errors, 9);
+	assert_int_equal(streak, 9);
+	/* Space again: written, recovery reported with the streak, backoff reset. */
+	t += STATE_RETRY_MAX_MS;
+	assert_true(state_saver_due(&sv, t));
+	assert_int_equal(state_saver_done(&sv, true, t, &streak), 2);
+	assert_int_equal(streak, 9);
+	assert_false(sv.dirty);
+	state_saver_mark(&sv);
+	assert_true(state_saver_due(&sv, t + STATE_SAVE_GAP_MS));
+	assert_int_equal(state_saver_done(&sv, false, t + STATE_SAVE_GAP_MS, &streak), 1);
+	assert_int_equal(sv.retry_at_ms, t + STATE_SAVE_GAP_MS + STATE_RETRY_FIRST_MS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +454,7 @@ int main(void)
 		cmocka_unit_test(magic_required),
 		cmocka_unit_test(self_version_plain_u64),
 		cmocka_unit_test(claim_established),
+		cmocka_unit_test(saver_prompt_backoff_and_recovery),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

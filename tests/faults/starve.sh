@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Starvation (issue 12): 16 meshd agents and, side by side under the same
+# load, 16 Debian `serf` agents (in a namespace of their own, on 127.0.0.K).
+# For STARVE_SECONDS every core is saturated (stress-ng --cpu 0, i.e. one
+# busy worker per core, at the agents' own priority) and every
+# STARVE_PAUSE_EVERY seconds one random meshd agent and one random serf
+# agent are paused with SIGSTOP for STARVE_PAUSE_S seconds.
+# Bar: 0 responsive members declared failed by meshd (a paused agent
+# counts as responsive: it answers again within STARVE_PAUSE_S); serf's
+# count under the same load is printed next to it (not a bar for serf).
+# Default: the short CI run (STARVE_SECONDS=30); the soak: 300.
+# Prints `FAULT name=starve key=value` lines.
+set -uo pipefail
+FAULT_NAME=starve FAULT_PFX=${FAULT_PFX:-f2s}
+. "$(dirname "$0")/lib.sh" "${1:-}"
+command -v stress-ng >/dev/null || fault_cannot_run "stress-ng is missing (deploy/install-deps.sh)"
+SERF=${SERF:-$(command -v serf || true)}
+[ -n "$SERF" ] || fault_cannot_run "serf is missing (deploy/install-deps.sh)"
+
+N=${STARVE_NODES:-16}
+STARVE_SECONDS=${STARVE_SECONDS:-30}
+STARVE_PAUSE_S=${STARVE_PAUSE_S:-3}
+STARVE_PAUSE_EVERY=${STARVE_PAUSE_EVERY:-10}
+rc=0
+SERF_NS="${FAULT_NS}serf"
+declare -A SERF_PID=()
+STRESS_PID=
+
+serf_cleanup() {
+	local n
+	[ -n "$STRESS_PID" ] && kill "$STRESS_PID" 2>/dev/null
+	for n in "${!SERF_PID[@]}"; do kill -CONT "${SERF_PID[$n]}" 2>/dev/null; kill -9 "${SERF_PID[$n]}" 2>/dev/null; done
+	return 0
+}
+FAULT_EXTRA_CLEANUP=serf_cleanup
+
+serf_start() {  # serf_start N: agent sN on 127.0.0.N, joining s1
+	local n=$1 join=()
+	[ "$n" -gt 1 ] && join=(-join "127.0.0.1:7946")
+	ip netns exec "$SERF_NS" "$SERF" agent -node "s$n" -bind "127.0.0.$n:7946" \
+		-rpc-addr "127.0.0.$n:7373" -log-level=info "${join[@]}" \
+		>>"$FAULT_DIR/serf$n.log" 2>&1 &
+	SERF_PID[$n]=$!
+}
+serf_alive_count() {  # members serf agent N lists alive
+	ip netns exec "$SERF_NS" "$SERF" members -rpc-addr "127.0.0.$1:7373" -status alive 2>/dev/null | wc -l
+}
+serf_converged() {
+	local n
+	for n in $(seq "$N"); do [ "$(serf_alive_count "$n")" -eq "$N" ] || return 1; done
+}
+serf_failed_seen() {  # EventMemberFailed lines in all serf logs
+	cat "$FAULT_DIR"/serf*.log 2>/dev/null | grep -c 'EventMemberFailed' || true
+}
+
+fault_setup "$N"
+ip netns add "$SERF_NS"
+ip -n "$SERF_NS" link set lo up
+fault_start 1
+for n in $(seq 2 "$N"); do fault_start "$n" --join "$(fault_under 1):51821"; done
+serf_start 1
+sleep 1
+for n in $(seq 2 "$N"); do serf_start "$n"; done
+for n in $(seq "$N"); do wait_until 20 "node $n's control socket" test -S "$(fault_sock "$n")"; done
+for n in $(seq "$N"); do fault_events_start "$n"; done
+fault_wait_converged 180 || fdie "the mesh of $N did not converge: $FAULT_WHY"
+wait_until 120 "serf's $N agents agree" serf_converged
+m0=$(fault_false_failures $(seq "$N")); s0=$(serf_failed_seen)
+fault_report phase=clean nodes="$N" converge_ms="$FAULT_CONVERGE_MS"
+
+stress-ng --cpu 0 --cpu-method matrixprod --timeout "${STARVE_SECONDS}s" >"$FAULT_DIR/stress.log" 2>&1 &
+STRESS_PID=$!
+flog "stress-ng on every core for ${STARVE_SECONDS}s; a meshd and a serf agent paused ${STARVE_PAUSE_S}s every ${STARVE_PAUSE_EVERY}s"
+pauses=0
+end=$(( $(now_ms) + STARVE_SECONDS * 1000 ))
+while [ "$(now_ms)" -lt "$end" ]; do
+	sleep "$STARVE_PAUSE_EVERY"
+	[ "$(now_ms)" -lt "$end" ] || break
+	v=$(( RANDOM % N + 1 ))
+	kill -STOP "${MESHD_PID[$v]}" "${SERF_PID[$v]}"
+	sleep "$STARVE_PAUSE_S"
+	kill -CONT "${MESHD_PID[$v]}" "${SERF_PID[$v]}"
+	pauses=$((pauses + 1))
+done
+wait "$STRESS_PID" 2>/dev/null; STRESS_PID=
+sleep 5   # what was suspected during the load settles
+meshd_false=$(( $(fault_false_failures $(seq "$N")) - m0 ))
+serf_false=$(( $(serf_failed_seen) - s0 ))
+fault_no_agent_died || rc=1
+fault_report phase=starved seconds="$STARVE_SECONDS" pauses="$pauses" pause_s="$STARVE_PAUSE_S" \
+	meshd_false_failed="$meshd_false" serf_false_failed="$serf_false"
+[ "$meshd_false" -eq 0 ] || { flog "FAIL: meshd declared $meshd_false responsive member(s) failed"; rc=1; }
+if fault_wait_converged 120; then
+	fault_report phase=after converged=1 converge_ms="$FAULT_CONVERGE_MS"
+else
+	fault_report phase=after converged=0; flog "FAIL: $FAULT_WHY"; rc=1
+fi
+fault_report result=$([ "$rc" -eq 0 ] && echo pass || echo fail)
+exit "$rc"
