@@ -55,7 +55,7 @@ for _b in "$MESHD" "$MESHCTL" "$CHECK_STATE"; do
 	[ -x "$_b" ] || { echo "build first: $_b missing"; exit 2; }
 done
 
-FAULT_ID=${FAULT_ID:-$(( $$ % 1000 ))}
+FAULT_ID=$(printf %03d "${FAULT_ID:-$(( $$ % 1000 ))}")   # fixed width: no prefix of another run's names
 FAULT_NS="${FAULT_PFX}${FAULT_ID}"
 FAULT_BR="${FAULT_NS}br"
 FAULT_DIR=${FAULT_DIR:-$(mktemp -d "/tmp/meshd-faults-$FAULT_NAME.XXXXXX")}
