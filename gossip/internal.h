@@ -16,6 +16,7 @@
  *   join.c       JOIN / JOIN_ACK
  *   observe.c    endpoint observations in ACKs: public endpoint, NAT type
  *   tombstone.c  retiring and forgetting failed and left members
+ *   reconnect.c  reaching out to failed members now and then (issue 12)
  *   punch.c      hole punching: WIRE_PUNCH requests, forwards, checks
  *   send.c       addressing, encoding and counting outgoing messages
  *   gossip.c     life cycle, input dispatch, tick, queries

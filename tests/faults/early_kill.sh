@@ -85,6 +85,15 @@ for t in $(seq "$TRIES"); do
 		rm -f "$FAULT_DIR/n3t$t/members"
 		state=deleted
 	fi
+	# EARLY_KILL_FORGET_ALL=1 (not part of the bar): no state and no device
+	# peers either, so only the members' reach-outs to it can bring it back.
+	if [ "${EARLY_KILL_FORGET_ALL:-0}" = 1 ]; then
+		rm -f "$FAULT_DIR/n3t$t/members"
+		state=deleted
+		for k in $(fault_in 3 wg show "$(fault_if 3)" peers 2>/dev/null); do
+			fault_in 3 wg set "$(fault_if 3)" peer "$k" remove
+		done
+	fi
 	peers=$(fault_in 3 wg show "$(fault_if 3)" peers 2>/dev/null | wc -l)
 	# The restart: same flags, no --join.
 	fault_launch 3 "${args[@]}"
