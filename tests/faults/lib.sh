@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: MIT
 # Shared harness of the fault-injection suite (issue 12): N meshd agents on
 # wireguard-go, each in its own network namespace, all on one underlay
@@ -353,9 +354,9 @@ fault_wait() {  # fault_wait TIMEOUT_S CMD...: like wait_until, 1 on timeout (no
 }
 
 fault_views_of() {  # fault_views_of NODE: how each live node lists nodeNODE
-	local v out=""
-	for v in $(fault_live_nodes); do out+="$v:$(fault_status_of "$v" "$1") "; done
-	echo "$out"
+	local v views=""
+	for v in $(fault_live_nodes); do views+="$v:$(fault_status_of "$v" "$1") "; done
+	echo "$views"
 }
 
 # ---------------------------------------------------------------- events
