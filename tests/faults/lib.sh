@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: MIT
 # Shared harness of the fault-injection suite (issue 12): N meshd agents on
 # wireguard-go, each in its own network namespace, all on one underlay
@@ -55,7 +56,7 @@ for _b in "$MESHD" "$MESHCTL" "$CHECK_STATE"; do
 	[ -x "$_b" ] || { echo "build first: $_b missing"; exit 2; }
 done
 
-FAULT_ID=${FAULT_ID:-$(( $$ % 1000 ))}
+FAULT_ID=$(printf %03d "${FAULT_ID:-$(( $$ % 1000 ))}")   # fixed width: no prefix of another run's names
 FAULT_NS="${FAULT_PFX}${FAULT_ID}"
 FAULT_BR="${FAULT_NS}br"
 FAULT_DIR=${FAULT_DIR:-$(mktemp -d "/tmp/meshd-faults-$FAULT_NAME.XXXXXX")}
@@ -353,9 +354,9 @@ fault_wait() {  # fault_wait TIMEOUT_S CMD...: like wait_until, 1 on timeout (no
 }
 
 fault_views_of() {  # fault_views_of NODE: how each live node lists nodeNODE
-	local v out=""
-	for v in $(fault_live_nodes); do out+="$v:$(fault_status_of "$v" "$1") "; done
-	echo "$out"
+	local v views=""
+	for v in $(fault_live_nodes); do views+="$v:$(fault_status_of "$v" "$1") "; done
+	echo "$views"
 }
 
 # ---------------------------------------------------------------- events

@@ -9,6 +9,7 @@
 # Bar: 0 responsive members declared failed by meshd (a paused agent
 # counts as responsive: it answers again within STARVE_PAUSE_S); serf's
 # count under the same load is printed next to it (not a bar for serf).
+# Then one agent of each is killed for real: both counts must see it.
 # Default: the short CI run (STARVE_SECONDS=30); the soak: 300.
 # Prints `FAULT name=starve key=value` lines.
 set -uo pipefail
@@ -91,6 +92,17 @@ fault_no_agent_died || rc=1
 fault_report phase=starved seconds="$STARVE_SECONDS" pauses="$pauses" pause_s="$STARVE_PAUSE_S" \
 	meshd_false_failed="$meshd_false" serf_false_failed="$serf_false"
 [ "$meshd_false" -eq 0 ] || { flog "FAIL: meshd declared $meshd_false responsive member(s) failed"; rc=1; }
+# Both counts can see a failure: a real kill -9 of one agent of each must
+# show in them (else the 0s above would prove nothing).
+fault_kill "$N"
+kill -9 "${SERF_PID[$N]}" 2>/dev/null; wait "${SERF_PID[$N]}" 2>/dev/null; unset "SERF_PID[$N]"
+s1=$(serf_failed_seen)
+meshd_sees() { [ "$(fault_failed_events "$N")" -gt 0 ]; }
+serf_sees() { [ "$(serf_failed_seen)" -gt "$s1" ]; }
+fault_wait 60 meshd_sees && m_ok=1 || m_ok=0
+fault_wait 60 serf_sees && s_ok=1 || s_ok=0
+fault_report phase=count_check meshd_counts_a_kill="$m_ok" serf_counts_a_kill="$s_ok"
+[ "$m_ok" = 1 ] && [ "$s_ok" = 1 ] || { flog "FAIL: a real kill did not show in the failure counts: they are blind"; rc=1; }
 if fault_wait_converged 120; then
 	fault_report phase=after converged=1 converge_ms="$FAULT_CONVERGE_MS"
 else
