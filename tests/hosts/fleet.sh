@@ -31,7 +31,7 @@ NS=${MESHD_HOSTS_NS:-v1h}
 NET=192.0.2          # TEST-NET-1: the bridge is .1, machine i is .(10+i)
 GAP_BAR_MS=${MESHD_HOSTS_GAP_BAR_MS:-1000}
 REBOOT_BAR_S=${MESHD_HOSTS_REBOOT_BAR_S:-30}
-BOOT_TIMEOUT=${MESHD_HOSTS_BOOT_TIMEOUT:-420}
+BOOT_TIMEOUT=${MESHD_HOSTS_BOOT_TIMEOUT:-900}
 ALIVE_TIMEOUT=${MESHD_HOSTS_ALIVE_TIMEOUT:-180}
 
 log() { echo "hosts: $(date -u +%T) $*"; }
@@ -50,7 +50,10 @@ rm -rf "$out"
 mkdir -p "$out"
 results=$out/results.txt
 : >"$results"
-work=$(mktemp -d /tmp/meshd-hosts.XXXXXX)
+# MESHD_HOSTS_ATTACH=WORKDIR (development): reuse machines a --keep run
+# left running instead of booting new ones.
+attach=${MESHD_HOSTS_ATTACH:-}
+if [ -n "$attach" ]; then work=$attach; else work=$(mktemp -d /tmp/meshd-hosts.XXXXXX); fi
 failures=0
 qpids=()
 
@@ -114,6 +117,7 @@ deb2=$(deb_build "$base_ver+2") || die "cannot build the upgrade .deb"
 log "packages: $(basename "$deb1") $(basename "$deb2")"
 
 # --- network and machines ------------------------------------------------------
+if [ -z "$attach" ]; then
 ip netns del "$NS" 2>/dev/null || true
 ip netns add "$NS"
 ip -n "$NS" link set lo up
@@ -121,6 +125,7 @@ ip -n "$NS" link add v1hbr type bridge
 ip -n "$NS" addr add "$NET.1/24" dev v1hbr
 ip -n "$NS" link set v1hbr up
 ssh-keygen -q -t ed25519 -N '' -C meshd-hosts -f "$work/id"
+fi
 pub=$(awk '{ print $2 }' "$work/id.pub")
 
 boot() {   # I: start machine I on its own overlay of the cached image
@@ -137,6 +142,7 @@ boot() {   # I: start machine I on its own overlay of the cached image
 		-append "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0 meshhost.name=node$i meshhost.ip=$(ip_of "$i")/24 meshhost.key=$pub" \
 		</dev/null >"$work/node$i.qemu.log" 2>&1 &
 	qpids[$i]=$!
+	echo "$!" >"$work/node$i.pid"
 }
 wait_ssh() {   # I TIMEOUT
 	local i=$1 end=$(( $(date +%s) + $2 ))
@@ -149,7 +155,9 @@ wait_ssh() {   # I TIMEOUT
 }
 
 t_boot=$(date +%s)
-for i in $(seq 1 "$N"); do boot "$i"; done
+for i in $(seq 1 "$N"); do
+	if [ -n "$attach" ]; then qpids[$i]=$(cat "$work/node$i.pid"); else boot "$i"; fi
+done
 for i in $(seq 1 "$N"); do
 	wait_ssh "$i" "$BOOT_TIMEOUT" || { tail -n 30 "$work/node$i.console"; die "node$i: no SSH after ${BOOT_TIMEOUT}s"; }
 done
