@@ -334,6 +334,7 @@ done
 sleep 3
 t0=$(now_ms)
 changed3=$(play ansible3.log "$deb2") || die "ansible-playbook (upgrade) failed"
+result upgrade_changed "$changed3"
 result upgrade_ansible_s "$(awk -v d=$(( $(now_ms) - t0 )) 'BEGIN { printf "%.1f", d / 1000 }')"
 sleep 3
 # The gap that counts is lost traffic: the time between the replies around
@@ -383,9 +384,16 @@ for _ in $(seq 1 120); do kill -0 "${qpids[1]}" 2>/dev/null || break; sleep 1; d
 kill -0 "${qpids[1]}" 2>/dev/null && die "node1 did not power off"
 pass "seed node1 powered off"
 others=$(seq 2 "$N" | tr '\n' ' ')
+boot_id=$(vssh 2 'cat /proc/sys/kernel/random/boot_id')
 vssh 2 'systemctl reboot' || true
-sleep 5
-wait_ssh 2 "$BOOT_TIMEOUT" || die "node2 did not come back from reboot"
+# Until SSH answers from the new boot (the old one may answer a while).
+end=$(( $(date +%s) + BOOT_TIMEOUT ))
+while :; do
+	b=$(vssh 2 'cat /proc/sys/kernel/random/boot_id' 2>/dev/null || true)
+	[ -n "$b" ] && [ "$b" != "$boot_id" ] && break
+	[ "$(date +%s)" -lt "$end" ] || die "node2 did not come back from reboot"
+	sleep 2
+done
 end=$(( $(date +%s) + ALIVE_TIMEOUT ))
 # shellcheck disable=SC2086
 until all_alive $others; do
