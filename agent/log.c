@@ -83,7 +83,10 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		fprintf(stderr, "%s.%03ld %s: %s: %s\n", when, ts.tv_nsec / 1000000L,
 			log_ident, level_names[level], line);
 	} else {
-		fprintf(stderr, "%s: %s\n", level_names[level], line);
+		/* The journal's stream: "<N>" (sd-daemon(3)) is the line's syslog
+		 * priority, which journald strips and files as PRIORITY; without it
+		 * every line is stored at info and `journalctl -p err` is empty. */
+		fprintf(stderr, "<%d>%s: %s\n", prio[level], level_names[level], line);
 	}
 }
 

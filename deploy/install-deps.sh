@@ -10,7 +10,7 @@ pkgs=(
 	libsodium-dev libmnl-dev libevent-dev libmsgpack-dev libcmocka-dev
 	wireguard-go wireguard-tools iproute2 iputils-ping procps psmisc
 	nftables conntrack jq curl python3
-	qemu-system-x86 busybox-static cpio xz-utils
+	qemu-system-x86 qemu-utils busybox-static cpio xz-utils mmdebstrap e2fsprogs openssh-client
 	serf ansible-core file dpkg-dev man-db
 	faketime stress-ng util-linux ethtool
 )
