@@ -239,6 +239,9 @@ enum gossip_nat wg_paths_nat(const struct agent *a);
 void wg_paths_count(const struct agent *a, size_t count[3]);
 struct path;
 const struct path *wg_paths_get(const struct agent *a, const uint8_t id[static WIRE_ID_LEN]);
+/* m's path is still trying a direct IPv6 path (path_v6_pending): no relay yet. */
+bool wg_paths_direct_pending(const struct agent *a, const uint8_t id[static WIRE_ID_LEN],
+			     uint64_t now_ms);
 
 /* ctl_server.c */
 int ctl_server_start(struct agent *a, char *err, size_t errlen);
