@@ -141,6 +141,7 @@ struct agent {
 	struct wire_addr public_ep;      /* members agree they see us here (observe.c) */
 	enum gossip_nat nat;             /* what `meshctl status` shows */
 	bool behind_nat;                 /* our public candidate is no local address */
+	bool join_again;                 /* a JOIN_ACK changed our endpoint: JOIN once more with it */
 	size_t unreachable;              /* alive members without a tunnel (path none) */
 	size_t paths_busy;               /* paths not settled: read the device often */
 	struct punch *punch;             /* hole punching (punch.c) */
