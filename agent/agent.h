@@ -216,6 +216,8 @@ void punch_house(struct agent *a, uint64_t now_ms);
 void punch_requested(struct agent *a, const struct gossip_member *peer, const struct wire_addr *ep,
 		     uint32_t at_ms);
 void punch_counters(const struct agent *a, uint64_t *attempts, uint64_t *successes);
+/* An attempt towards id under way, or its punched direct path live: relays keep off. */
+bool punch_busy(const struct agent *a, const uint8_t id[WIRE_ID_LEN]);
 struct path;
 /* Program nothing (want zeroed) or the punched endpoint for m instead of the trial's: true. */
 bool punch_hold(struct agent *a, const struct gossip_member *m, const struct path *pt,

@@ -199,7 +199,8 @@ static void take_ok(struct agent *a, const struct gossip_member *relay,
 	char name[WIRE_ADDR_STRLEN];
 	struct path *pt;
 
-	if (!p || !(relay->rec->flags & WIRE_REC_RELAY) || (peer->rec->flags & WIRE_REC_RELAY))
+	if (!p || !(relay->rec->flags & WIRE_REC_RELAY) || (peer->rec->flags & WIRE_REC_RELAY) ||
+	    punch_busy(a, peer->rec->id))
 		return;
 	/* Unasked (the other side asked): only when our direct path is down. */
 	if (!(p->st == RC_ASKED && !memcmp(p->relay, relay->rec->id, WIRE_ID_LEN)) &&
@@ -334,6 +335,12 @@ static void house_member(void *arg, const struct gossip_member *m)
 	p = rc_find(r, m->rec->id, true);
 	if (!p)
 		return;
+	/* A punch under way or done (agent/punch.c): its endpoint, not ours. */
+	if (punch_busy(a, m->rec->id)) {
+		p->st = RC_DIRECT;
+		p->since_ms = h->now;
+		return;
+	}
 	if (!p->seen_ms)
 		p->seen_ms = p->since_ms = h->now;
 	switch (p->st) {
