@@ -81,6 +81,10 @@ members() { "$BIN/meshctl" --socket "$(sock_of "$1")" members --json 2>/dev/null
 path23=$(members 2 | jq -r '.members[] | select(.name == "node3") | "\(.path) \(.path_relay)"')
 path32=$(members 3 | jq -r '.members[] | select(.name == "node2") | "\(.path) \(.path_relay)"')
 log "node 2 -> node 3: $path23; node 3 -> node 2: $path32"
+save_members() {  # for nat_dump_state (a failing run prints members, endpoints, conntrack)
+	local n
+	for n in "${NAT_NODES[@]}"; do members "$n" >"$NAT_DIR/members.$n.json" || true; done
+}
 [ "$path23" = "relay node1" ] && [ "$path32" = "relay node1" ] ||
 	nat_violation "the pair 2<->3 is not relayed by node1 ($path23 / $path32)"
 
@@ -149,8 +153,13 @@ iperf() {  # iperf FROM TO: TCP for PHASE s at full rate; prints Mbit/s received
 		ip netns exec "$(ns_of "$2")" ss -Htln 2>/dev/null | grep -q ':5201' && break
 		sleep 0.1
 	done
-	ip netns exec "$(ns_of "$1")" iperf3 -c "$(over_of "$2")" -p 5201 -t "$PHASE" -J \
-		>"$NAT_DIR/iperf.json" 2>"$NAT_DIR/iperf.err" || { cat "$NAT_DIR/iperf.err" "$NAT_DIR/iperf.json" >&2; echo 0; return 0; }
+	if ! ip netns exec "$(ns_of "$1")" iperf3 -c "$(over_of "$2")" -p 5201 -t "$PHASE" -J \
+		>"$NAT_DIR/iperf.json" 2>"$NAT_DIR/iperf.err"; then
+		{ log "iperf3 $1 -> $2 failed:"; jq -r '.error // empty' "$NAT_DIR/iperf.json"; cat "$NAT_DIR/iperf.err"
+		  save_members; nat_dump_state; } >&2
+		kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+		echo 0; return 0
+	fi
 	wait "$spid" 2>/dev/null || true
 	jq -r '.end.sum_received.bits_per_second / 1e6' "$NAT_DIR/iperf.json"
 }
@@ -165,6 +174,7 @@ relayed_line=$(tail -n 1 "$OUT")
 snap a; dmbps=$(iperf 2 1); snap b
 report direct "$dmbps" | tee -a "$OUT"
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+save_members
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 awk -v m="$mbps" 'BEGIN { exit !(m > 0) }' || nat_violation "iperf3 through the relay moved nothing"
