@@ -78,9 +78,15 @@ wait_until 90 "node 2 and node 3 ping each other" sh -c \
 	 ip netns exec $(ns_of 3) ping -n -q -c 1 -W 1 $(over_of 2) >/dev/null 2>&1"
 wait_until 30 "node 2 pings node 1" pings 2 1
 members() { "$BIN/meshctl" --socket "$(sock_of "$1")" members --json 2>/dev/null; }
-path23=$(members 2 | jq -r '.members[] | select(.name == "node3") | "\(.path) \(.path_relay)"')
-path32=$(members 3 | jq -r '.members[] | select(.name == "node2") | "\(.path) \(.path_relay)"')
+relayed_both() {
+	path23=$(members 2 | jq -r '.members[] | select(.name == "node3") | "\(.path) \(.path_relay)"')
+	path32=$(members 3 | jq -r '.members[] | select(.name == "node2") | "\(.path) \(.path_relay)"')
+	[ "$path23" = "relay node1" ] && [ "$path32" = "relay node1" ]
+}
+for i in $(seq 30); do relayed_both && break; sleep 1; done
 log "node 2 -> node 3: $path23; node 3 -> node 2: $path32"
+[ "$path23" = "relay node1" ] && [ "$path32" = "relay node1" ] ||
+	nat_violation "the pair 2<->3 is not reported relayed by node1 within 30 s of pinging ($path23 / $path32)"
 save_members() {  # for nat_dump_state (a failing run prints members, endpoints, conntrack)
 	local n
 	for n in "${NAT_NODES[@]}"; do members "$n" >"$NAT_DIR/members.$n.json" || true; done
