@@ -21,7 +21,8 @@
 #            rate, through the relay;
 #   direct:  iperf3 from node 2 to node 1 (one WireGuard hop, through
 #            node 2's NAT only), for comparison.
-# In each phase, from the relay's /metrics and /proc: the mean probe RTT
+# In each phase (figures averaged over the phase, `secs`, which is a little
+# longer than iperf3's run), from the relay's /metrics and /proc: the mean probe RTT
 # of its gossip (meshd_probe_rtt_seconds sum/count), probes failed and
 # suspicions started, the agent's CPU (utime+stime of every thread, the
 # main (gossip) thread apart), bytes forwarded by the relay.
@@ -143,7 +144,8 @@ out = {
     "relay_dropped": "%d" % d[7],
     "relay_cpu_pct": "%.1f" % (100 * cpu_all / secs),
     "relay_cpu_main_pct": "%.1f" % (100 * cpu_main / secs),
-    "relay_cpu_fwd_pct": "%.1f" % (100 * (cpu_all - cpu_main) / secs),
+    # the two are read a moment apart, in clock ticks: never below 0
+    "relay_cpu_fwd_pct": "%.1f" % (100 * max(0.0, cpu_all - cpu_main) / secs),
     "relay_cpu_us_per_mbit": ("%.0f" % (cpu_all * 1e6 / fwd_mbit)) if fwd_mbit > 1 else "-",
     "relay_cpu_pct_per_mbps": ("%.3f" % (100 * cpu_all / secs / (fwd_mbit / secs))) if fwd_mbit > 1 else "-",
     "probe_rtt_ms": "%.2f" % rtt, "probes": "%d" % d[2],
@@ -167,7 +169,7 @@ iperf() {  # iperf FROM TO: TCP for PHASE s at full rate; prints Mbit/s received
 		echo 0; return 0
 	fi
 	wait "$spid" 2>/dev/null || true
-	jq -r '.end.sum_received.bits_per_second / 1e6' "$NAT_DIR/iperf.json"
+	jq -r '.end.sum_received.bits_per_second / 1e6 * 10 | round / 10' "$NAT_DIR/iperf.json"
 }
 
 OUT=$NAT_DIR/relay-cost.out
