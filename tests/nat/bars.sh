@@ -42,10 +42,10 @@ for t in "${topos[@]}"; do
 	[ "$rc" = 77 ] && { echo "bars.sh: $t skipped (exit 77): not root or tools missing"; exit 77; }
 done
 echo "NATBARS end $(date -u +%Y-%m-%dT%H:%M:%SZ) load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,)"
-python3 - "$runs" "${topos[@]}" <"$out" <<'EOF'
+python3 - "$out" "$runs" "${topos[@]}" <<'EOF'
 import re, statistics, sys
-runs = int(sys.argv[1])
-want = sys.argv[2:]
+runs = int(sys.argv[2])
+want = sys.argv[3:]
 # topology name in the NAT lines -> (figure, event prefix or "", bar in ms)
 BARS = {
     "t1": ("port_preserving", [("all_ping_ms", "", 20000), ("nat_pairs_direct", "", None),
@@ -56,7 +56,8 @@ BARS = {
     "t6": ("roaming", [("all_ping_ms", "", 20000), ("recover_ms", "move", 30000),
                        ("undeclared_max_ms", "", None)]),
 }
-lines = [l.split() for l in sys.stdin if l.startswith("NAT topo=") and " stat=" not in l]
+with open(sys.argv[1]) as f:
+    lines = [l.split() for l in f if l.startswith("NAT topo=") and " stat=" not in l]
 kv = [dict(x.split("=", 1) for x in l[1:] if "=" in x) for l in lines]
 ok_all = True
 npass = nfail = 0
