@@ -203,7 +203,7 @@ fi
 {
 	echo "# meshd relay cost (tests/nat/relay_cost.sh), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "# command: $CMDLINE"
-	echo "# commit: $commit$dirty; meshd $("$BIN/meshd" --version 2>/dev/null | head -n 1 || true)"
+	echo "# commit: $commit$dirty; $("$BIN/meshd" --version 2>/dev/null | head -n 1 || true)"
 	echo "# host: $(nproc) cpus, $(uname -r); load average at start $LOAD0, at end $LOAD1$([ "$QUIET" = 1 ] || echo " (NOT quiet: forced)")"
 	echo "# wireguard-go $(wireguard-go --version 2>/dev/null | head -n 1 || true); iperf3 TCP, $PHASE s per phase"
 	cat "$OUT"
