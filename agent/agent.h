@@ -141,6 +141,7 @@ struct agent {
 	struct wire_addr public_ep;      /* members agree they see us here (observe.c) */
 	enum gossip_nat nat;             /* what `meshctl status` shows */
 	bool behind_nat;                 /* our public candidate is no local address */
+	bool join_again;                 /* a JOIN_ACK changed our endpoint: JOIN once more with it */
 	size_t unreachable;              /* alive members without a tunnel (path none) */
 	size_t paths_busy;               /* paths not settled: read the device often */
 	struct punch *punch;             /* hole punching (punch.c) */
@@ -215,6 +216,8 @@ void punch_house(struct agent *a, uint64_t now_ms);
 void punch_requested(struct agent *a, const struct gossip_member *peer, const struct wire_addr *ep,
 		     uint32_t at_ms);
 void punch_counters(const struct agent *a, uint64_t *attempts, uint64_t *successes);
+/* An attempt towards id under way, or its punched direct path live: relays keep off. */
+bool punch_busy(const struct agent *a, const uint8_t id[WIRE_ID_LEN]);
 struct path;
 /* Program nothing (want zeroed) or the punched endpoint for m instead of the trial's: true. */
 bool punch_hold(struct agent *a, const struct gossip_member *m, const struct path *pt,
@@ -239,6 +242,9 @@ enum gossip_nat wg_paths_nat(const struct agent *a);
 void wg_paths_count(const struct agent *a, size_t count[3]);
 struct path;
 const struct path *wg_paths_get(const struct agent *a, const uint8_t id[static WIRE_ID_LEN]);
+/* m's path is still trying a direct IPv6 path (path_v6_pending): no relay yet. */
+bool wg_paths_direct_pending(const struct agent *a, const uint8_t id[static WIRE_ID_LEN],
+			     uint64_t now_ms);
 
 /* ctl_server.c */
 int ctl_server_start(struct agent *a, char *err, size_t errlen);

@@ -132,6 +132,9 @@ static void io_observed(void *ctx, const struct wire_addr *addr)
 	a->observed = *addr;
 	a->observed.port = a->cfg->listen_port;
 	a->have_observed = true;
+	/* The seed holds the record of our JOIN, with the guessed address it
+	 * cannot reach us at: give it the new one at once (wg.c). */
+	a->join_again = true;
 	wg_mark_dirty(a);
 }
 

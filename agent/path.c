@@ -81,6 +81,22 @@ void path_prefer_v6(struct wire_addr *cand, size_t n)
 	memcpy(cand, tmp, n * sizeof(*cand));
 }
 
+size_t path_only_v6(struct wire_addr *cand, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (cand[i].family == WIRE_AF_INET6 && !path_addr_private(&cand[i]))
+			cand[k++] = cand[i];
+	return k;
+}
+
+bool path_v6_pending(const struct path *p, uint64_t now_ms)
+{
+	return p->v6_since_ms && !p->relayed && p->kind != PATH_DIRECT &&
+	       now_ms - p->v6_since_ms < PATH_V6_WAIT_MS;
+}
+
 void path_init(struct path *p, const uint8_t id[WIRE_ID_LEN], uint64_t now_ms)
 {
 	memset(p, 0, sizeof(*p));

@@ -32,6 +32,13 @@ enum path_kind { PATH_NONE = 0, PATH_DIRECT, PATH_RELAY };
 enum {
 	PATH_TRY_MS = 5000,           /* per candidate before the next one */
 	PATH_UNREACHABLE_MS = 20000,  /* no handshake this long: none */
+	/*
+	 * A pair behind two IPv4 NATs with global IPv6 on both sides tries
+	 * IPv6 only, this long, before a relay takes it: WireGuard retries an
+	 * initiation every 5 s, the first one each way is dropped by the far
+	 * stateful firewall, the next one passes (both sides must be sending).
+	 */
+	PATH_V6_WAIT_MS = 12000,
 	PATH_MAX_CANDIDATES = WIRE_MAX_ENDPOINTS,
 };
 
@@ -55,6 +62,7 @@ struct path {
 	bool relayed;                  /* relay_ep set by path_set_relay */
 	struct wire_addr relay_ep;     /* endpoint to program when relayed */
 	struct wire_addr asked;        /* what we last asked the device for */
+	uint64_t v6_since_ms;          /* only_v6 trial started (0 = not one) */
 
 	/* the agent's bookkeeping (wg_paths.c) */
 	uint32_t mark;                 /* apply round that last saw the member */
@@ -85,6 +93,15 @@ size_t path_candidates(const struct wire_addr *ep, size_t n_ep,
  * both sides trying it at once opens stateful firewalls on the way.
  */
 void path_prefer_v6(struct wire_addr *cand, size_t n);
+
+/*
+ * Both of us behind IPv4 NAT (the peer's record has a private candidate)
+ * with global IPv6, and not behind one NAT: the peer's IPv4 public
+ * candidate needs punching, IPv6 needs only both sides sending. Keeps the
+ * global IPv6 candidates only (in order); returns how many (0 = none:
+ * cand left as it was).
+ */
+size_t path_only_v6(struct wire_addr *cand, size_t n);
 
 /* True for an address no NAT forwards to: RFC 1918, 100.64/10, fc00::/7. */
 bool path_addr_private(const struct wire_addr *a);
@@ -117,6 +134,9 @@ void path_set_direct(struct path *p, const struct wire_addr *ep, uint64_t now_ms
 /* All candidates tried once without a handshake (P4/P5: time to punch or
  * relay). */
 bool path_candidates_exhausted(const struct path *p, uint64_t now_ms);
+
+/* An IPv6-only trial (path_only_v6) still within PATH_V6_WAIT_MS: no relay yet. */
+bool path_v6_pending(const struct path *p, uint64_t now_ms);
 
 /* PATH_NONE for PATH_UNREACHABLE_MS or more: shown, counted, warned about. */
 bool path_unreachable(const struct path *p, uint64_t now_ms);

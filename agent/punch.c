@@ -31,6 +31,7 @@ enum {
 	 * attempt waits that out (the pair is relayed meanwhile).
 	 */
 	PUNCH_QUIET_MS = 30000,
+	PUNCH_RELAYED_MS = 2000,      /* a relayed session this old: punch from it */
 };
 
 struct punch_peer {
@@ -39,6 +40,8 @@ struct punch_peer {
 	struct punch_sched s;
 	uint64_t poke_ms;             /* 0 = none due */
 	bool had_relay;               /* the path was relayed before the switch: back on failure */
+	bool initiator;               /* we asked (lower id): only we switch the endpoint */
+	uint64_t rx_at_switch;        /* received bytes at the switch (a live session needs no handshake) */
 	uint8_t relay_id[WIRE_ID_LEN];
 	struct wire_addr relay_ep;
 };
@@ -153,8 +156,19 @@ static void fire(struct agent *a, struct punch_peer *pp)
 static void do_switch(struct agent *a, struct punch_peer *pp, uint64_t now)
 {
 	struct path *pt = a->paths ? path_table_get(a->paths, pp->id) : NULL;
+	const struct gossip_member *m = gossip_find(a->g, pp->id);
+	const struct wg_peer_stat *st = m ? wg_stat(a, m->wg_public) : NULL;
 
-	if (!pt)
+	pp->rx_at_switch = st ? st->rx_bytes : 0;
+	/*
+	 * Only the initiator sends to the punched endpoint. The other side
+	 * keeps its endpoint (the relay, or none) and only answers: its
+	 * WireGuard follows the first authenticated packet from the
+	 * initiator's public endpoint (roaming) and replies from the port
+	 * that packet reached, so no handshakes cross and nothing of ours
+	 * reaches the far NAT before its own punch left.
+	 */
+	if (!pt || !pp->initiator)
 		return;
 	pp->had_relay = pt->relayed;
 	if (pt->relayed) {
@@ -173,18 +187,34 @@ static void judge(struct agent *a, struct punch_peer *pp, uint64_t now)
 	struct path *pt = a->paths ? path_table_get(a->paths, pp->id) : NULL;
 	char text[WIRE_ADDR_STRLEN];
 
+	int64_t hs;
+
 	wg_refresh(a);
 	st = m ? wg_stat(a, m->wg_public) : NULL;
 	wire_addr_format(&pp->s.target, text, sizeof(text));
-	if (punch_judge(&pp->s, st ? st->last_handshake : 0, st ? &st->endpoint : &(struct wire_addr){ 0 },
-			now)) {
+	/*
+	 * A live (relayed) session needs no new handshake: traffic received
+	 * since the switch while the device holds the punched endpoint (it
+	 * roams to the source of every authenticated packet, so a packet
+	 * through the relay would have taken it back) is as good.
+	 */
+	hs = st ? st->last_handshake : 0;
+	if (st && st->rx_bytes > pp->rx_at_switch && wire_addr_equal(&st->endpoint, &pp->s.target) &&
+	    hs < pp->s.fire_wall_s)
+		hs = pp->s.fire_wall_s;
+	if (punch_judge(&pp->s, hs, st ? &st->endpoint : &(struct wire_addr){ 0 }, now)) {
 		a->punch->successes++;
-		log_info("%s: hole punched, direct at %s", peer_name(a, pp->id), text);
+		if (pt && !pp->initiator) {   /* we only answered: now we hold it too */
+			path_set_direct(pt, &pp->s.target, now, agent_wall_s());
+			wg_mark_dirty(a);
+		}
+		log_info("%s: hole punched, direct at %s (%s)", peer_name(a, pp->id), text,
+			 pp->initiator ? "we initiated" : "we answered");
 		return;
 	}
 	log_info("%s: punch towards %s failed (attempt %u of %u)", peer_name(a, pp->id), text,
 		 pp->s.attempts, PUNCH_MAX_ATTEMPTS);
-	if (pt && pp->had_relay) {
+	if (pt && pp->initiator && pp->had_relay) {
 		path_set_relay(pt, pp->relay_id, &pp->relay_ep, now, agent_wall_s());
 		wg_mark_dirty(a);
 	}
@@ -232,6 +262,7 @@ void punch_requested(struct agent *a, const struct gossip_member *peer, const st
 	if (!pp || pp->s.active)
 		return;
 	pp->pub = *ep;
+	pp->initiator = false;
 	punch_plan(&pp->s, ep, agent_now_ms(), at_ms);
 	log_info("%s: asked to punch towards it", peer_name(a, peer->rec->id));
 	arm(a);
@@ -300,7 +331,7 @@ bool punch_hold(struct agent *a, const struct gossip_member *m, const struct pat
 	if (our_public(a, &ours) && same_ip(&pub, &ours))
 		return false;
 	pp = peer_get(a->punch, m->rec->id, false);
-	if (pp && pp->s.active && pp->s.switched) {
+	if (pp && pp->s.active && pp->s.switched && pp->initiator) {
 		*want = pp->s.target;
 		return true;
 	}
@@ -313,6 +344,7 @@ bool punch_hold(struct agent *a, const struct gossip_member *m, const struct pat
 struct house_ctx {
 	struct agent *a;
 	uint64_t now;
+	size_t relays;                /* live relay members */
 	struct wire_addr ours;        /* our public candidate */
 	bool armed;
 };
@@ -337,14 +369,24 @@ static void consider(void *arg, const struct gossip_member *m)
 	v.initiator = memcmp(gossip_self(a->g)->rec->id, m->rec->id, WIRE_ID_LEN) < 0;
 	v.direct = pt->kind == PATH_DIRECT && !pt->relayed;
 	pp = peer_get(a->punch, m->rec->id, false);
-	/* Held from the start (punch_hold): nothing was sent, no need to wait. */
+	/*
+	 * Held from the start (punch_hold): nothing was sent, no need to
+	 * wait. With a relay in the mesh the pair goes relayed first (it pings
+	 * within seconds) and is punched from there: the relayed session
+	 * makes the switch a matter of data packets, no handshake.
+	 */
 	held = !same_ip(&pub, &c->ours) && !pt->relayed && !v.direct && (!pp || !pp->s.attempts);
-	v.stuck = !v.direct && (held || pt->relayed || path_candidates_exhausted(pt, c->now));
+	if (c->relays && held)
+		held = false;
+	v.stuck = !v.direct &&
+		  (held || (pt->relayed && pt->kind == PATH_RELAY && c->now - pt->since_ms >= PUNCH_RELAYED_MS) ||
+		   (!c->relays && path_candidates_exhausted(pt, c->now)));
 	if (!pp && v.stuck && v.initiator) {
 		pp = peer_get(a->punch, m->rec->id, true);
 		if (pp) {
 			pp->pub = pub;
-			pp->s.next_ms = held ? c->now : c->now + PUNCH_QUIET_MS;
+			/* relayed from the start: nothing crossed, nothing to wait out */
+			pp->s.next_ms = held || pt->relayed ? c->now : c->now + PUNCH_QUIET_MS;
 		}
 	}
 	if (!held && v.stuck && !pt->relayed &&
@@ -353,7 +395,7 @@ static void consider(void *arg, const struct gossip_member *m)
 	if (!pp)
 		return;
 	/* An attempt under way: keep the punched endpoint against the trial's 5 s switch. */
-	if (pp->s.active && pp->s.switched) {
+	if (pp->s.active && pp->s.switched && pp->initiator) {
 		struct path *w = path_table_get(a->paths, m->rec->id);
 
 		if (w)
@@ -373,9 +415,15 @@ static void consider(void *arg, const struct gossip_member *m)
 		pp->s.next_ms = c->now + PUNCH_SEND_RETRY_MS;
 		return;
 	}
+	pp->initiator = true;
 	punch_plan(&pp->s, &pub, c->now, PUNCH_AT_MS);
 	log_info("%s: punching towards it (attempt %u)", peer_name(a, m->rec->id), pp->s.attempts);
 	c->armed = true;
+}
+
+static void count_relays(void *arg, const struct gossip_member *m)
+{
+	*(size_t *)arg += !m->self && m->state == GOSSIP_ALIVE && (m->rec->flags & WIRE_REC_RELAY);
 }
 
 void punch_house(struct agent *a, uint64_t now_ms)
@@ -384,6 +432,7 @@ void punch_house(struct agent *a, uint64_t now_ms)
 
 	if (!able(a, &c.ours))
 		return;
+	gossip_foreach(a->g, count_relays, &c.relays);
 	gossip_foreach(a->g, consider, &c);
 	if (c.armed) {
 		timers_kick(a);
@@ -438,4 +487,24 @@ void punch_counters(const struct agent *a, uint64_t *attempts, uint64_t *success
 {
 	*attempts = a->punch ? a->punch->attempts : 0;
 	*successes = a->punch ? a->punch->successes : 0;
+}
+
+bool punch_busy(const struct agent *a, const uint8_t id[WIRE_ID_LEN])
+{
+	const struct punch *pu = a->punch;
+	const struct path *pt;
+
+	if (!pu || pu->fd < 0)
+		return false;
+	for (size_t i = 0; i < pu->n; i++) {
+		const struct punch_peer *pp = &pu->p[i];
+
+		if (memcmp(pp->id, id, WIRE_ID_LEN))
+			continue;
+		if (pp->s.active)
+			return true;
+		pt = wg_paths_get(a, id);
+		return pp->s.succeeded && pt && !pt->relayed && pt->kind == PATH_DIRECT;
+	}
+	return false;
 }

@@ -35,6 +35,7 @@ struct relay_agent {
 	struct rc_peer peer[RELAY_CLIENT_MAX];
 	uint64_t asked_total, relayed_total, failover_total, refused_total;
 	uint64_t last_refresh_ms;
+	uint64_t moved_ms;             /* our address last changed (0 = never) */
 };
 
 static struct relay_agent *ra(const struct agent *a)
@@ -144,10 +145,10 @@ static void serve(struct agent *a, const struct gossip_member *from,
 	uint16_t port[2];
 	int ret;
 
-	/* A handshake newer than our last read of the device: read it again
-	 * (at most once a second, however many requests come). */
-	if (r->fwd && (!registered(a, from, &ea) || !registered(a, peer, &eb)) &&
-	    agent_now_ms() - a->last_wg_get_ms >= 1000)
+	/* A handshake newer than our last read of the device, or a member
+	 * that roamed: read it again (at most once a second, however many
+	 * requests come). */
+	if (r->fwd && agent_now_ms() - a->last_wg_get_ms >= 1000)
 		wg_refresh(a);
 	if (!r->fwd || !registered(a, from, &ea) || !registered(a, peer, &eb) ||
 	    (ret = relay_open(r->fwd, from->rec->id, &ea, peer->rec->id, &eb, port)) != 0) {
@@ -198,7 +199,8 @@ static void take_ok(struct agent *a, const struct gossip_member *relay,
 	char name[WIRE_ADDR_STRLEN];
 	struct path *pt;
 
-	if (!p || !(relay->rec->flags & WIRE_REC_RELAY) || (peer->rec->flags & WIRE_REC_RELAY))
+	if (!p || !(relay->rec->flags & WIRE_REC_RELAY) || (peer->rec->flags & WIRE_REC_RELAY) ||
+	    punch_busy(a, peer->rec->id))
 		return;
 	/* Unasked (the other side asked): only when our direct path is down. */
 	if (!(p->st == RC_ASKED && !memcmp(p->relay, relay->rec->id, WIRE_ID_LEN)) &&
@@ -333,12 +335,20 @@ static void house_member(void *arg, const struct gossip_member *m)
 	p = rc_find(r, m->rec->id, true);
 	if (!p)
 		return;
+	/* A punch under way or done (agent/punch.c): its endpoint, not ours. */
+	if (punch_busy(a, m->rec->id)) {
+		p->st = RC_DIRECT;
+		p->since_ms = h->now;
+		return;
+	}
 	if (!p->seen_ms)
 		p->seen_ms = p->since_ms = h->now;
 	switch (p->st) {
 	case RC_DIRECT:
 		if (fresh(a, m) && handshake(a, m) > p->hs_at_switch)
 			break;
+		if (wg_paths_direct_pending(a, m->rec->id, h->now))
+			break;     /* IPv6 first (wg_paths.c): a relay only if it fails */
 		if (h->now - p->since_ms >= (h->symmetric ? 0 : RELAY_DIRECT_WAIT_MS))
 			ask(a, p, h->now);
 		break;
@@ -366,7 +376,9 @@ static void house_member(void *arg, const struct gossip_member *m)
 				 m->rec->name, relay->rec->name);
 			r->failover_total++;
 			rc_direct(a, p, RELAY_BAD_MS, h->now - RELAY_DIRECT_WAIT_MS);
-		} else if (h->now - p->asked_ms >= RELAY_REFRESH_MS) {
+		} else if (h->now - p->asked_ms >= RELAY_REFRESH_MS ||
+			   (r->moved_ms && h->now - r->moved_ms < RELAY_MOVED_MS &&
+			    h->now - p->asked_ms >= RELAY_MOVED_REFRESH_MS)) {
 			gossip_relay_send(a->g, p->relay, WIRE_RELAY_REQ, p->id, 0);
 			p->asked_ms = h->now;
 		}
@@ -397,6 +409,12 @@ void relay_agent_house(struct agent *a, uint64_t now_ms)
 		wg_refresh(a);
 	h.symmetric = gossip_nat(a->g, NULL) == GOSSIP_NAT_SYMMETRIC;
 	gossip_foreach(a->g, house_member, &h);
+}
+
+void relay_agent_moved(struct agent *a, uint64_t now_ms)
+{
+	if (ra(a))
+		ra(a)->moved_ms = now_ms ? now_ms : 1;
 }
 
 bool relay_agent_via(const struct agent *a, const uint8_t id[WIRE_ID_LEN],

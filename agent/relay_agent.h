@@ -30,6 +30,8 @@ enum {
 	RELAY_REFRESH_MS = 20000,      /* ask again: the relay learns new endpoints, keeps the pair */
 	RELAY_BAD_MS = 60000,          /* a relay that failed a pair is skipped this long */
 	RELAY_REFUSED_MS = 10000,      /* ...one that refused it (no proven endpoint yet, full) */
+	RELAY_MOVED_MS = 30000,        /* after our address changed: ask again... */
+	RELAY_MOVED_REFRESH_MS = 3000, /* ...this often, so the relay follows us soon */
 	RELAY_CLIENT_MAX = 256,        /* peers tracked for relaying */
 };
 
@@ -41,6 +43,8 @@ void relay_agent_input(void *ctx, uint8_t op, const struct gossip_member *from,
 void relay_agent_changed(struct agent *a, enum gossip_event ev, const struct gossip_member *m);
 /* Once a second: the client's decisions. */
 void relay_agent_house(struct agent *a, uint64_t now_ms);
+/* Our local address changed (roaming): relays must learn our new endpoint soon. */
+void relay_agent_moved(struct agent *a, uint64_t now_ms);
 /* Relayed through a relay (its id to relay_id unless NULL)? */
 bool relay_agent_via(const struct agent *a, const uint8_t id[WIRE_ID_LEN],
 		     uint8_t relay_id[WIRE_ID_LEN]);

@@ -17,7 +17,7 @@
 enum {
 	STATE_SAVE_DEBOUNCE_MS = 5000,
 	JOIN_LOG_MS = 10000,
-	ENDPOINT_CHECK_MS = 30000,
+	ENDPOINT_CHECK_MS = 2000,     /* a route lookup: cheap; a roaming node notices at once */
 };
 
 static void arm(struct agent *a, uint64_t now, uint64_t next)
@@ -94,12 +94,26 @@ static void check_endpoint(struct agent *a, uint64_t now)
 	if (a->route_src.family && wire_addr_equal(&a->route_src, &src))
 		return;
 	if (a->route_src.family) {
+		char text[WIRE_ADDR_STRLEN];
+
 		a->observed = src;
 		a->have_observed = true;
 		/* a new local address: the public one members saw is history */
 		memset(&a->public_ep, 0, sizeof(a->public_ep));
 		gossip_observations_reset(a->g);
 		wg_mark_dirty(a);
+		/*
+		 * Behind NAT the new public address is known only to those we
+		 * send to, and members answer at the old one: a seed's JOIN_ACK
+		 * tells us the new one at once (issue 11, roaming).
+		 */
+		wire_addr_format(&src, text, sizeof(text));
+		log_info("local address now %s: joining again to learn our public endpoint", text);
+		a->route_src = src;
+		if (gossip_rejoin(a->g, now) != 0)
+			log_warn("cannot join again after the address change");
+		relay_agent_moved(a, now);
+		return;
 	}
 	a->route_src = src;
 }

@@ -194,6 +194,16 @@ static void update_endpoint(struct agent *a)
 	a->self_tmpl = self;
 	log_info("advertising endpoint%s %s%s", self.n_endpoints > 1 ? "s" : "", text,
 		 a->behind_nat ? " (behind NAT)" : "");
+	/*
+	 * Gossip would carry the new record to the seed only after the seed
+	 * gave up on the address it has (its answers go there): a JOIN, which
+	 * it answers wherever it came from, carries it now.
+	 */
+	if (a->join_again) {
+		a->join_again = false;
+		if (gossip_rejoin(a->g, agent_now_ms()) == 0)
+			log_debug("joining again with the observed endpoint");
+	}
 	timers_kick(a);
 }
 

@@ -56,6 +56,31 @@ static struct wire_addr our_public(struct agent *a)
 	return (struct wire_addr){ 0 };
 }
 
+/* The peer's record has a private (LAN) candidate and no public IP of ours. */
+static bool peer_natted_elsewhere(const struct wire_record *r, const struct wire_addr *our_pub)
+{
+	bool lan = false;
+
+	for (int i = 0; i < r->n_endpoints && i < WIRE_MAX_ENDPOINTS; i++) {
+		const struct wire_addr *e = &r->endpoint[i];
+
+		if (e->family == WIRE_AF_INET && path_addr_private(e))
+			lan = true;
+		if (our_pub->family && e->family == our_pub->family &&
+		    !memcmp(e->ip, our_pub->ip, wire_family_len(e->family)))
+			return false;
+	}
+	return lan;
+}
+
+bool wg_paths_direct_pending(const struct agent *a, const uint8_t id[static WIRE_ID_LEN],
+			     uint64_t now_ms)
+{
+	const struct path *p = wg_paths_get(a, id);
+
+	return p && path_v6_pending(p, now_ms);
+}
+
 static bool self_has_v6(const struct agent *a)
 {
 	for (size_t i = 0; i < a->self_tmpl.n_endpoints; i++)
@@ -80,8 +105,23 @@ void wg_paths_peer(struct agent *a, const struct gossip_member *m, struct wgctl_
 		return;          /* no memory: the record's first endpoint, as before */
 	pt->mark = a->path_round;
 	n = path_candidates(m->rec->endpoint, m->rec->n_endpoints, &pub, cand, PATH_MAX_CANDIDATES);
-	if (a->behind_nat && self_has_v6(a))
+	if (a->behind_nat && self_has_v6(a)) {
+		size_t v6;
+
 		path_prefer_v6(cand, n);
+		/* Both behind IPv4 NAT at two sites: IPv6 or a relay, never the
+		 * peer's IPv4 public candidate (a handshake there would only
+		 * poison the far NAT's mapping for a punch). */
+		if (peer_natted_elsewhere(m->rec, &pub) && (v6 = path_only_v6(cand, n)) > 0) {
+			n = v6;
+			if (!pt->v6_since_ms)
+				pt->v6_since_ms = now_ms ? now_ms : 1;
+		} else {
+			pt->v6_since_ms = 0;
+		}
+	} else {
+		pt->v6_since_ms = 0;
+	}
 	path_set_candidates(pt, cand, n, now_ms, now_wall_s);
 	if (st) {
 		obs.device_ep = st->endpoint;

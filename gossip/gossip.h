@@ -196,6 +196,13 @@ void gossip_free(struct gossip *g);   /* wipes the identity */
 
 /* Start (or restart) joining through these seeds; JOINs are retried by tick. */
 int gossip_join(struct gossip *g, const struct wire_addr *seeds, size_t n, uint64_t now_ms);
+/*
+ * Join again through the seeds last given to gossip_join (we moved: a new
+ * local address, so behind NAT a new public one only a seed's JOIN_ACK
+ * `observed` tells us). Re-signs first, so the JOIN is newer than any
+ * version a seed holds. -EINVAL without seeds or after leaving.
+ */
+int gossip_rejoin(struct gossip *g, uint64_t now_ms);
 /* A datagram, already opened. from = the datagram's source. 0 or -error (state unchanged). */
 int gossip_input(struct gossip *g, const struct wire_addr *from,
 		 const uint8_t *plain, size_t len, uint64_t now_ms);

@@ -66,6 +66,21 @@ int gossip_join(struct gossip *g, const struct wire_addr *seeds, size_t n, uint6
 	return 0;
 }
 
+int gossip_rejoin(struct gossip *g, uint64_t now_ms)
+{
+	struct wire_addr seeds[GOSSIP_MAX_SEEDS];
+	size_t n = g->n_seeds;
+
+	if (!n || g->left)
+		return -EINVAL;
+	memcpy(seeds, g->seeds, n * sizeof(seeds[0]));
+	g->now = now_ms > g->now ? now_ms : g->now;
+	/* Newer than what the seeds hold: a JOIN at a held version is a replay. */
+	if (self_sign(g, g->tmpl.version + 1, now_ms) != 0)
+		return -EIO;
+	return gossip_join(g, seeds, n, now_ms);
+}
+
 void join_tick(struct gossip *g, uint64_t now)
 {
 	if (g->joining && now >= g->next_join)

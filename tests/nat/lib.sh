@@ -86,6 +86,10 @@ nat_cleanup() {
 	touch "$NAT_DIR/stop" 2>/dev/null
 	nat_kill_pings
 	if [ "$rc" -ne 0 ] && [ -d "$NAT_DIR" ]; then nat_dump_state; fi
+	# NAT_KEEP=DIR: keep the agents' logs and the watcher's table (passing runs too)
+	if [ -n "${NAT_KEEP:-}" ] && [ -d "$NAT_DIR" ]; then
+		mkdir -p "$NAT_KEEP" && cp "$NAT_DIR"/*.log "$NAT_DIR"/watch.tsv "$NAT_KEEP"/ 2>/dev/null
+	fi
 	local p
 	for p in $(jobs -p); do kill "$p" 2>/dev/null; done
 	(exit "$rc")
@@ -398,6 +402,7 @@ nat_dump_state() {  # what a failing run leaves to read: logs, NAT mappings, pat
 		for k in "${!SITE_ROUTER[@]}"; do
 			echo "----- site $k conntrack (udp)"
 			ip netns exec "$(site_ns "$k")" conntrack -L -p udp 2>/dev/null | head -n 12
+			[ "$NAT_V6" = 1 ] && ip netns exec "$(site_ns "$k")" conntrack -L -f ipv6 -p udp 2>/dev/null | head -n 12
 		done
 	fi
 }
