@@ -19,6 +19,8 @@
 #   NATBAR topo=T runs=N passed=K verdict=PASS|FAIL
 #   NATBARS passed=K failed=M    (and "K passed, M failed")
 # and exit 0 only when every median meets its bar and every run passed.
+# The runs' full output (logs of failing runs included) is kept in
+# BUILD_DIR/nat-bars-<time>.log.
 # Timing bars mean something only on a quiet machine (uptime load < 2.5);
 # the load average is printed at the start and the end.
 set -uo pipefail
@@ -29,8 +31,9 @@ build=$1; shift
 topos=("$@")
 [ ${#topos[@]} -gt 0 ] || topos=(t1 t2 t5 t6)
 runs=${NAT_RUNS:-5}
-out=$(mktemp /tmp/meshd-nat-bars.XXXXXX)
-trap 'rm -f "$out"' EXIT
+# Every line of every run is kept for reading afterwards.
+out=$(cd "$build" && pwd)/nat-bars-$(date -u +%Y%m%dT%H%M%SZ).log
+: >"$out"
 echo "NATBARS start $(date -u +%Y-%m-%dT%H:%M:%SZ) commit=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown) runs=$runs load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,)"
 for t in "${topos[@]}"; do
 	script=$(ls "$here/${t}"_*.sh 2>/dev/null | head -n 1)
@@ -41,7 +44,7 @@ for t in "${topos[@]}"; do
 	rc=${PIPESTATUS[0]}
 	[ "$rc" = 77 ] && { echo "bars.sh: $t skipped (exit 77): not root or tools missing"; exit 77; }
 done
-echo "NATBARS end $(date -u +%Y-%m-%dT%H:%M:%SZ) load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,)"
+echo "NATBARS end $(date -u +%Y-%m-%dT%H:%M:%SZ) load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,) log=$out"
 python3 - "$out" "$runs" "${topos[@]}" <<'EOF'
 import re, statistics, sys
 runs = int(sys.argv[2])
