@@ -190,7 +190,10 @@ awk -v m="$mbps" 'BEGIN { exit !(m > 0) }' || nat_violation "iperf3 through the 
 	nat_violation "gossip_disturbed: the relay's probes failed or suspicions started while relaying ($relayed_line)"
 awk -v f="$(field relay_fwd_mbps "$relayed_line")" 'BEGIN { exit !(f > 0) }' ||
 	nat_violation "the relay's counters show nothing forwarded while iperf3 ran"
-echo "NAT topo=relay_cost summary relayed_mbps=$mbps direct_mbps=$dmbps load_start=${LOAD0// /,} load_end=${LOAD1// /,} phase_s=$PHASE quiet=$QUIET" |
+idle_line=$(grep ' phase=idle ' "$OUT" | tail -n 1)
+rtt_ratio=$(awk -v i="$(field probe_rtt_ms "$idle_line")" -v r="$(field probe_rtt_ms "$relayed_line")" \
+	'BEGIN { if (i > 0) printf "%.2f", r / i; else print "-" }')
+echo "NAT topo=relay_cost summary relayed_mbps=$mbps direct_mbps=$dmbps cpu_pct_per_mbps=$(field relay_cpu_pct_per_mbps "$relayed_line") probe_rtt_idle_ms=$(field probe_rtt_ms "$idle_line") probe_rtt_relaying_ms=$(field probe_rtt_ms "$relayed_line") probe_rtt_ratio=$rtt_ratio load_start=${LOAD0// /,} load_end=${LOAD1// /,} phase_s=$PHASE quiet=$QUIET" |
 	tee -a "$OUT"
 
 commit=$(git -C "$NAT_HERE" rev-parse --short HEAD 2>/dev/null || echo unknown)
