@@ -91,8 +91,10 @@ static void run_cmd(struct relay *r, const struct relay_cmd *c, uint64_t now)
 	case CMD_UPDATE:
 		/* Same IP: keep the port, it may have been learned (symmetric NAT). */
 		for (int k = 0; k < 2; k++)
-			if (!relay_same_ip(&c->ep[k], &s->rules.ep[k]))
+			if (!relay_same_ip(&c->ep[k], &s->rules.ep[k])) {
 				s->rules.ep[k] = c->ep[k];
+				s->rules.opened[k] = false;   /* a new NAT: not opened yet */
+			}
 		break;
 	case CMD_CLOSE:
 		if (s->fd[0] >= 0)

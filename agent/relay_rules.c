@@ -107,6 +107,9 @@ enum relay_verdict relay_pair_judge(struct relay_pair_rules *p, const struct rel
 	}
 	if (!relay_wg_message(buf, len))
 		return RELAY_DROP_NOT_WG;
+	p->opened[side] = true;
+	if (!p->opened[side ^ 1])
+		return RELAY_DROP_CLOSED;
 	refill(p, lim, now_ms);
 	if (p->tok_pkts < 1000 || p->tok_bytes < (uint64_t)len * 1000)
 		return RELAY_DROP_RATE;
@@ -127,7 +130,7 @@ bool relay_pair_idle(const struct relay_pair_rules *p, const struct relay_limits
 const char *relay_verdict_name(enum relay_verdict v)
 {
 	static const char *const names[RELAY_VERDICT_N] = {
-		"forwarded", "stranger", "not_wg", "rate", "error",
+		"forwarded", "stranger", "not_wg", "rate", "error", "closed",
 	};
 
 	return (unsigned)v < RELAY_VERDICT_N ? names[v] : "?";

@@ -21,7 +21,12 @@
  *    exact length for handshakes and cookies): the relay is a forwarder
  *    of WireGuard ciphertext, not a general reflector;
  *  - the pair is under its packets/s and bytes/s limits (token buckets,
- *    one second of burst).
+ *    one second of burst);
+ *  - the other side has sent to its own port already: a datagram from
+ *    the relay reaching a member's NAT before the member's own flow to
+ *    that port would make Linux NAT remap the member's flow, and then
+ *    every new flow from its WireGuard port (sticky), which breaks hole
+ *    punching for it (docs/DESIGN.md "Hole punching").
  * A pair with no forwarded datagram for idle_ms is freed.
  */
 #ifndef MESHD_AGENT_RELAY_RULES_H
@@ -39,6 +44,7 @@ enum relay_verdict {
 	RELAY_DROP_NOT_WG,    /* not a WireGuard message */
 	RELAY_DROP_RATE,      /* over the pair's packets/s or bytes/s */
 	RELAY_DROP_ERROR,     /* sendto failed (counted by relay.c) */
+	RELAY_DROP_CLOSED,    /* the other side has not sent to its port yet */
 	RELAY_VERDICT_N,
 };
 
@@ -64,6 +70,7 @@ struct relay_pair_rules {
 	uint64_t tok_pkts, tok_bytes;    /* in thousandths, capped at one second's worth */
 	uint32_t learned;                /* ports moved by a datagram from the registered IP */
 	bool heard[2];                   /* a datagram forwarded from this side */
+	bool opened[2];                  /* a valid datagram came from this side: its NAT maps our port */
 };
 
 /* True for a WireGuard message (types 1-4) of a valid length. */

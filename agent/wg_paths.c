@@ -73,6 +73,14 @@ static bool peer_natted_elsewhere(const struct wire_record *r, const struct wire
 	return lan;
 }
 
+static bool has_public(const struct wire_record *r)
+{
+	for (int i = 0; i < r->n_endpoints && i < WIRE_MAX_ENDPOINTS; i++)
+		if (r->endpoint[i].family == WIRE_AF_INET && !path_addr_private(&r->endpoint[i]))
+			return true;
+	return false;
+}
+
 bool wg_paths_direct_pending(const struct agent *a, const uint8_t id[static WIRE_ID_LEN],
 			     uint64_t now_ms)
 {
@@ -128,6 +136,27 @@ void wg_paths_peer(struct agent *a, const struct gossip_member *m, struct wgctl_
 		obs.last_handshake = st->last_handshake;
 	}
 	path_update(pt, &obs, now_ms, now_wall_s, &want);
+	/*
+	 * We are not behind NAT, the peer is (its record has a LAN and a
+	 * public candidate, and it is not at our site): it sends to us first
+	 * (keepalive on) and our WireGuard learns its endpoint from that. A
+	 * handshake of ours reaching its NAT before its own first packet to
+	 * us left would make Linux NAT remap its flow, and then every new
+	 * flow from its WireGuard port (sticky): no punch could work for it.
+	 */
+	if (!a->behind_nat && peer_natted_elsewhere(m->rec, &pub) && has_public(m->rec) &&
+	    !pt->relayed) {
+		if (st && st->endpoint.family)
+			want = st->endpoint;    /* the device's: pushes nothing */
+		else
+			memset(&want, 0, sizeof(want));
+		pt->asked = want;
+		if (want.family)
+			addr_to_wg_endpoint(&want, &p->endpoint);
+		if (pt->kind == PATH_NONE)
+			a->paths_busy++;
+		return;
+	}
 	/* Hole punching (punch.c, --punch) may hold a NAT-to-NAT pair until its punch. */
 	if (punch_hold(a, m, pt, &want)) {
 		if (want.family)

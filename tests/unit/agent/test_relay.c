@@ -81,6 +81,12 @@ static void test_rules_direction_and_strangers(void **state)
 
 	(void)state;
 	relay_pair_init(&p, &a, &b, &lim, 0);
+	/* Nothing goes to B before B sent to its own port (its NAT would
+	 * remap B's flow): A's first datagram is dropped, then B's goes to A. */
+	assert_int_equal(relay_pair_judge(&p, &lim, 0, &a, buf, n, 1, &to), RELAY_DROP_CLOSED);
+	assert_null(to);
+	assert_int_equal(relay_pair_judge(&p, &lim, 1, &b, buf, n, 1, &to), RELAY_FORWARD);
+	assert_true(relay_addr_equal(to, &a));
 	/* Control: A on side 0 goes to B, B on side 1 goes to A. */
 	assert_int_equal(relay_pair_judge(&p, &lim, 0, &a, buf, n, 1, &to), RELAY_FORWARD);
 	assert_true(relay_addr_equal(to, &b));
@@ -116,6 +122,7 @@ static void test_rules_direction_and_strangers(void **state)
 	/* A fresh pair: the side's first datagram, data too, may move the port. */
 	relay_pair_init(&p, &stranger, &b, &lim, 3);
 	p.ep[0] = v4(1, 51820);
+	p.opened[1] = true;     /* B sent already */
 	assert_int_equal(relay_pair_judge(&p, &lim, 0, &stranger, buf, n, 3, &to), RELAY_DROP_STRANGER);
 	assert_int_equal(relay_pair_judge(&p, &lim, 0, &a_other_port, buf, n, 3, &to), RELAY_FORWARD);
 	assert_true(relay_addr_equal(&p.ep[0], &a_other_port));
@@ -216,7 +223,10 @@ static void test_thread_forwards_only_members(void **state)
 	assert_int_equal(port2[0], port[1]);
 	assert_int_equal(port2[1], port[0]);
 
-	/* Control: A -> R:Pa arrives at B from R:Pb, and back. */
+	/* B opens its side first (dropped: A has not sent yet), then
+	 * control: A -> R:Pa arrives at B from R:Pb, and back. */
+	send_to(fb, port[1], buf, n);
+	assert_int_equal(recv_within(fa, got, sizeof(got), 300, &from), 0);
 	send_to(fa, port[0], buf, n);
 	assert_int_equal(recv_within(fb, got, sizeof(got), 1000, &from), (ssize_t)n);
 	assert_int_equal(from, port[1]);
@@ -245,6 +255,7 @@ static void test_thread_forwards_only_members(void **state)
 	assert_int_equal(st.forwarded_bytes, 2 * n);
 	assert_int_equal(st.dropped[RELAY_DROP_STRANGER], 3);
 	assert_int_equal(st.dropped[RELAY_DROP_NOT_WG], 1);
+	assert_int_equal(st.dropped[RELAY_DROP_CLOSED], 1);
 	assert_int_equal(st.refused_total, 1);
 
 	/* A member gone: its pairs close, the slot is free again. */
