@@ -55,7 +55,7 @@ int relay_agent_start(struct agent *a, char *err, size_t errlen)
 	if (a->cfg->relay) {
 		struct relay_limits lim = { .max_pairs = a->cfg->relay_max_pairs,
 					    .pps = a->cfg->relay_pps, .bps = a->cfg->relay_bps,
-					    .idle_ms = RELAY_IDLE_MS };
+					    .idle_ms = RELAY_IDLE_MS, .wait_open = a->cfg->punch };
 		int ret = relay_start(&r->fwd, &lim, a->cfg->bind, err, errlen);
 
 		if (ret)

@@ -108,7 +108,7 @@ enum relay_verdict relay_pair_judge(struct relay_pair_rules *p, const struct rel
 	if (!relay_wg_message(buf, len))
 		return RELAY_DROP_NOT_WG;
 	p->opened[side] = true;
-	if (!p->opened[side ^ 1])
+	if (lim->wait_open && !p->opened[side ^ 1])
 		return RELAY_DROP_CLOSED;
 	refill(p, lim, now_ms);
 	if (p->tok_pkts < 1000 || p->tok_bytes < (uint64_t)len * 1000)

@@ -22,7 +22,8 @@
  *    of WireGuard ciphertext, not a general reflector;
  *  - the pair is under its packets/s and bytes/s limits (token buckets,
  *    one second of burst);
- *  - the other side has sent to its own port already: a datagram from
+ *  - with wait_open (the relay runs with --punch), the other side has
+ *    sent to its own port already: a datagram from
  *    the relay reaching a member's NAT before the member's own flow to
  *    that port would make Linux NAT remap the member's flow, and then
  *    every new flow from its WireGuard port (sticky), which breaks hole
@@ -53,6 +54,7 @@ struct relay_limits {
 	uint32_t pps;         /* per pair, both directions together */
 	uint32_t bps;         /* bytes/s per pair, both directions together */
 	uint32_t idle_ms;     /* a pair with no forwarded datagram this long is freed */
+	bool wait_open;       /* forward to a side only once it sent to its port (with --punch) */
 };
 
 enum {

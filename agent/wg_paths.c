@@ -137,22 +137,17 @@ void wg_paths_peer(struct agent *a, const struct gossip_member *m, struct wgctl_
 	}
 	path_update(pt, &obs, now_ms, now_wall_s, &want);
 	/*
-	 * We are not behind NAT, the peer is (its record has a LAN and a
+	 * With --punch: we are not behind NAT, the peer is (its record has a LAN and a
 	 * public candidate, and it is not at our site): it sends to us first
 	 * (keepalive on) and our WireGuard learns its endpoint from that. A
 	 * handshake of ours reaching its NAT before its own first packet to
 	 * us left would make Linux NAT remap its flow, and then every new
 	 * flow from its WireGuard port (sticky): no punch could work for it.
 	 */
-	if (!a->behind_nat && peer_natted_elsewhere(m->rec, &pub) && has_public(m->rec) &&
-	    !pt->relayed) {
-		if (st && st->endpoint.family)
-			want = st->endpoint;    /* the device's: pushes nothing */
-		else
-			memset(&want, 0, sizeof(want));
-		pt->asked = want;
-		if (want.family)
-			addr_to_wg_endpoint(&want, &p->endpoint);
+	if (a->cfg->punch && !a->behind_nat && peer_natted_elsewhere(m->rec, &pub) &&
+	    has_public(m->rec) && !pt->relayed) {
+		/* nothing to push: the device keeps what it learned */
+		memset(&pt->asked, 0, sizeof(pt->asked));
 		if (pt->kind == PATH_NONE)
 			a->paths_busy++;
 		return;

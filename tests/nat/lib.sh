@@ -401,7 +401,7 @@ nat_dump_state() {  # what a failing run leaves to read: logs, NAT mappings, pat
 	if command -v conntrack >/dev/null; then
 		for k in "${!SITE_ROUTER[@]}"; do
 			echo "----- site $k conntrack (udp)"
-			ip netns exec "$(site_ns "$k")" conntrack -L -p udp 2>/dev/null | head -n 12
+			ip netns exec "$(site_ns "$k")" conntrack -L -p udp 2>/dev/null | head -n "${NAT_CT_LINES:-12}"
 			[ "$NAT_V6" = 1 ] && ip netns exec "$(site_ns "$k")" conntrack -L -f ipv6 -p udp 2>/dev/null | head -n 12
 		done
 	fi

@@ -77,6 +77,33 @@ static void test_prefer_v6(void **state)
 	expect_addr(&c[3], "192.168.1.9:51820");
 }
 
+/* Both behind IPv4 NAT with global IPv6: only the global IPv6 candidates,
+ * and no relay while the IPv6 trial is young and no session is up. */
+static void test_only_v6(void **state)
+{
+	struct wire_addr c[4] = { A("198.51.100.4:51820"), A("[fd00::1]:51820"),
+				  A("[2001:db8::9]:51820"), A("192.168.1.9:51820") };
+	struct wire_addr none[2] = { A("198.51.100.4:51820"), A("192.168.1.9:51820") };
+	struct path p;
+
+	(void)state;
+	assert_int_equal(path_only_v6(c, 4), 1);
+	expect_addr(&c[0], "[2001:db8::9]:51820");
+	assert_int_equal(path_only_v6(none, 2), 0);
+	expect_addr(&none[0], "198.51.100.4:51820");
+
+	path_init(&p, (uint8_t[WIRE_ID_LEN]){ 1 }, 1000);
+	assert_false(path_v6_pending(&p, 1000));          /* not an IPv6 trial */
+	p.v6_since_ms = 1000;
+	assert_true(path_v6_pending(&p, 1000 + PATH_V6_WAIT_MS - 1));
+	assert_false(path_v6_pending(&p, 1000 + PATH_V6_WAIT_MS));
+	p.kind = PATH_DIRECT;                             /* it worked */
+	assert_false(path_v6_pending(&p, 2000));
+	p.kind = PATH_NONE;
+	p.relayed = true;                                 /* already relayed */
+	assert_false(path_v6_pending(&p, 2000));
+}
+
 /* One at a time, PATH_TRY_MS each, round and round until one handshakes; then kept. */
 static void test_trial(void **state)
 {
@@ -249,6 +276,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_candidate_order),
 		cmocka_unit_test(test_prefer_v6),
+		cmocka_unit_test(test_only_v6),
 		cmocka_unit_test(test_trial),
 		cmocka_unit_test(test_old_handshake),
 		cmocka_unit_test(test_roaming_wins),

@@ -22,7 +22,8 @@
 #include "addr.h"
 #include "relay.h"
 
-static const struct relay_limits lim = { .max_pairs = 2, .pps = 10, .bps = 100000, .idle_ms = 60000 };
+static const struct relay_limits lim = { .max_pairs = 2, .pps = 10, .bps = 100000, .idle_ms = 60000,
+					 .wait_open = true };
 
 static struct wire_addr v4(uint8_t last, uint16_t port)
 {
@@ -80,6 +81,14 @@ static void test_rules_direction_and_strangers(void **state)
 	size_t n = wg_data(buf, 32);
 
 	(void)state;
+	/* Without wait_open (the relay runs without --punch) A's first goes. */
+	{
+		struct relay_limits l2 = lim;
+
+		l2.wait_open = false;
+		relay_pair_init(&p, &a, &b, &l2, 0);
+		assert_int_equal(relay_pair_judge(&p, &l2, 0, &a, buf, n, 1, &to), RELAY_FORWARD);
+	}
 	relay_pair_init(&p, &a, &b, &lim, 0);
 	/* Nothing goes to B before B sent to its own port (its NAT would
 	 * remap B's flow): A's first datagram is dropped, then B's goes to A. */
