@@ -146,16 +146,23 @@ void wg_paths_peer(struct agent *a, const struct gossip_member *m, struct wgctl_
 	 */
 	if (a->cfg->punch && !a->behind_nat && peer_natted_elsewhere(m->rec, &pub) &&
 	    has_public(m->rec) && !pt->relayed) {
-		/* nothing to push: the device keeps what it learned */
+		/* nothing to push (not even the record's first endpoint, which
+		 * wg_desired.c put there): the device keeps what it learned */
 		memset(&pt->asked, 0, sizeof(pt->asked));
+		memset(&p->endpoint, 0, sizeof(p->endpoint));
 		if (pt->kind == PATH_NONE)
 			a->paths_busy++;
 		return;
 	}
 	/* Hole punching (punch.c, --punch) may hold a NAT-to-NAT pair until its punch. */
 	if (punch_hold(a, m, pt, &want)) {
+		/* No endpoint at all, not even the record's first one, which
+		 * wg_desired.c put there (until 2026-11-30 it stayed, so the
+		 * hold sent handshakes to the peer's public endpoint). */
 		if (want.family)
 			addr_to_wg_endpoint(&want, &p->endpoint);
+		else
+			memset(&p->endpoint, 0, sizeof(p->endpoint));
 		a->paths_busy++;
 		return;
 	}

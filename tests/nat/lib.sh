@@ -402,7 +402,9 @@ nat_dump_state() {  # what a failing run leaves to read: logs, NAT mappings, pat
 		for k in "${!SITE_ROUTER[@]}"; do
 			echo "----- site $k conntrack (udp)"
 			ip netns exec "$(site_ns "$k")" conntrack -L -p udp 2>/dev/null | head -n "${NAT_CT_LINES:-12}"
-			[ "$NAT_V6" = 1 ] && ip netns exec "$(site_ns "$k")" conntrack -L -f ipv6 -p udp 2>/dev/null | head -n 12
+			if [ "$NAT_V6" = 1 ]; then
+				ip netns exec "$(site_ns "$k")" conntrack -L -f ipv6 -p udp 2>/dev/null | head -n "${NAT_CT_LINES:-12}"
+			fi
 		done
 	fi
 }
