@@ -34,6 +34,11 @@
 # busy machine it refuses to run unless RELAY_COST_FORCE=1, and then
 # writes BUILD_DIR/nat-relay-cost.txt instead.
 #
+# RELAY_COST_ARGS: more options for the relay's meshd, e.g.
+# "--relay-pps 1000000 --relay-bps 1000000000" to measure the forwarder
+# without the default per-pair caps (at the defaults, 20000 packets/s
+# and 25 MB/s per pair, the cap is what a fast pair meets first).
+#
 # Fails (exit 1) when the pair is not relayed, iperf3 fails, or the
 # relay's gossip failed probes or started suspicions while relaying
 # (`gossip_disturbed`). The probe RTTs are reported, not barred: on a
@@ -70,7 +75,8 @@ nat_node 2 1
 nat_node 3 2
 meshd_has --relay || nat_cannot_run "this meshd has no --relay"
 SEED=1
-nat_start 1 --relay --metrics "$METRICS"
+# shellcheck disable=SC2086
+nat_start 1 --relay --metrics "$METRICS" ${RELAY_COST_ARGS:-}
 for n in 4 2 3; do nat_start "$n"; done
 
 pings() { ip netns exec "$(ns_of "$1")" ping -n -q -c 1 -W 1 "$(over_of "$2")" >/dev/null 2>&1; }
@@ -199,7 +205,8 @@ echo "NAT topo=relay_cost summary relayed_mbps=$mbps direct_mbps=$dmbps cpu_pct_
 commit=$(git -C "$NAT_HERE" rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git -C "$NAT_HERE" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "+dirty" || true)
 if [ "$QUIET" = 1 ]; then
-	res=$NAT_HERE/results/$(date -u +%Y-%m-%d)-$commit-relay-cost.txt
+	# RELAY_COST_ARGS: another file, so a default run is not overwritten
+	res=$NAT_HERE/results/$(date -u +%Y-%m-%d)-$commit-relay-cost$([ -z "${RELAY_COST_ARGS:-}" ] || echo -custom).txt
 else
 	res=$NAT_BUILD/nat-relay-cost.txt
 fi
@@ -208,6 +215,7 @@ fi
 	echo "# command: $CMDLINE"
 	echo "# commit: $commit$dirty; $("$BIN/meshd" --version 2>/dev/null | head -n 1 || true)"
 	echo "# host: $(nproc) cpus, $(uname -r); load average at start $LOAD0, at end $LOAD1$([ "$QUIET" = 1 ] || echo " (NOT quiet: forced)")"
+	echo "# relay options: --relay ${RELAY_COST_ARGS:-(defaults: --relay-pps 20000 --relay-bps 25000000 per pair)}"
 	echo "# wireguard-go $(wireguard-go --version 2>/dev/null | head -n 1 || true); iperf3 TCP, $PHASE s per phase"
 	cat "$OUT"
 	[ "${#VIOLATIONS[@]}" -eq 0 ] && echo "verdict=PASS" || printf 'VIOLATION %s\n' "${VIOLATIONS[@]}"
