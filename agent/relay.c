@@ -93,7 +93,11 @@ static void run_cmd(struct relay *r, const struct relay_cmd *c, uint64_t now)
 		for (int k = 0; k < 2; k++)
 			if (!relay_same_ip(&c->ep[k], &s->rules.ep[k])) {
 				s->rules.ep[k] = c->ep[k];
-				s->rules.opened[k] = false;   /* a new NAT: not opened yet */
+				/* a new NAT (the member moved): not opened yet, and its
+				 * first datagram from the new IP sets the port, as for
+				 * a fresh pair (its NAT may have remapped it) */
+				s->rules.opened[k] = false;
+				s->rules.heard[k] = false;
 			}
 		break;
 	case CMD_CLOSE:
