@@ -11,6 +11,7 @@ enum {
 	WG_COOKIE_LEN = 64,
 	WG_DATA_MIN_LEN = 32,    /* header 16 + empty payload's tag 16 (keepalive) */
 	WG_DATA_MAX_LEN = 65535,
+	WG_MIN_MTU = 576,        /* the least IPv4 MTU; IPv6 needs 1280 */
 };
 
 bool relay_wg_message(const uint8_t *buf, size_t len)
@@ -21,8 +22,15 @@ bool relay_wg_message(const uint8_t *buf, size_t len)
 	case 1: return len == WG_INITIATION_LEN;
 	case 2: return len == WG_RESPONSE_LEN;
 	case 3: return len == WG_COOKIE_LEN;
-	/* Data: a multiple of 16 after the 16-byte header (WireGuard pads). */
-	case 4: return len >= WG_DATA_MIN_LEN && len <= WG_DATA_MAX_LEN && len % 16 == 0;
+	/*
+	 * Data: header 16 + padded plaintext + tag 16. WireGuard pads the
+	 * plaintext to a multiple of 16 but never beyond the interface MTU,
+	 * so a full-MTU packet on an MTU that is not a multiple of 16 (the
+	 * default 1420) is any length: 16 + 1420 + 16 = 1452. Such packets
+	 * are at least 16 + WG_MIN_MTU + 16 long.
+	 */
+	case 4: return len >= WG_DATA_MIN_LEN && len <= WG_DATA_MAX_LEN &&
+		       (len % 16 == 0 || len >= WG_DATA_MIN_LEN + WG_MIN_MTU);
 	default: return false;
 	}
 }

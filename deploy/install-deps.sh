@@ -9,7 +9,7 @@ pkgs=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libsodium-dev libmnl-dev libevent-dev libmsgpack-dev libcmocka-dev
 	wireguard-go wireguard-tools iproute2 iputils-ping procps psmisc
-	nftables conntrack jq curl python3
+	nftables conntrack jq curl python3 iperf3
 	qemu-system-x86 qemu-utils busybox-static cpio xz-utils mmdebstrap e2fsprogs openssh-client
 	serf ansible-core file dpkg-dev man-db
 	faketime stress-ng util-linux ethtool

@@ -42,7 +42,7 @@ static size_t wg_data(uint8_t *buf, size_t len)
 
 static void test_wg_message(void **state)
 {
-	uint8_t b[256];
+	uint8_t b[2048];
 
 	(void)state;
 	memset(b, 0, sizeof(b));
@@ -57,6 +57,10 @@ static void test_wg_message(void **state)
 	assert_true(relay_wg_message(b, 32));
 	assert_true(relay_wg_message(b, 160));
 	assert_false(relay_wg_message(b, 33));
+	/* A full-MTU packet at MTU 1420 (not a multiple of 16): 16 + 1420 + 16. */
+	assert_true(relay_wg_message(b, 1452));
+	assert_true(relay_wg_message(b, 16 + 1419 + 16));
+	assert_false(relay_wg_message(b, 16 + 575 + 16));
 	assert_false(relay_wg_message(b, 16));
 	b[1] = 1;                                    /* reserved bytes must be zero */
 	assert_false(relay_wg_message(b, 32));
