@@ -16,14 +16,17 @@
 #include "config.h"
 #include "config_opts.h"
 
-enum { OPT_BASE = 256, OPT_MAX = 40 };
+enum { OPT_BASE = 256, OPT_MAX = 72 };
 enum { ID_CONFIG = 1000, ID_HELP, ID_VERSION, ID_FOREGROUND, ID_PRINT };
 
-static void build_longopts(struct option *lo)
+/* -1 when the table outgrew OPT_MAX: never drop an option silently (it happened: --relay). */
+static int build_longopts(struct option *lo)
 {
 	size_t i;
 
-	for (i = 0; i < config_n_opts && i < OPT_MAX - 6; i++) {
+	if (config_n_opts > OPT_MAX - 6)
+		return -1;
+	for (i = 0; i < config_n_opts; i++) {
 		lo[i].name = config_opts[i].key;
 		lo[i].has_arg = config_opts[i].arg ? required_argument : no_argument;
 		lo[i].flag = NULL;
@@ -35,6 +38,7 @@ static void build_longopts(struct option *lo)
 	lo[i++] = (struct option){ "foreground", no_argument, NULL, ID_FOREGROUND };
 	lo[i++] = (struct option){ "print-config", no_argument, NULL, ID_PRINT };
 	lo[i] = (struct option){ NULL, 0, NULL, 0 };
+	return 0;
 }
 
 void config_usage(FILE *out)
@@ -71,7 +75,11 @@ int config_load(struct meshd_config *cfg, int argc, char **argv, char *err, size
 	char why[256];
 	int c, r;
 
-	build_longopts(lo);
+	if (build_longopts(lo)) {
+		snprintf(err, errlen, "internal error: %zu options, room for %d (raise OPT_MAX)",
+			 config_n_opts, OPT_MAX - 6);
+		return -EINVAL;
+	}
 	config_defaults(cfg);
 
 	/* Pass 1: only --config, --help, --version; report bad flags early. */
