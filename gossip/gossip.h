@@ -225,6 +225,15 @@ struct gossip_stats {
 	uint64_t refused_by_reason[GOSSIP_REFUSE_MAX];
 	uint64_t probes, probe_failures, suspicions, refutations;
 	uint64_t verified;           /* record signatures checked */
+	/*
+	 * Records applied unverified because a pool shared with other engines
+	 * (the simulator's) already held them: the checks a private pool (every
+	 * real agent) would mostly have made. With a private pool a hit for a
+	 * record that changes our view is rare: only one this engine verified
+	 * before and still references (a queued copy of a member it dropped),
+	 * so the simulator's per-node count is a slight overestimate.
+	 */
+	uint64_t verified_elsewhere;
 	uint64_t sign_saturated;     /* our record not re-signed: the version is at WIRE_VERSION_MAX */
 	uint64_t susp_cleared;       /* suspicions we dropped because the suspect itself answered us */
 	uint32_t awareness;          /* Lifeguard local health score now */

@@ -136,6 +136,8 @@ int merge_check(struct gossip *g, const struct wire_msg *m, const struct wire_ad
 			g->stats.verified++;
 			if (record_verify(r))
 				ret = -WIRE_EAUTH;
+		} else if (!ret) {
+			g->stats.verified_elsewhere++;
 		}
 		if (ret) {
 			merge_release(g, m, held);

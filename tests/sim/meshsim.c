@@ -4,10 +4,10 @@
  * time. Prints one line of key=value figures per scenario; --assert
  * turns figures into a pass/fail exit status for ctest.
  *
- *   meshsim --scenario join|steady|kill|loss|partition|pause|revoke|rotate --nodes N
- *           [--seeds K] [--loss PCT] [--seed S] [--duration SECONDS]
+ *   meshsim --scenario join|steady|kill|loss|partition|pause|revoke|rotate|bootstrap
+ *           --nodes N [--seeds K] [--loss PCT] [--seed S] [--duration SECONDS]
  *           [--warmup SECONDS] [--pause SECONDS] [--prefix CIDR]
- *           [--assert KEY<=VALUE]...
+ *           [--transport underlay|tunnel] [--spread SECONDS] [--assert KEY<=VALUE]...
  *
  * --prefix gives every node a derived overlay address in CIDR (a small
  * prefix forces collisions, to exercise the conflict rule at scale).
@@ -17,6 +17,23 @@
  * every node but the revoked one has dropped it. rotate: the same mesh;
  * the authority's grant of a new network key for every member is handed
  * to one node; rounds until every member has opened its own.
+ *
+ * bootstrap: a fleet boot, nothing prepopulated: node 0 is the seed, the
+ * others start at random within --spread (10 s) and join through it;
+ * converge_s = until every node holds all N alive.
+ *
+ * --transport: underlay (default) is discovery-only mode (`--backend
+ * none`): gossip in plain UDP to members' endpoints. tunnel is the agent's
+ * default: after joining, gossip goes to overlay addresses inside
+ * WireGuard (needs --prefix; 10.0.0.0/8 if none), counted with WireGuard's
+ * and the inner packet's headers and padding (simnet.h).
+ *
+ * Crypto per node (what a real agent pays; the simulator's shared record
+ * pool checks each signature once for all engines, these count what each
+ * engine's private pool would): verify_per_node, verify_max,
+ * env_ops_per_node (datagrams sealed + opened); verify_us and env_op_us
+ * are timed on this machine in the same run, crypto_cpu_s_per_node is
+ * their product; bootstrap adds verify_vs_floor = checks / (N - 1).
  *
  * --seeds K runs seeds S..S+K-1; _p50/_p99 are nearest-rank percentiles
  * over those runs, reached_pct is the worst run, false_failures and
@@ -31,9 +48,10 @@
 #include <time.h>
 
 #include "proto/identity.h"
+#include "cost.h"
 #include "scenario.h"
 
-enum { MAX_ASSERTS = 16, MAX_KEYS = 32 };
+enum { MAX_ASSERTS = 16, MAX_KEYS = 48 };
 
 struct figure {
 	const char *key;
@@ -74,9 +92,10 @@ static double pct(double *v, unsigned n, double p)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: meshsim --scenario join|steady|kill|loss|partition|pause|revoke|rotate --nodes N\n"
-			"  [--seeds K] [--loss PCT] [--seed S] [--duration SECONDS] [--warmup SECONDS]\n"
-			"  [--pause SECONDS] [--prefix CIDR] [--assert KEY<=|>=|==VALUE]...\n");
+	fprintf(stderr, "usage: meshsim --scenario join|steady|kill|loss|partition|pause|revoke|rotate|bootstrap\n"
+			"  --nodes N [--seeds K] [--loss PCT] [--seed S] [--duration SECONDS]\n"
+			"  [--warmup SECONDS] [--pause SECONDS] [--prefix CIDR] [--transport underlay|tunnel]\n"
+			"  [--spread SECONDS] [--assert KEY<=|>=|==VALUE]...\n");
 	exit(2);
 }
 
@@ -115,7 +134,9 @@ int main(int argc, char **argv)
 	struct sc_opts o = { .scenario = NULL, .seed = 1 };
 	const char *asserts[MAX_ASSERTS];
 	unsigned n_asserts = 0, seeds = 1, nf = 0;
-	double loss_pct = 0, duration = -1, warmup = -1, pause_s = 5, t0;
+	double loss_pct = 0, duration = -1, warmup = -1, pause_s = 5, spread = 10, t0;
+	double model, verify = 0, verify_max = 0, env_ops = 0, engine_cpu = 0, verified_actual = 0;
+	struct sim_cost cost;
 	double *rounds, *conv, *full, *detect, bytes = 0, reached = 1;
 	uint64_t ff = 0, still = 0, msgs = 0, susp = 0, refut = 0, refused = 0, confl = 0, dups = 0;
 	struct figure f[MAX_KEYS];
@@ -148,15 +169,26 @@ int main(int argc, char **argv)
 			usage();
 		else if (!strcmp(a, "--prefix"))
 			;
+		else if (!strcmp(a, "--spread"))
+			spread = strtod(v, NULL);
+		else if (!strcmp(a, "--transport") && !strcmp(v, "tunnel"))
+			o.cfg.via_overlay = true;
+		else if (!strcmp(a, "--transport") && !strcmp(v, "underlay"))
+			o.cfg.via_overlay = false;
 		else if (!strcmp(a, "--assert") && n_asserts < MAX_ASSERTS)
 			asserts[n_asserts++] = v;
 		else
 			usage();
 	}
-	if (!o.scenario || o.nodes < 2 || !seeds || loss_pct < 0 || loss_pct >= 100)
+	if (!o.scenario || o.nodes < 2 || !seeds || loss_pct < 0 || loss_pct >= 100 ||
+	    spread < 0 || o.nodes > 1u << 20)
 		usage();
 	if (identity_init_crypto())
 		return 1;
+	if (o.cfg.via_overlay && !o.cfg.overlay_prefix.family &&
+	    wire_prefix_parse(&o.cfg.overlay_prefix, "10.0.0.0/8"))
+		return 1;
+	o.spread_ms = (uint64_t)(spread * 1000);
 	o.loss = loss_pct / 100.0;
 	if (duration < 0)
 		duration = !strcmp(o.scenario, "loss") ? 1800 : !strcmp(o.scenario, "partition") ? 120 : 60;
@@ -202,8 +234,24 @@ int main(int argc, char **argv)
 		refused += r.refused;
 		confl += r.conflicts;
 		dups += r.addr_dups;
+		if (r.verify_per_node == SC_NA || verify == SC_NA) {
+			verify = verify_max = env_ops = SC_NA;   /* not counted in this scenario */
+		} else {
+			verify += r.verify_per_node / seeds;
+			env_ops += r.env_ops_per_node / seeds;
+			verify_max = r.verify_max > verify_max ? r.verify_max : verify_max;
+		}
+		if (r.engine_cpu_s == SC_NA || engine_cpu == SC_NA) {
+			engine_cpu = SC_NA;
+		} else {
+			engine_cpu += r.engine_cpu_s / seeds;
+			verified_actual += (double)r.verified_actual / seeds;
+		}
 	}
 	getrusage(RUSAGE_SELF, &ru);
+	/* A datagram of about a gossip message's size (records plus piggyback). */
+	if (sim_crypto_cost(&cost, 512))
+		return 1;
 
 	f[nf++] = (struct figure){ "reached_pct", reached * 100, false };
 	f[nf++] = (struct figure){ "rounds_p50", pct(rounds, seeds, 50), true };
@@ -221,6 +269,28 @@ int main(int argc, char **argv)
 	f[nf++] = (struct figure){ "refused", (double)refused, true };
 	f[nf++] = (struct figure){ "conflicts", (double)confl, true };
 	f[nf++] = (struct figure){ "addr_dups", (double)dups, true };
+	f[nf++] = (struct figure){ "verify_per_node", verify, false };
+	f[nf++] = (struct figure){ "verify_max", verify_max, true };
+	f[nf++] = (struct figure){ "verify_vs_floor", !strcmp(o.scenario, "bootstrap") && verify != SC_NA ?
+				   verify / (o.nodes - 1) : SC_NA, false };
+	f[nf++] = (struct figure){ "env_ops_per_node", env_ops, false };
+	f[nf++] = (struct figure){ "verify_us", cost.verify_us, false };
+	f[nf++] = (struct figure){ "env_op_us", cost.env_op_us, false };
+	f[nf++] = (struct figure){ "sys_op_us", cost.sys_op_us, false };
+	f[nf++] = (struct figure){ "crypto_cpu_s_per_node", verify == SC_NA ? SC_NA :
+				   (verify * cost.verify_us + env_ops * cost.env_op_us) / 1e6, false };
+	/*
+	 * What one live agent should spend: its own checks and envelopes, a
+	 * system call per datagram, and its share of the engines' work (this
+	 * process's CPU without the checks the shared pool really made).
+	 */
+	model = SC_NA;
+	if (verify != SC_NA && engine_cpu != SC_NA)
+		model = (verify * cost.verify_us + env_ops * (cost.env_op_us + cost.sys_op_us)) / 1e6 +
+			(engine_cpu - verified_actual * cost.verify_us / 1e6) / o.nodes;
+	f[nf++] = (struct figure){ "cpu_model_s_per_node", model, false };
+	f[nf++] = (struct figure){ "cpu_model_vs_floor", model == SC_NA ? SC_NA :
+				   model / ((o.nodes - 1) * cost.verify_us / 1e6), false };
 	f[nf++] = (struct figure){ "wall_s", wall() - t0, false };
 	f[nf++] = (struct figure){ "peak_rss_mb", (double)ru.ru_maxrss / 1024.0, true };
 

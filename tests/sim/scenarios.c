@@ -6,27 +6,12 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto/trust.h"
-#include "scenario.h"
-#include "simnet.h"
-
-enum { ROUND_MS = 200 };
-
-struct watch {
-	const struct sc_opts *o;
-	uint8_t target[WIRE_ID_LEN];
-	uint32_t target_idx;
-	uint32_t count;           /* nodes that reached the goal */
-	uint32_t goal;
-	uint64_t done_at;         /* when count reached goal (0: not yet) */
-	uint64_t full_at;         /* join: when the joiner held everyone */
-	uint32_t n_full;          /* partition: nodes seeing everyone alive */
-	uint64_t false_failures;
-	bool any_failure_is_false;
-};
+#include "sc_common.h"
 
 static void settle(struct sim *s, uint64_t until)
 {
@@ -78,20 +63,55 @@ static void address_totals(const struct sim *s, struct sc_result *r)
 	}
 }
 
-static void engine_totals(const struct sim *s, struct sc_result *r)
+/*
+ * MESHSIM_TYPES=1: per message type, datagrams sent by all engines and
+ * their mean size, plaintext and on the wire both ways (the worked
+ * examples in docs/BENCHMARKS.md come from this).
+ */
+static void type_sizes(const struct sim *s)
 {
+	for (int t = 0; t < GOSSIP_NTYPES; t++) {
+		uint64_t n = 0, b = 0;
+
+		for (uint32_t i = 0; i < s->n; i++) {
+			n += gossip_stats(s->nodes[i].g)->sent_msgs[t];
+			b += gossip_stats(s->nodes[i].g)->sent_bytes[t];
+		}
+		if (n)
+			fprintf(stderr, "type %d msgs %llu mean_plain %llu underlay %u tunnel %u\n", t,
+				(unsigned long long)n, (unsigned long long)(b / n),
+				sim_wire_bytes(b / n, false), sim_wire_bytes(b / n, true));
+	}
+}
+
+void engine_totals(const struct sim *s, struct sc_result *r)
+{
+	uint64_t v = 0, vmax = 0, env = 0;
+
 	address_totals(s, r);
 	r->messages = s->delivered;
 	for (uint32_t i = 0; i < s->n; i++) {
 		const struct gossip_stats *st = gossip_stats(s->nodes[i].g);
+		uint64_t vi = sim_verifications(s, i);
+
+		v += vi;
+		vmax = vi > vmax ? vi : vmax;
+		env += s->nodes[i].dgrams_out + s->nodes[i].dgrams_in;
 
 		r->suspicions += st->suspicions;
 		r->refutations += st->refutations;
 		r->refused += st->refused;
 	}
+	if (getenv("MESHSIM_TYPES"))
+		type_sizes(s);
+	if (!s->counting)
+		return;   /* counts since the start would include the prepopulation */
+	r->verify_per_node = (double)v / s->n;
+	r->verify_max = (double)vmax;
+	r->env_ops_per_node = (double)env / s->n;
 }
 
-static double bytes_rate(const struct sim *s, uint32_t nodes, uint64_t ms)
+double bytes_rate(const struct sim *s, uint32_t nodes, uint64_t ms)
 {
 	uint64_t b = 0;
 
@@ -100,7 +120,7 @@ static double bytes_rate(const struct sim *s, uint32_t nodes, uint64_t ms)
 	return ms ? (double)b / nodes / ((double)ms / 1000.0) : 0;
 }
 
-static void count_false(struct sim *s, struct node *n, enum gossip_event ev,
+void count_false(struct sim *s, struct node *n, enum gossip_event ev,
 			const struct gossip_member *m)
 {
 	struct watch *w = s->sc;
@@ -154,7 +174,7 @@ static int run_join(const struct sc_opts *o, struct sc_result *r)
 	s.on_event = join_event;
 	s.after = join_after;
 	s.track = true;
-	s.counting = true;
+	sim_count_start(&s);
 	t0 = s.now + rng_below(&s.rng, ROUND_MS);
 	sim_run(&s, t0);
 	s.nodes[o->nodes].dead = false;
@@ -195,7 +215,7 @@ static int run_steady(const struct sc_opts *o, struct sc_result *r)
 	s.on_event = count_false;
 	s.track = true;
 	settle(&s, o->warmup_ms);
-	s.counting = true;
+	sim_count_start(&s);
 	sim_run(&s, o->warmup_ms + o->duration_ms);
 	r->bytes_per_node_s = bytes_rate(&s, s.n, o->duration_ms);
 	r->false_failures = w.false_failures;
@@ -276,7 +296,7 @@ static int run_loss(const struct sc_opts *o, struct sc_result *r)
 	s.sc = &w;
 	s.on_event = count_false;
 	s.track = true;
-	s.counting = true;
+	sim_count_start(&s);
 	sim_run(&s, o->duration_ms);
 	r->false_failures = w.false_failures;
 	r->bytes_per_node_s = bytes_rate(&s, s.n, o->duration_ms);
@@ -512,7 +532,7 @@ static int run_revoke(const struct sc_opts *o, struct sc_result *r)
 	s.sc = &w;
 	s.on_event = revoke_event;
 	s.track = true;
-	s.counting = true;
+	sim_count_start(&s);
 	t0 = s.now + rng_below(&s.rng, ROUND_MS);
 	sim_run(&s, t0);
 	/* meshctl revoke hands it to one agent; the rest is gossip. */
@@ -574,7 +594,7 @@ static int run_rotate(const struct sc_opts *o, struct sc_result *r)
 	s.on_event = count_false;
 	s.on_grant = rotate_grant;
 	s.track = true;
-	s.counting = true;
+	sim_count_start(&s);
 	t0 = s.now + rng_below(&s.rng, ROUND_MS);
 	sim_run(&s, t0);
 	memset(key, 0x5e, sizeof(key));
@@ -612,12 +632,13 @@ int sc_run(const struct sc_opts *o, struct sc_result *r)
 	} table[] = {
 		{ "join", run_join }, { "steady", run_steady }, { "kill", run_kill },
 		{ "loss", run_loss }, { "partition", run_partition }, { "pause", run_pause },
-		{ "revoke", run_revoke }, { "rotate", run_rotate },
+		{ "revoke", run_revoke }, { "rotate", run_rotate }, { "bootstrap", run_bootstrap },
 	};
 
 	memset(r, 0, sizeof(*r));
 	r->rounds = r->converge_s = r->joiner_full_s = r->detect_s = SC_NA;
 	r->bytes_per_node_s = SC_NA;
+	r->verify_per_node = r->verify_max = r->env_ops_per_node = r->engine_cpu_s = SC_NA;
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (strcmp(o->scenario, table[i].name) == 0)
 			return table[i].run(o, r);

@@ -9,8 +9,81 @@
 
 struct sim_msg {
 	uint32_t from, len;
+	bool tunnel;              /* sent to an overlay address: arrives from the sender's */
 	uint8_t data[];
 };
+
+enum { IP4_UDP = 20 + 8, WG_DATA_HDR = 16, WG_TAG = 16, WG_PAD = 16 };
+
+uint32_t sim_wire_bytes(size_t len, bool tunnel)
+{
+	uint32_t inner = (uint32_t)len + WIRE_ENVELOPE_OVERHEAD + IP4_UDP;
+
+	if (!tunnel)
+		return inner;
+	return IP4_UDP + WG_DATA_HDR + (inner + WG_PAD - 1) / WG_PAD * WG_PAD + WG_TAG;
+}
+
+bool sim_overlay(const struct sim *s, uint32_t idx, struct wire_addr *a)
+{
+	const struct wire_record *r = gossip_self(s->nodes[idx].g)->rec;
+
+	memset(a, 0, sizeof(*a));
+	if (!r->n_overlay || r->overlay[0].family != WIRE_AF_INET)
+		return false;
+	a->family = WIRE_AF_INET;
+	memcpy(a->ip, r->overlay[0].ip, 4);
+	a->port = SIM_GOSSIP_PORT;
+	return true;
+}
+
+static uint32_t ip4(const struct wire_addr *a)
+{
+	return (uint32_t)a->ip[0] << 24 | (uint32_t)a->ip[1] << 16 | (uint32_t)a->ip[2] << 8 | a->ip[3];
+}
+
+static uint32_t ov_hash(uint32_t v, uint32_t mask)
+{
+	return (v * 2654435761u) & mask;
+}
+
+/*
+ * Overlay address -> node. Addresses change (a lost claim renumbers), so
+ * a miss or a stale hit rebuilds the table from every node's own record:
+ * O(N) once per change. Two live nodes briefly on one address (a claim
+ * being contested) reach the first found, as a router would pick one.
+ */
+static void ov_rebuild(struct sim *s)
+{
+	memset(s->ov_slot, 0, (size_t)(s->ov_mask + 1) * sizeof(*s->ov_slot));
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct wire_addr a;
+		uint32_t h;
+
+		if (s->nodes[i].dead || !sim_overlay(s, i, &a))
+			continue;
+		for (h = ov_hash(ip4(&a), s->ov_mask); s->ov_slot[h]; h = (h + 1) & s->ov_mask)
+			;
+		s->ov_slot[h] = i + 1;
+	}
+}
+
+static int64_t ov_find(struct sim *s, const struct wire_addr *to)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		uint32_t v = ip4(to);
+
+		for (uint32_t h = ov_hash(v, s->ov_mask); s->ov_slot[h]; h = (h + 1) & s->ov_mask) {
+			struct wire_addr a;
+			uint32_t i = s->ov_slot[h] - 1;
+
+			if (sim_overlay(s, i, &a) && ip4(&a) == v)
+				return i;
+		}
+		ov_rebuild(s);
+	}
+	return -1;
+}
 
 /* Node i lives at 100.64.0.0 + i + 1 (100.64/10 holds 4M nodes). */
 void sim_addr(uint32_t idx, struct wire_addr *a)
@@ -46,10 +119,17 @@ static void io_send(void *ctx, const struct wire_addr *to, const uint8_t *buf, s
 	struct node *n = ctx;
 	struct sim *s = n->sim;
 	int64_t dst = node_of(s, to);
+	bool tunnel = false;
 	struct sim_msg *m;
 
-	if (s->counting)
-		n->bytes += len + WIRE_ENVELOPE_OVERHEAD + SIM_IP_UDP_WG;
+	if (dst < 0 && s->tunnel && to->family == WIRE_AF_INET) {
+		dst = ov_find(s, to);
+		tunnel = true;
+	}
+	if (s->counting) {
+		n->bytes += sim_wire_bytes(len, tunnel);
+		n->dgrams_out++;
+	}
 	if (dst < 0 || (s->loss > 0 && rng_unit(&s->rng) < s->loss) ||
 	    (s->partitioned && s->nodes[dst].group != n->group)) {
 		s->dropped++;
@@ -60,6 +140,7 @@ static void io_send(void *ctx, const struct wire_addr *to, const uint8_t *buf, s
 		return;
 	m->from = n->idx;
 	m->len = (uint32_t)len;
+	m->tunnel = tunnel;
 	memcpy(m->data, buf, len);
 	heap_push(&s->heap, (struct ev){
 		.t = s->now + s->lat_min + rng_below(&s->rng, s->lat_max - s->lat_min + 1),
@@ -109,6 +190,15 @@ int sim_init_tmpl(struct sim *s, uint32_t n, uint64_t seed, const struct gossip_
 		return ret;
 	cfg.pool = s->pool;
 	cfg.size_hint = n + 16;
+	s->tunnel = cfg.via_overlay;
+	if (s->tunnel) {
+		for (s->ov_mask = 1; s->ov_mask < 2 * n; s->ov_mask <<= 1)
+			;
+		s->ov_slot = calloc(s->ov_mask, sizeof(*s->ov_slot));
+		if (!s->ov_slot)
+			return -ENOMEM;
+		s->ov_mask--;
+	}
 	/* Room for everyone, and a joiner may take in the whole mesh at once. */
 	cfg.max_members = cfg.size_hint;
 	if (cfg.admit_burst < cfg.size_hint)
@@ -163,6 +253,7 @@ void sim_free(struct sim *s, bool exiting)
 	for (uint32_t i = 0; i < s->n; i++)
 		gossip_free(s->nodes[i].g);
 	free(s->nodes);
+	free(s->ov_slot);
 	gossip_recpool_free(s->pool);
 	memset(s, 0, sizeof(*s));
 }
@@ -211,6 +302,25 @@ void sim_start(struct sim *s)
 		sim_rearm(s, &s->nodes[i]);
 }
 
+static uint64_t checks(const struct node *n)
+{
+	const struct gossip_stats *st = gossip_stats(n->g);
+
+	return st->verified + st->verified_elsewhere;
+}
+
+void sim_count_start(struct sim *s)
+{
+	s->counting = true;
+	for (uint32_t i = 0; i < s->n; i++)
+		s->nodes[i].verify_base = checks(&s->nodes[i]);
+}
+
+uint64_t sim_verifications(const struct sim *s, uint32_t idx)
+{
+	return checks(&s->nodes[idx]) - s->nodes[idx].verify_base;
+}
+
 void sim_kill(struct sim *s, uint32_t idx)
 {
 	s->nodes[idx].dead = true;
@@ -227,8 +337,12 @@ static void deliver(struct sim *s, struct node *n, struct sim_msg *m)
 
 	int ret;
 
-	sim_addr(m->from, &from);
+	/* Through the tunnel the agent hears the sender's overlay address. */
+	if (!m->tunnel || !sim_overlay(s, m->from, &from))
+		sim_addr(m->from, &from);
 	s->delivered++;
+	if (s->counting)
+		n->dgrams_in++;
 	ret = gossip_input(n->g, &from, m->data, m->len, s->now);
 	if (s->trace > 1)
 		fprintf(stderr, "%8llu %5u -> %5u type %2u len %4u ret %d\n",

@@ -18,8 +18,18 @@
 enum {
 	SIM_GOSSIP_PORT = 51821,
 	SIM_WG_PORT = 51820,
-	SIM_IP_UDP_WG = 60,   /* IPv4 + UDP + WireGuard data header and tag */
 };
+
+/*
+ * Bytes on the underlay wire for a gossip datagram of `len` plaintext bytes
+ * (the engine's message; the agent adds the network-key envelope). Outside
+ * the tunnel (discovery-only mode, and JOIN/JOIN_ACK always): IPv4 + UDP +
+ * envelope + message. Inside it (tunnel mode, the agent's default, once
+ * joined): IPv4 + UDP + WireGuard's data header (16) + the inner packet
+ * (IPv4 + UDP + envelope + message) padded to a multiple of 16 + the tag
+ * (16). Worked examples: docs/BENCHMARKS.md, "What the simulator counts".
+ */
+uint32_t sim_wire_bytes(size_t len, bool tunnel);
 
 struct sim;
 
@@ -31,7 +41,10 @@ struct node {
 	uint32_t timer_gen;
 	uint64_t timer_at;
 	uint64_t paused_until;
-	uint64_t bytes;           /* datagram bytes sent while counting */
+	uint64_t bytes;           /* underlay bytes sent while counting (sim_wire_bytes) */
+	uint64_t dgrams_out;      /* datagrams sent while counting: one envelope seal each */
+	uint64_t dgrams_in;       /* datagrams delivered while counting: one envelope open each */
+	uint64_t verify_base;     /* the engine's signature checks when counting began */
 	uint8_t group;            /* partition side */
 	bool dead;
 	bool mark;                /* scenario's per-node flag */
@@ -49,6 +62,9 @@ struct sim {
 	uint32_t lat_min, lat_max;
 	bool partitioned;
 	bool counting;            /* add sent bytes to node->bytes */
+	bool tunnel;              /* cfg.via_overlay: overlay destinations travel in WireGuard */
+	uint32_t *ov_slot;        /* overlay IPv4 -> node index + 1 (open addressing) */
+	uint32_t ov_mask;
 	bool track;               /* deliver events to on_event */
 	void (*on_event)(struct sim *s, struct node *n, enum gossip_event ev,
 			 const struct gossip_member *m);
@@ -72,10 +88,16 @@ int sim_prepopulate(struct sim *s, uint32_t members);
 /* Arm every live node's timer (after building). */
 void sim_start(struct sim *s);
 void sim_addr(uint32_t idx, struct wire_addr *a);
+/* Node idx's current overlay address (its own record's first), or false. */
+bool sim_overlay(const struct sim *s, uint32_t idx, struct wire_addr *a);
 /* Process events up to t (or until s->stop). */
 void sim_run(struct sim *s, uint64_t t);
 /* After poking a node from outside (join, leave), re-arm its timer. */
 void sim_rearm(struct sim *s, struct node *n);
+/* From now on count bytes, datagrams and signature checks per node. */
+void sim_count_start(struct sim *s);
+/* Signature checks node idx made since counting began, or would have made with a private pool. */
+uint64_t sim_verifications(const struct sim *s, uint32_t idx);
 void sim_kill(struct sim *s, uint32_t idx);
 void sim_pause(struct sim *s, uint32_t idx, uint64_t until);
 
