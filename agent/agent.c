@@ -39,6 +39,16 @@ int64_t agent_wall_s(void)
 	return (int64_t)time(NULL);
 }
 
+int64_t agent_mono_to_wall_ms(uint64_t mono_ms)
+{
+	struct timespec ts;
+	uint64_t now = agent_now_ms();
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+	       (int64_t)(now > mono_ms ? now - mono_ms : 0);
+}
+
 int64_t agent_mono_to_wall(uint64_t mono_ms)
 {
 	uint64_t now = agent_now_ms();

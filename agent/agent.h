@@ -184,6 +184,7 @@ uint64_t agent_now_ms(void);          /* monotonic */
 int64_t agent_wall_s(void);
 /* Unix time of a monotonic instant, for meshctl. */
 int64_t agent_mono_to_wall(uint64_t mono_ms);
+int64_t agent_mono_to_wall_ms(uint64_t mono_ms);
 int agent_start(struct agent *a, struct meshd_config *cfg, char *err, size_t errlen);
 int agent_run(struct agent *a);
 void agent_stop(struct agent *a);

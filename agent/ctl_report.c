@@ -102,6 +102,8 @@ void ctl_report_member(struct agent *a, struct ctl_writer *w, const char *kind,
 	ctl_w_str(w, "endpoint", text);
 	ctl_w_str(w, "status", agent_state_name(m->state));
 	ctl_w_i64(w, "since", agent_mono_to_wall(m->state_since_ms));
+	/* The same instant to the millisecond: when a change reached this node. */
+	ctl_w_i64(w, "since_ms", agent_mono_to_wall_ms(m->state_since_ms));
 	ctl_w_u64(w, "version", r->version);
 	ctl_w_u64(w, "gossip_port", r->gossip_port);
 	ctl_w_str(w, "self", m->self ? "1" : "0");

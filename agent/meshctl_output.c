@@ -16,7 +16,7 @@
 enum jtype { J_STR, J_NUM, J_BOOL, J_NUM_OR_NULL };
 
 static const struct { const char *key; enum jtype type; } jtypes[] = {
-	{ "last_handshake", J_NUM_OR_NULL }, { "since", J_NUM }, { "version", J_NUM },
+	{ "last_handshake", J_NUM_OR_NULL }, { "since", J_NUM }, { "since_ms", J_NUM }, { "version", J_NUM },
 	{ "gossip_port", J_NUM }, { "listen_port", J_NUM }, { "rx_bytes", J_NUM_OR_NULL },
 	{ "tx_bytes", J_NUM_OR_NULL }, { "self", J_BOOL }, { "conflict", J_BOOL },
 	{ "name_conflict", J_BOOL },

@@ -154,6 +154,8 @@ static void apply(struct agent *a)
 		return;
 	}
 	a->wg_last_error[0] = '\0';
+	/* Every member's peer exists now: JOIN_ACKs waiting for theirs go. */
+	gossip_tunnel_ready(a->g, now);
 	/* Member changes (datagrams) drive applies: rate-limited like them. */
 	if (changed && log_get_level() >= LOG_LVL_DEBUG &&
 	    log_ratelimit_ok(&a->rl_wg_changes, now, &(uint32_t){ 0 }))

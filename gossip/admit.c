@@ -85,8 +85,16 @@ static bool in_message(const struct wire_msg *msg, const struct member *m)
 	return false;
 }
 
-/* The member a full table gives up: never answered us, longest waiting, tombstones first. */
-static struct member *victim(struct gossip *g, const struct wire_msg *msg)
+/*
+ * The member a full table gives up: never answered us, longest waiting,
+ * tombstones first. Only past its grace, unless the record comes from a
+ * member that answered us (vouched): near the cap such a member passes on
+ * only members that answered it (merge.c), so what it brings is worth
+ * more than an identity nobody has heard from yet. Without that, a
+ * flood's identities, all in their grace, kept a real joiner out of every
+ * table but its seed's for up to the whole grace.
+ */
+static struct member *victim(struct gossip *g, const struct wire_msg *msg, bool vouched)
 {
 	struct member *best = NULL;
 
@@ -94,8 +102,8 @@ static struct member *victim(struct gossip *g, const struct wire_msg *msg)
 		struct member *m = &g->m[i];
 		bool dead, best_dead;
 
-		if (!(m->flags & M_USED) || (m->flags & M_PROVEN) ||
-		    g->now < m->pub.state_since_ms + UNPROVEN_GRACE_MS || in_message(msg, m))
+		if (!(m->flags & M_USED) || (m->flags & M_PROVEN) || in_message(msg, m) ||
+		    (!vouched && g->now < m->pub.state_since_ms + UNPROVEN_GRACE_MS))
 			continue;
 		if (!best) {
 			best = m;
@@ -109,9 +117,9 @@ static struct member *victim(struct gossip *g, const struct wire_msg *msg)
 	return best;
 }
 
-bool admit_make_room(struct gossip *g, const struct wire_msg *msg)
+bool admit_make_room(struct gossip *g, const struct wire_msg *msg, bool vouched)
 {
-	struct member *m = victim(g, msg);
+	struct member *m = victim(g, msg, vouched);
 
 	if (!m)
 		return false;

@@ -140,6 +140,7 @@ void gossip_free(struct gossip *g)
 	if (!g)
 		return;
 	bcast_free(g);
+	ack_wait_free(g);
 	susp_free(g);
 	probe_free(g);
 	tomb_free(g);
@@ -317,6 +318,8 @@ uint64_t gossip_next_deadline(const struct gossip *g)
 	x = reconnect_next(g);
 	t = x < t ? x : t;
 	x = trust_next(g);
+	t = x < t ? x : t;
+	x = ack_wait_next(g);
 	return x < t ? x : t;
 }
 
@@ -332,6 +335,7 @@ uint64_t gossip_tick(struct gossip *g, uint64_t now_ms)
 	tomb_tick(g, now_ms);
 	reconnect_tick(g, now_ms);
 	trust_tick(g, now_ms);
+	ack_wait_tick(g, now_ms);
 	return gossip_next_deadline(g);
 }
 

@@ -219,6 +219,12 @@ int gossip_input(struct gossip *g, const struct wire_addr *from,
 uint64_t gossip_tick(struct gossip *g, uint64_t now_ms);
 /* The next deadline without running anything (after gossip_input, say). */
 uint64_t gossip_next_deadline(const struct gossip *g);
+/*
+ * Tunnel mode: the caller has programmed the WireGuard peers of every
+ * member it was told about (io->changed) up to now. JOIN_ACKs that wait
+ * for their joiner's peer go out (gossip/ack_wait.c).
+ */
+void gossip_tunnel_ready(struct gossip *g, uint64_t now_ms);
 /* Sign and spread a leave record. */
 int gossip_leave(struct gossip *g, uint64_t now_ms);
 /*
@@ -321,6 +327,7 @@ struct gossip_stats {
 	uint64_t new_refused_rate;   /* the admission bucket was empty */
 	uint64_t new_skipped_verify; /* past the per-datagram verification cap */
 	uint64_t evicted_unproven;   /* dropped from a full table: never answered us (admit.c) */
+	uint64_t relays_held;        /* times a record was not passed on: table near full, never answered us */
 	/* D7/D8: replies and proofs (keep together, at the end) */
 	uint64_t replies_capped;     /* not sent: over the reply budget of their request */
 	uint64_t unproven_held;      /* not sent: not a PING, to an unproven member, unasked */

@@ -46,6 +46,8 @@ enum {
 	SYNC_PULLS = 3,
 	ADDR_YOUNG_MS = 60000,        /* a claim younger than this yields to a lower id */
 	NOTIFY_SLOTS = 8,             /* "you are dead to me" notices, rate-limited */
+	ACK_WAIT_SLOTS = 4,           /* JOIN_ACKs waiting for their joiner's WireGuard peer (ack_wait.c) */
+	ACK_WAIT_MS = 500,            /* ...at most this long */
 	/*
 	 * Signatures checked per datagram for ids we do not hold: a key
 	 * holder's 8 fresh records per datagram cost 2 checks, not 8; the
@@ -109,6 +111,7 @@ static inline unsigned id_nibble(const uint8_t *id, unsigned i)
 #define M_CLEARED  (1U << 4)  /* it answered us while suspect: rumours about this version are ignored */
 #define M_NAMED    (1U << 7)  /* holds its name: linked in the name index (names.c) */
 #define M_PROVEN   (1U << 5)  /* its gossip address answered a PING of ours itself (D7) */
+#define M_HELD     (1U << 6)  /* its record waits for it to answer us before we relay it (merge.c) */
 
 struct member {
 	struct gossip_member pub;
@@ -197,6 +200,7 @@ struct bcast {
 	uint32_t seq;             /* enqueue order: newer wins ties */
 	uint16_t sent;
 	uint8_t kind;
+	bool vouched;             /* its subject answered us, or is us (broadcast.c) */
 };
 
 struct tomb {
@@ -281,6 +285,8 @@ struct gossip {
 	uint32_t proof_pos;
 	struct notice hello[NOTIFY_SLOTS];
 	uint32_t hello_pos, sweep_pos, swept_pos;
+	struct ack_wait *ack_wait;    /* ACK_WAIT_SLOTS, allocated on first use (ack_wait.c) */
+	uint32_t n_ack_wait;
 	struct sweep swept[SWEEP_SLOTS];
 	size_t budget;                          /* bytes left for the current input's replies */
 	bool budget_on, budget_all;             /* all: the sender itself is unproven */
@@ -379,7 +385,7 @@ bool addr_same(const struct wire_prefix *a, const struct wire_prefix *b);
 /* Spend one new-id admission of this source (NULL: our own state file). */
 bool admit_new(struct gossip *g, const struct wire_addr *from);
 /* Table full: drop the longest-waiting member that never answered us. */
-bool admit_make_room(struct gossip *g, const struct wire_msg *msg);
+bool admit_make_room(struct gossip *g, const struct wire_msg *msg, bool vouched);
 /* Its address answered us (proof or our probe's ACK): count it once. */
 void member_mark_proven(struct gossip *g, struct member *m);
 
@@ -420,6 +426,12 @@ int merge_record(struct gossip *g, const struct wire_record *r, const struct gre
 		 unsigned flags, bool failed, uint64_t now);
 /* A member we know is not in the table yet; takes over the reference on h. */
 int merge_new(struct gossip *g, const struct grec *h, unsigned flags, bool failed, uint64_t now);
+void merge_unhold(struct gossip *g, struct member *m);
+/* Near --max-members: only what answered us is passed on (merge.c). */
+static inline bool table_pressed(const struct gossip *g)
+{
+	return g->n_members >= g->cfg.max_members - g->cfg.max_members / 16;
+}
 void mark_failed(struct gossip *g, struct member *m, const uint8_t origin[static WIRE_SHORT_ID_LEN],
 		 uint64_t now);
 
@@ -460,9 +472,15 @@ void awareness_add(struct gossip *g, int delta);
 void probe_hello(struct gossip *g, struct member *m, uint64_t now);
 /* Hole punching: PING m now (once per probe interval) so WireGuard has traffic for it. */
 bool probe_poke(struct gossip *g, struct member *m, uint64_t now);
+/* ack_wait.c: send ack to `to` once the joiner's WireGuard peer exists. */
+void ack_wait_put(struct gossip *g, const struct wire_msg *ack, const struct wire_addr *to);
+void ack_wait_tick(struct gossip *g, uint64_t now);
+uint64_t ack_wait_next(const struct gossip *g);
+void ack_wait_free(struct gossip *g);
 
 /* broadcast.c */
 void bcast_record(struct gossip *g, const struct grec *h);
+void bcast_vouch(struct gossip *g, const struct member *m);
 void bcast_rumor(struct gossip *g, const uint8_t subject[static WIRE_ID_LEN], uint64_t version,
 		 uint8_t state, const uint8_t origin[static WIRE_SHORT_ID_LEN]);
 /* Add queued items to m while it stays within `limit` bytes. */
@@ -511,6 +529,8 @@ bool member_proven(const struct gossip *g, const struct member *m);
  */
 uint32_t pick_targets(struct gossip *g, uint32_t *out, uint32_t k, uint32_t skip,
 		      bool (*ok)(const struct gossip *, const struct member *));
+uint32_t pick_answered_first(struct gossip *g, uint32_t *out, uint32_t k, uint32_t skip,
+			     bool (*ok)(const struct gossip *, const struct member *));
 /* The address a member is reached at differs between these records (proof lost). */
 bool member_addr_moved(const struct wire_record *a, const struct wire_record *b);
 /*

@@ -186,10 +186,11 @@ static void on_join(struct gossip *g, const struct wire_msg *m, const struct wir
 	size_t room = send_room(g, NULL);
 	size_t limit = len < room ? len : room;
 	uint32_t pick[WIRE_MAX_RECORDS], n;
+	bool first = !join_seen_find(g, &m->record[0]);
 	struct wire_msg ack;
 	int size;
 
-	if (!join_seen_find(g, &m->record[0])) {
+	if (first) {
 		struct join_seen *j = &g->join_seen[g->join_seen_pos++ % JOIN_SEEN_SLOTS];
 
 		memcpy(j->sid, m->record[0].id, WIRE_SHORT_ID_LEN);
@@ -208,8 +209,8 @@ static void on_join(struct gossip *g, const struct wire_msg *m, const struct wir
 	size = msg_encoded_size(&ack);
 	if (size < 0 || (size_t)size > limit)
 		return;  /* an unpadded JOIN gets nothing: it would be an amplifier */
-	n = members_pick(g, pick, WIRE_MAX_RECORDS - 1,
-			 joiner ? member_slot(g, joiner) : 0, batch_ok);
+	n = pick_answered_first(g, pick, WIRE_MAX_RECORDS - 1,
+				joiner ? member_slot(g, joiner) : 0, batch_ok);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct wire_record *r = g->m[pick[i]].pub.rec;
 		int cost = msg_record_cost(r);
@@ -219,7 +220,10 @@ static void on_join(struct gossip *g, const struct wire_msg *m, const struct wir
 		ack.record[ack.n_records++] = *r;
 		size += cost;
 	}
-	send_msg(g, from, &ack);
+	if (first && g->cfg.via_overlay)
+		ack_wait_put(g, &ack, from);   /* after the joiner's WireGuard peer (ack_wait.c) */
+	else
+		send_msg(g, from, &ack);
 }
 
 static void on_join_ack(struct gossip *g, const struct wire_msg *m, uint64_t now)

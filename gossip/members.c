@@ -363,4 +363,6 @@ void member_mark_proven(struct gossip *g, struct member *m)
 	m->flags |= M_PROVEN;
 	g->n_proven++;
 	g->stats.proofs++;
+	bcast_vouch(g, m);
+	merge_unhold(g, m);
 }

@@ -55,6 +55,17 @@ static bool in_prefix(const struct gossip *g, const struct wire_record *r)
 	       (g->prefix6.family == g->prefix.family || in_one_prefix(&g->prefix6, r));
 }
 
+/* The datagram came from its sender's own address, and that member answered us. */
+static bool from_answering_member(const struct gossip *g, const struct wire_msg *msg,
+				  const struct wire_addr *from)
+{
+	const struct member *s = member_find_short(g, msg->sender);
+	struct wire_addr a;
+
+	return from && s && !s->pub.self && (s->flags & M_PROVEN) && member_addr(g, s, &a) &&
+	       wire_addr_equal(&a, from);
+}
+
 /* A record for an id we do not hold: may it be checked and taken now? */
 static bool may_enter(struct gossip *g, const struct wire_msg *msg, const struct wire_addr *from,
 		      bool pooled, uint32_t *entering, uint32_t *verifying)
@@ -69,7 +80,7 @@ static bool may_enter(struct gossip *g, const struct wire_msg *msg, const struct
 	}
 	/* Full: a member that never answered us makes room (admit.c). */
 	while (g->n_members + *entering >= g->cfg.max_members) {
-		if (!admit_make_room(g, msg)) {
+		if (!admit_make_room(g, msg, from_answering_member(g, msg, from))) {
 			g->stats.new_refused_full++;
 			return false;
 		}
@@ -208,6 +219,38 @@ void mark_failed(struct gossip *g, struct member *m, const uint8_t origin[static
 	susp_spread(g, m, WIRE_LIVE_FAILED, origin);
 }
 
+/*
+ * A table near its cap relays only what it can vouch for. There, a record
+ * of a member that never answered us is more likely a key holder's
+ * made-up identity than not, and relaying it makes it news in every other
+ * table, where it takes an admission token and a slot from whatever real
+ * member arrives next: under a flood the honest members passed Sybils
+ * among themselves at their full admission budget long after the flood,
+ * and a real joiner waited behind them. Held here, the record spreads the
+ * moment its member answers us (member_mark_proven). Anti-entropy follows
+ * the same rule (sync.c, push_one). Below the mark, records spread at once
+ * as always: a mesh that is not near --max-members never holds anything.
+ */
+static void relay_or_hold(struct gossip *g, struct member *m, const struct grec *h)
+{
+	if (!(m->flags & M_PROVEN) && table_pressed(g)) {
+		if (!(m->flags & M_HELD))
+			g->stats.relays_held++;
+		m->flags |= M_HELD;
+		return;
+	}
+	m->flags &= (uint8_t)~M_HELD;
+	bcast_record(g, h);
+}
+
+void merge_unhold(struct gossip *g, struct member *m)
+{
+	if (!(m->flags & M_HELD))
+		return;
+	m->flags &= (uint8_t)~M_HELD;
+	bcast_record(g, member_grec(m));
+}
+
 int merge_new(struct gossip *g, const struct grec *h, unsigned flags, bool failed, uint64_t now)
 {
 	enum gossip_state st = (h->rec.flags & WIRE_REC_LEAVING) ? GOSSIP_LEFT :
@@ -238,7 +281,7 @@ int merge_new(struct gossip *g, const struct grec *h, unsigned flags, bool faile
 	}
 	/* Pulled state is old news to the mesh; a fresh record spreads on. */
 	if (!(flags & (MERGE_PULLED | MERGE_SYNC)))
-		bcast_record(g, h);
+		relay_or_hold(g, m, h);
 	return 1;
 }
 
@@ -265,7 +308,7 @@ static int update(struct gossip *g, struct member *m, const struct grec *h, uint
 		member_report(g, m, changed || prev != GOSSIP_ALIVE);
 	}
 	/* An update spreads even when it came by sync: others hold the old one. */
-	bcast_record(g, h);
+	relay_or_hold(g, m, h);
 	return 1;
 }
 

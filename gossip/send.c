@@ -106,6 +106,30 @@ uint32_t pick_targets(struct gossip *g, uint32_t *out, uint32_t k, uint32_t skip
 	return n;
 }
 
+static bool tier_unanswered(const struct gossip *g, const struct member *m)
+{
+	return !(m->flags & M_PROVEN) && g->pick_ok(g, m);
+}
+
+/*
+ * Up to k members passing ok: those that answered us first, the rest
+ * after. For what we hand on as a starting point (a JOIN_ACK's batch, a
+ * joiner's pull partners): amid a flood of identities that never answer,
+ * a joiner that starts from them learns nothing and tells nobody.
+ */
+uint32_t pick_answered_first(struct gossip *g, uint32_t *out, uint32_t k, uint32_t skip,
+			     bool (*ok)(const struct gossip *, const struct member *))
+{
+	uint32_t n;
+
+	g->pick_ok = ok;
+	n = members_pick(g, out, k, skip, tier_answered);
+	if (n < k)
+		n += members_pick(g, out + n, k - n, skip, tier_unanswered);
+	g->pick_ok = NULL;
+	return n;
+}
+
 bool member_addr_moved(const struct wire_record *a, const struct wire_record *b)
 {
 	if (a->gossip_port != b->gossip_port || a->n_endpoints != b->n_endpoints ||

@@ -207,6 +207,11 @@ static bool push_one(struct pusher *p, struct member *x)
 	/* A contested claim is not handed on: joiners learn the incumbent only. */
 	if (cost < 0 || x->pub.conflict || x == p->to)
 		return true;
+	/* Near the cap, what never answered us is not handed on either (merge.c). */
+	if (!(x->flags & M_PROVEN) && table_pressed(p->g)) {
+		p->g->stats.relays_held++;
+		return true;
+	}
 	need = cost + (failed ? MSG_RUMOR_COST : 0);
 	/* send_room: to an unproven address, what the request's size leaves. */
 	if (p->m.n_records == WIRE_MAX_RECORDS ||
@@ -427,7 +432,7 @@ static void pull_tick(struct gossip *g, uint64_t now)
 		if (x && member_probeable(g, x) && !listed(partners, n, member_slot(g, x)))
 			partners[n++] = member_slot(g, x);
 	}
-	k = members_pick(g, more, SYNC_JOIN_PARTNERS - n, 0, member_probeable);
+	k = pick_answered_first(g, more, SYNC_JOIN_PARTNERS - n, 0, member_probeable);
 	for (uint32_t i = 0; i < k && n < SYNC_JOIN_PARTNERS; i++)
 		if (!listed(partners, n, more[i]))
 			partners[n++] = more[i];

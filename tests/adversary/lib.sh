@@ -213,6 +213,37 @@ all_status() {  # all_status STATUS NAME VIEWER...
 	for v in "$@"; do [ "$(status_fast "$v" "$name")" = "$st" ] || return 1; done
 }
 
+# reached_ms LIMIT_S T0_MS STATUS NAME VIEWER...: the ms from T0 (Unix ms)
+# until the last viewer's agent put NAME in STATUS, or "timeout". The
+# instant is the agent's own (since_ms: when the change reached it), read
+# once every viewer shows STATUS in one pass; not when a poll happened to
+# see it: under a flood of thousands of members one `meshctl members`
+# takes up to a second, and polling three viewers in a row would add
+# seconds to the figure. A status lost and regained counts from the
+# later instant, so the figure is never too small.
+reached_ms() {
+	local limit=$1 t0=$2 st=$3 name=$4 v obj worst each; shift 4
+	while [ $(( $(now_ms) - t0 )) -lt $((limit * 1000)) ]; do
+		worst=$t0 each=
+		for v in "$@"; do
+			obj=$("$BIN/meshctl" --socket "$(sock_of "$v")" members --json 2>/dev/null |
+				grep -o "{\"name\":\"$name\"[^}]*}" | head -n 1) || true
+			[ "$(sed -n 's/.*"status":"\([a-z]*\)".*/\1/p' <<<"$obj")" = "$st" ] || { worst=; break; }
+			obj=$(sed -n 's/.*"since_ms":\([0-9]*\).*/\1/p' <<<"$obj")
+			[ -n "$obj" ] || { worst=; break; }
+			[ "$obj" -gt "$worst" ] && worst=$obj
+			each+=" node$v=$((obj - t0))"
+		done
+		if [ -n "$worst" ]; then
+			log "$name $st, ms after the start by each agent's clock:$each" >&2
+			echo $((worst - t0)); return 0
+		fi
+		sleep 0.1
+	done
+	echo timeout
+	return 1
+}
+
 within() {  # within SECONDS CMD...: poll CMD every 100 ms; print the ms it took or "timeout"
 	local limit=$1 t0; shift
 	t0=$(now_ms)

@@ -42,15 +42,17 @@ att 200 sybil --key "$E2E_DIR/net.key" --bind "$(under_of 200):0" --count 100000
 	--endpoint "$(under_of 201):51821" --prefix "$PREFIX" --outside 10.99.0.1/16 \
 	--node "$(gossip_of 1)" --node "$(gossip_of 2)" --node "$(gossip_of 3)" --node "$(gossip_of 4)"
 
+t_kill=$(now_ms)
 kill -9 "${MESHD_PID[4]}"; wait "${MESHD_PID[4]}" 2>/dev/null || true; unset 'MESHD_PID[4]'
 # Waits past each bar (30 s, 15 s) so a miss still gives its figure.
-detect_ms=$(within 30 all_status failed node4 1 2 3) || true
+detect_ms=$(reached_ms 30 "$t_kill" failed node4 1 2 3) || true
 if [ "$detect_ms" = timeout ] || [ "$detect_ms" -gt 10000 ]; then
 	adv_violation "a real kill -9 (node4) was not marked failed by nodes 1-3 within 10 s (took $detect_ms ms; node1: $(status_fast 1 node4), node2: $(status_fast 2 node4), node3: $(status_fast 3 node4))"
 fi
 e2e_node_ns 5
+t_start=$(now_ms)
 adv_start 5 --join "$(gossip_of 1)"
-join_ms=$(within 15 all_status alive node5 1 2 3) || true
+join_ms=$(reached_ms 15 "$t_start" alive node5 1 2 3) || true
 if [ "$join_ms" = timeout ] || [ "$join_ms" -gt 5000 ]; then
 	adv_violation "a real join (node5) did not reach nodes 1-3 within 5 s (took $join_ms ms; node1: $(status_fast 1 node5), node2: $(status_fast 2 node5), node3: $(status_fast 3 node5))"
 fi

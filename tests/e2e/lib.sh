@@ -48,7 +48,9 @@ e2e_node_ns() {  # e2e_node_ns N: namespace + veth on the bridge + wireguard-go
 	ip -n "$E2E_BR" link set "${E2E_PFX}b$n" master br0 up
 	mkdir -p "$E2E_DIR/n$n"
 	if [ "$BACKEND" = userspace ]; then
-		WG_PROCESS_FOREGROUND=1 ip netns exec "$ns" wireguard-go "$(if_of "$n")" \
+		# E2E_WG_LOG_LEVEL=verbose puts wireguard-go's handshakes in wgN.log.
+		LOG_LEVEL=${E2E_WG_LOG_LEVEL:-error} WG_PROCESS_FOREGROUND=1 \
+			ip netns exec "$ns" wireguard-go "$(if_of "$n")" \
 			>"$E2E_DIR/wg$n.log" 2>&1 &
 		WG_PID[$n]=$!
 		local i
@@ -125,6 +127,8 @@ e2e_cleanup() {
 			echo "----- $f (last 30 lines)"; tail -n 30 "$f"
 		done
 	fi
+	# E2E_KEEP=DIR keeps every log and figure of the run for a post-mortem.
+	if [ -n "${E2E_KEEP:-}" ]; then mkdir -p "$E2E_KEEP" && cp -a "$E2E_DIR"/. "$E2E_KEEP"/ 2>/dev/null || true; fi
 	rm -rf "$E2E_DIR"
 	return "$rc"
 }

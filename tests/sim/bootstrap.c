@@ -12,8 +12,8 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "cost.h"
 #include "sc_common.h"
 
 enum { BOOT_TIMEOUT_MS = 600000 };
@@ -48,14 +48,6 @@ static void boot_event(struct sim *s, struct node *n, enum gossip_event ev,
 		b->false_failures++;
 }
 
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -69,7 +61,7 @@ int run_bootstrap(const struct sc_opts *o, struct sc_result *r)
 	uint64_t *start = calloc(o->nodes, sizeof(*start));
 	struct wire_addr seed;
 	struct sim s;
-	double cpu0 = cpu_now();
+	double cpu0 = sim_cpu_now();
 	int ret = start ? sim_init(&s, o->nodes, o->seed, &o->cfg) : -ENOMEM;
 
 	if (ret) {
@@ -111,7 +103,7 @@ int run_bootstrap(const struct sc_opts *o, struct sc_result *r)
 		r->false_failures = b.false_failures;
 		engine_totals(&s, r);
 		/* Everything the engines did, identities and signing included. */
-		r->engine_cpu_s = cpu_now() - cpu0;
+		r->engine_cpu_s = sim_cpu_now() - cpu0;
 		for (uint32_t i = 0; i < s.n; i++)
 			r->verified_actual += gossip_stats(s.nodes[i].g)->verified;
 	}

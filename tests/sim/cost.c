@@ -16,7 +16,7 @@
 #include "proto/identity.h"
 #include "proto/record.h"
 
-static double cpu_now(void)
+double sim_cpu_now(void)
 {
 	struct timespec ts;
 
@@ -38,12 +38,12 @@ static int sys_cost(struct sim_cost *c, const uint8_t *buf, size_t len)
 		return -1;
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || getsockname(fd, (struct sockaddr *)&a, &al))
 		goto out;
-	t = cpu_now();
+	t = sim_cpu_now();
 	for (int i = 0; i < ROUNDS; i++)
 		if (sendto(fd, buf, len, 0, (struct sockaddr *)&a, sizeof(a)) != (ssize_t)len ||
 		    recv(fd, in, sizeof(in), 0) != (ssize_t)len)
 			goto out;
-	c->sys_op_us = (cpu_now() - t) / ROUNDS / 2 * 1e6;
+	c->sys_op_us = (sim_cpu_now() - t) / ROUNDS / 2 * 1e6;
 	ret = 0;
 out:
 	close(fd);
@@ -86,11 +86,11 @@ int sim_crypto_cost(struct sim_cost *c, size_t dgram_len)
 	identity_wipe(&idn);
 	if (ret)
 		return ret;
-	t = cpu_now();
+	t = sim_cpu_now();
 	for (int i = 0; i < VERIFIES; i++)
 		sink += record_verify(&r);
-	c->verify_us = (cpu_now() - t) / VERIFIES * 1e6;
-	t = cpu_now();
+	c->verify_us = (sim_cpu_now() - t) / VERIFIES * 1e6;
+	t = sim_cpu_now();
 	for (int i = 0; i < ENVELOPES; i++) {
 		int n = envelope_seal(sealed, sizeof(sealed), plain, dgram_len, key, nonce);
 
@@ -98,6 +98,6 @@ int sim_crypto_cost(struct sim_cost *c, size_t dgram_len)
 		nonce[0]++;
 	}
 	/* One seal + one open per datagram, so half of this per envelope op. */
-	c->env_op_us = (cpu_now() - t) / ENVELOPES / 2 * 1e6;
+	c->env_op_us = (sim_cpu_now() - t) / ENVELOPES / 2 * 1e6;
 	return sink ? -1 : sys_cost(c, sealed, dgram_len + WIRE_ENVELOPE_OVERHEAD);
 }

@@ -10,6 +10,9 @@ struct sim_cost {
 	double sys_op_us;         /* one sendto or recvfrom of it over loopback UDP */
 };
 
+/* This process's CPU time in seconds. */
+double sim_cpu_now(void);
+
 /* Time them on this machine (CPU time of this process). 0 or error. */
 int sim_crypto_cost(struct sim_cost *c, size_t dgram_len);
 
