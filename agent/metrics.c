@@ -220,8 +220,9 @@ void metrics_render(struct agent *a, struct evbuffer *b)
 	       "Members dropped from a full table to make room: they never answered us.");
 	evbuffer_add_printf(b, "meshd_members_evicted_total %" PRIu64 "\n", st->evicted_unproven);
 	family(b, "meshd_member_records_held_total", "counter",
-	       "Times a member record was not passed on (gossip, anti-entropy): the table is near "
-	       "--max-members and the member never answered us (relayed once it does).");
+	       "Times a member record was not passed on (gossip, anti-entropy): the table overflowed "
+	       "--max-members in the last 60 s and the member never answered us (relayed once it "
+	       "does).");
 	evbuffer_add_printf(b, "meshd_member_records_held_total %" PRIu64 "\n", st->relays_held);
 	family(b, "meshd_probe_rtt_seconds", "summary", "Round trip of direct probes (ping to ack).");
 	evbuffer_add_printf(b, "meshd_probe_rtt_seconds_sum %.6f\nmeshd_probe_rtt_seconds_count %"

@@ -327,7 +327,7 @@ struct gossip_stats {
 	uint64_t new_refused_rate;   /* the admission bucket was empty */
 	uint64_t new_skipped_verify; /* past the per-datagram verification cap */
 	uint64_t evicted_unproven;   /* dropped from a full table: never answered us (admit.c) */
-	uint64_t relays_held;        /* times a record was not passed on: table near full, never answered us */
+	uint64_t relays_held;        /* times a record was not passed on: table overflowed lately, never answered us */
 	/* D7/D8: replies and proofs (keep together, at the end) */
 	uint64_t replies_capped;     /* not sent: over the reply budget of their request */
 	uint64_t unproven_held;      /* not sent: not a PING, to an unproven member, unasked */

@@ -73,6 +73,7 @@ enum {
 	OBS_SLOTS = 8,                /* observers of our endpoint remembered (observe.c) */
 	OBS_TTL_MS = 60000,           /* an observation counts this long */
 	OBS_RESIGN_MS = 10000,        /* re-sign for an observed endpoint at most this often */
+	PRESSED_MS = 60000,           /* after the table last overflowed, only proven members are relayed */
 };
 
 /* A verified record and what is derived from it once. Immutable. */
@@ -286,6 +287,7 @@ struct gossip {
 	struct notice hello[NOTIFY_SLOTS];
 	uint32_t hello_pos, sweep_pos, swept_pos;
 	struct ack_wait *ack_wait;    /* ACK_WAIT_SLOTS, allocated on first use (ack_wait.c) */
+	uint64_t pressed_until;       /* table_pressed() until then */
 	uint32_t n_ack_wait;
 	struct sweep swept[SWEEP_SLOTS];
 	size_t budget;                          /* bytes left for the current input's replies */
@@ -427,10 +429,10 @@ int merge_record(struct gossip *g, const struct wire_record *r, const struct gre
 /* A member we know is not in the table yet; takes over the reference on h. */
 int merge_new(struct gossip *g, const struct grec *h, unsigned flags, bool failed, uint64_t now);
 void merge_unhold(struct gossip *g, struct member *m);
-/* Near --max-members: only what answered us is passed on (merge.c). */
+/* A new id met a full table lately: only what answered us is passed on (merge.c). */
 static inline bool table_pressed(const struct gossip *g)
 {
-	return g->n_members >= g->cfg.max_members - g->cfg.max_members / 16;
+	return g->pressed_until && g->now < g->pressed_until;
 }
 void mark_failed(struct gossip *g, struct member *m, const uint8_t origin[static WIRE_SHORT_ID_LEN],
 		 uint64_t now);

@@ -79,6 +79,8 @@ static bool may_enter(struct gossip *g, const struct wire_msg *msg, const struct
 		return false;
 	}
 	/* Full: a member that never answered us makes room (admit.c). */
+	if (g->n_members + *entering >= g->cfg.max_members)
+		g->pressed_until = g->now + PRESSED_MS;
 	while (g->n_members + *entering >= g->cfg.max_members) {
 		if (!admit_make_room(g, msg, from_answering_member(g, msg, from))) {
 			g->stats.new_refused_full++;
@@ -220,16 +222,18 @@ void mark_failed(struct gossip *g, struct member *m, const uint8_t origin[static
 }
 
 /*
- * A table near its cap relays only what it can vouch for. There, a record
- * of a member that never answered us is more likely a key holder's
- * made-up identity than not, and relaying it makes it news in every other
+ * A table that overflowed lately (a new id found it full, within the last
+ * PRESSED_MS) relays only what it can vouch for. There, a record of a
+ * member that never answered us is more likely a key holder's made-up
+ * identity than not, and relaying it makes it news in every other
  * table, where it takes an admission token and a slot from whatever real
  * member arrives next: under a flood the honest members passed Sybils
  * among themselves at their full admission budget long after the flood,
  * and a real joiner waited behind them. Held here, the record spreads the
  * moment its member answers us (member_mark_proven). Anti-entropy follows
- * the same rule (sync.c, push_one). Below the mark, records spread at once
- * as always: a mesh that is not near --max-members never holds anything.
+ * the same rule (sync.c, push_one). A mesh that fits its --max-members
+ * never overflows, so it never holds anything; a mesh that outgrew it is
+ * warned about it (member table full) and should raise it.
  */
 static void relay_or_hold(struct gossip *g, struct member *m, const struct grec *h)
 {
