@@ -48,6 +48,7 @@ enum {
 	NOTIFY_SLOTS = 8,             /* "you are dead to me" notices, rate-limited */
 	ACK_WAIT_SLOTS = 4,           /* JOIN_ACKs waiting for their joiner's WireGuard peer (ack_wait.c) */
 	ACK_WAIT_MS = 500,            /* ...at most this long */
+	ACK_QUIET_MS = 1000,          /* then the joiner starts the first handshake (ack_wait.c) */
 	/*
 	 * Signatures checked per datagram for ids we do not hold: a key
 	 * holder's 8 fresh records per datagram cost 2 checks, not 8; the
@@ -287,6 +288,8 @@ struct gossip {
 	struct notice hello[NOTIFY_SLOTS];
 	uint32_t hello_pos, sweep_pos, swept_pos;
 	struct ack_wait *ack_wait;    /* ACK_WAIT_SLOTS, allocated on first use (ack_wait.c) */
+	struct ack_quiet { uint8_t sid[WIRE_SHORT_ID_LEN]; uint64_t until; } ack_quiet[ACK_WAIT_SLOTS];
+	uint32_t ack_quiet_pos;
 	uint64_t pressed_until;       /* table_pressed() until then */
 	uint32_t n_ack_wait;
 	struct sweep swept[SWEEP_SLOTS];
@@ -475,7 +478,12 @@ void probe_hello(struct gossip *g, struct member *m, uint64_t now);
 /* Hole punching: PING m now (once per probe interval) so WireGuard has traffic for it. */
 bool probe_poke(struct gossip *g, struct member *m, uint64_t now);
 /* ack_wait.c: send ack to `to` once the joiner's WireGuard peer exists. */
-void ack_wait_put(struct gossip *g, const struct wire_msg *ack, const struct wire_addr *to);
+void ack_wait_put(struct gossip *g, const struct wire_msg *ack, const struct wire_addr *to,
+		  const uint8_t joiner[static WIRE_SHORT_ID_LEN]);
+/* A joiner we just answered, whose first tunnel handshake is its to start? */
+bool ack_quiet(const struct gossip *g, const struct member *m);
+/* m spoke to us through the tunnel: the handshake is done, the quiet ends. */
+void ack_heard(struct gossip *g, const struct member *m);
 void ack_wait_tick(struct gossip *g, uint64_t now);
 uint64_t ack_wait_next(const struct gossip *g);
 void ack_wait_free(struct gossip *g);

@@ -221,7 +221,7 @@ static void on_join(struct gossip *g, const struct wire_msg *m, const struct wir
 		size += cost;
 	}
 	if (first && g->cfg.via_overlay)
-		ack_wait_put(g, &ack, from);   /* after the joiner's WireGuard peer (ack_wait.c) */
+		ack_wait_put(g, &ack, from, m->record[0].id);   /* after its WireGuard peer (ack_wait.c) */
 	else
 		send_msg(g, from, &ack);
 }

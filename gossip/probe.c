@@ -377,7 +377,8 @@ static void probe_start(struct gossip *g, uint64_t now)
 	struct member *m = pick_target(g);
 	struct probe *p = &g->probe;
 
-	if (!m) {
+	/* A joiner we just answered starts the first handshake (ack_wait.c). */
+	if (!m || (g->cfg.via_overlay && ack_quiet(g, m))) {
 		p->active = false;
 		return;
 	}

@@ -165,6 +165,12 @@ void reply_begin(struct gossip *g, const struct member *sender, const struct wir
 	/* The request's own datagram overhead pays for one reply datagram's. */
 	g->budget = len + SEND_DGRAM_OVERHEAD;
 	g->hello_due = false;
+	if (sender && g->cfg.via_overlay) {
+		struct wire_addr a;
+
+		if (member_addr(g, sender, &a) && wire_addr_equal(&a, from))
+			ack_heard(g, sender);
+	}
 	if (sender && !g->budget_all && tunnel_hello(g, sender, from)) {
 		memcpy(g->hello_sid, sender->pub.rec->id, WIRE_SHORT_ID_LEN);
 		g->hello_due = true;   /* unbudgeted: an overlay address (budgeted()) */
@@ -250,6 +256,9 @@ int send_member(struct gossip *g, struct member *to, const struct wire_msg *m)
 
 	if (!member_addr(g, to, &a))
 		return -EHOSTUNREACH;
+	/* Tunnel mode: a joiner we just answered starts the first handshake (ack_wait.c). */
+	if (g->cfg.via_overlay && ack_quiet(g, to))
+		return -EAGAIN;
 	/*
 	 * Unasked traffic (gossip rounds, sync, NACKs) to an address that
 	 * never answered us could be aimed at anyone: only our probe's PING,

@@ -238,6 +238,44 @@ static void test_tunnel_ack_waits_for_the_peer(void **state)
 	tn_free(&net);
 }
 
+/* Counts what node 0 sends to node 1's overlay address. */
+static bool count_to_joiner(struct tnet *net, uint32_t from, uint32_t to, const uint8_t *buf,
+			    size_t len)
+{
+	uint64_t *n = net->ctx;
+
+	(void)buf;
+	(void)len;
+	if (from == 0 && to == 1)
+		(*n)++;
+	return false;
+}
+
+static void test_tunnel_joiner_starts_the_handshake(void **state)
+{
+	struct gossip_config c = tunnel_cfg();
+	uint64_t before, sent = 0;
+	struct tnet net;
+
+	(void)state;
+	tn_init(&net, 2, 1060, &c);
+	net.ctx = &sent;
+	join_delivered(&net);
+	gossip_tunnel_ready(net.node[0].g, net.now);
+	assert_int_equal(net.node[0].sent[WIRE_JOIN_ACK], 1);
+	/* The ACK was the last thing from node 0 until node 1 speaks in the tunnel. */
+	net.drop = count_to_joiner;
+	before = net.node[0].to_overlay;
+	gossip_tick(net.node[0].g, net.now + 300);
+	assert_int_equal(net.node[0].to_overlay, before);
+	/* node 1 talks (its pulls come from its overlay address): quiet over. */
+	tn_run(&net, 300);
+	assert_true(gossip_joined(net.node[1].g));
+	tn_run(&net, 2000);
+	assert_true(sent > 0);
+	tn_free(&net);
+}
+
 static void test_tunnel_ack_waits_no_longer_than_its_bound(void **state)
 {
 	struct gossip_config c = tunnel_cfg();
@@ -277,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_answering_member_is_relayed_when_pressed),
 		cmocka_unit_test(test_answering_member_makes_room_in_grace),
 		cmocka_unit_test(test_tunnel_ack_waits_for_the_peer),
+		cmocka_unit_test(test_tunnel_joiner_starts_the_handshake),
 		cmocka_unit_test(test_tunnel_ack_waits_no_longer_than_its_bound),
 		cmocka_unit_test(test_underlay_ack_does_not_wait),
 	};
