@@ -51,7 +51,7 @@ static void release(struct gossip *g, uint32_t i)
 
 bool ack_quiet(const struct gossip *g, const struct member *m)
 {
-	if (m->flags & M_PROVEN)
+	if (!g->cfg.via_overlay || (m->flags & M_PROVEN))
 		return false;
 	for (int i = 0; i < ACK_WAIT_SLOTS; i++)
 		if (g->now < g->ack_quiet[i].until &&

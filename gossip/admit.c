@@ -88,8 +88,8 @@ static bool in_message(const struct wire_msg *msg, const struct member *m)
 /*
  * The member a full table gives up: never answered us, longest waiting,
  * tombstones first. Only past its grace, unless the record comes from a
- * member that answered us (vouched): near the cap such a member passes on
- * only members that answered it (merge.c), so what it brings is worth
+ * member that answered us (vouched): after an overflow such a member passes
+ * on only members that answered it (merge.c), so what it brings is worth
  * more than an identity nobody has heard from yet. Without that, a
  * flood's identities, all in their grace, kept a real joiner out of every
  * table but its seed's for up to the whole grace.

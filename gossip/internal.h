@@ -435,7 +435,7 @@ void merge_unhold(struct gossip *g, struct member *m);
 /* A new id met a full table lately: only what answered us is passed on (merge.c). */
 static inline bool table_pressed(const struct gossip *g)
 {
-	return g->pressed_until && g->now < g->pressed_until;
+	return g->now < g->pressed_until;
 }
 void mark_failed(struct gossip *g, struct member *m, const uint8_t origin[static WIRE_SHORT_ID_LEN],
 		 uint64_t now);
@@ -541,6 +541,8 @@ uint32_t pick_targets(struct gossip *g, uint32_t *out, uint32_t k, uint32_t skip
 		      bool (*ok)(const struct gossip *, const struct member *));
 uint32_t pick_answered_first(struct gossip *g, uint32_t *out, uint32_t k, uint32_t skip,
 			     bool (*ok)(const struct gossip *, const struct member *));
+/* The datagram came from m's own gossip address (in tunnel mode: through its peer). */
+bool member_at_own_addr(const struct gossip *g, const struct member *m, const struct wire_addr *from);
 /* The address a member is reached at differs between these records (proof lost). */
 bool member_addr_moved(const struct wire_record *a, const struct wire_record *b);
 /*

@@ -60,10 +60,8 @@ static bool from_answering_member(const struct gossip *g, const struct wire_msg 
 				  const struct wire_addr *from)
 {
 	const struct member *s = member_find_short(g, msg->sender);
-	struct wire_addr a;
 
-	return from && s && !s->pub.self && (s->flags & M_PROVEN) && member_addr(g, s, &a) &&
-	       wire_addr_equal(&a, from);
+	return s && !s->pub.self && (s->flags & M_PROVEN) && member_at_own_addr(g, s, from);
 }
 
 /* A record for an id we do not hold: may it be checked and taken now? */

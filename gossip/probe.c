@@ -202,9 +202,8 @@ static void prove_from(struct gossip *g, const uint8_t sid[static WIRE_SHORT_ID_
 		       const struct wire_addr *from)
 {
 	struct member *m = member_find_short(g, sid);
-	struct wire_addr a;
 
-	if (m && member_addr(g, m, &a) && wire_addr_equal(&a, from))
+	if (m && member_at_own_addr(g, m, from))
 		member_mark_proven(g, m);
 }
 
@@ -378,7 +377,7 @@ static void probe_start(struct gossip *g, uint64_t now)
 	struct probe *p = &g->probe;
 
 	/* A joiner we just answered starts the first handshake (ack_wait.c). */
-	if (!m || (g->cfg.via_overlay && ack_quiet(g, m))) {
+	if (!m || ack_quiet(g, m)) {
 		p->active = false;
 		return;
 	}

@@ -130,6 +130,13 @@ uint32_t pick_answered_first(struct gossip *g, uint32_t *out, uint32_t k, uint32
 	return n;
 }
 
+bool member_at_own_addr(const struct gossip *g, const struct member *m, const struct wire_addr *from)
+{
+	struct wire_addr a;
+
+	return from && member_addr(g, m, &a) && wire_addr_equal(&a, from);
+}
+
 bool member_addr_moved(const struct wire_record *a, const struct wire_record *b)
 {
 	if (a->gossip_port != b->gossip_port || a->n_endpoints != b->n_endpoints ||
@@ -151,10 +158,8 @@ bool member_addr_moved(const struct wire_record *a, const struct wire_record *b)
 static bool tunnel_hello(const struct gossip *g, const struct member *sender,
 			 const struct wire_addr *from)
 {
-	struct wire_addr a;
-
 	return g->cfg.via_overlay && !g->joining && !(sender->flags & M_PROVEN) &&
-	       member_addr(g, sender, &a) && wire_addr_equal(&a, from);
+	       member_at_own_addr(g, sender, from);
 }
 
 void reply_begin(struct gossip *g, const struct member *sender, const struct wire_msg *m,
@@ -165,12 +170,8 @@ void reply_begin(struct gossip *g, const struct member *sender, const struct wir
 	/* The request's own datagram overhead pays for one reply datagram's. */
 	g->budget = len + SEND_DGRAM_OVERHEAD;
 	g->hello_due = false;
-	if (sender && g->cfg.via_overlay) {
-		struct wire_addr a;
-
-		if (member_addr(g, sender, &a) && wire_addr_equal(&a, from))
-			ack_heard(g, sender);
-	}
+	if (sender && member_at_own_addr(g, sender, from))
+		ack_heard(g, sender);
 	if (sender && !g->budget_all && tunnel_hello(g, sender, from)) {
 		memcpy(g->hello_sid, sender->pub.rec->id, WIRE_SHORT_ID_LEN);
 		g->hello_due = true;   /* unbudgeted: an overlay address (budgeted()) */
@@ -257,7 +258,7 @@ int send_member(struct gossip *g, struct member *to, const struct wire_msg *m)
 	if (!member_addr(g, to, &a))
 		return -EHOSTUNREACH;
 	/* Tunnel mode: a joiner we just answered starts the first handshake (ack_wait.c). */
-	if (g->cfg.via_overlay && ack_quiet(g, to))
+	if (ack_quiet(g, to))
 		return -EAGAIN;
 	/*
 	 * Unasked traffic (gossip rounds, sync, NACKs) to an address that

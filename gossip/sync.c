@@ -207,7 +207,7 @@ static bool push_one(struct pusher *p, struct member *x)
 	/* A contested claim is not handed on: joiners learn the incumbent only. */
 	if (cost < 0 || x->pub.conflict || x == p->to)
 		return true;
-	/* Near the cap, what never answered us is not handed on either (merge.c). */
+	/* After an overflow, what never answered us is not handed on either (merge.c). */
 	if (!(x->flags & M_PROVEN) && table_pressed(p->g)) {
 		p->g->stats.relays_held++;
 		return true;
