@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "config.h"
+#include "crash_trace.h"
 #include "log.h"
 
 int main(int argc, char **argv)
@@ -19,6 +20,7 @@ int main(int argc, char **argv)
 	int r;
 
 	log_init("meshd", LOG_LVL_INFO, false);
+	crash_trace_install();
 	r = config_load(&cfg, argc, argv, err, sizeof(err));
 	if (r == 1) {
 		config_free(&cfg);
