@@ -14,6 +14,7 @@
 
 #include "crash_trace.h"
 
+#if !defined(__SANITIZE_ADDRESS__)
 enum { TRACE_DEPTH = 48, ALT_STACK = 64 * 1024 };
 
 static void put(const char *s)
@@ -77,6 +78,7 @@ static void on_fatal(int sig, siginfo_t *si, void *uctx)
 	/* SA_RESETHAND put the default action back: die of it, core and all. */
 	raise(sig);
 }
+#endif
 
 void crash_trace_install(void)
 {

@@ -95,8 +95,10 @@ static void finish(struct meshd_config *cfg)
 
 	err[0] = '\0';
 	if (config_finish(cfg, err, sizeof(err)) == 0) {
-		FUZZ_CHECK(cfg->network_key && cfg->state_dir && cfg->socket && cfg->prefix &&
-			   cfg->name);
+		/* The key may come from an invite (or the state dir, read at start). */
+		FUZZ_CHECK((cfg->network_key || cfg->invite || cfg->invite_file ||
+			    config_state_has_netkey(cfg)) &&
+			   cfg->state_dir && cfg->socket && cfg->prefix && cfg->name);
 		FUZZ_CHECK(cfg->listen_port != cfg->gossip_port ||
 			   cfg->backend == CONFIG_BACKEND_NONE);
 	} else {
