@@ -103,6 +103,7 @@ set -e
 cat > "$DIR/hook.sh" <<HOOK
 #!/bin/sh
 echo "\$MESHD_EVENT \$MESHD_NAME \$MESHD_STATUS \$MESHD_ENDPOINT \$MESHD_PUBLIC_KEY" >> "$DIR/hook.out"
+nice > "$DIR/hook.nice"
 HOOK
 chmod 755 "$DIR/hook.sh"
 start 1 --metrics "$NET.1:$MPORT" --event-hook "$DIR/hook.sh"
@@ -193,6 +194,11 @@ wait_until 10 "hook ran for the failure" grep -q '^failed node3 failed ' "$DIR/h
 grep -q '^left node2 left ' "$DIR/hook.out" || die "hook did not see node 2 leave"
 grep -q '^alive node3 alive ' "$DIR/hook.out" || die "hook did not see node 3 come back"
 grep -q '^join node2 alive 127\.' "$DIR/hook.out" || die "hook did not see node 2 join"
+# Hooks run 10 nice levels below the agent (capped at 19): a burst of them
+# must not starve its probes.
+want_nice=$(( $(nice) + 10 )); [ "$want_nice" -le 19 ] || want_nice=19
+[ "$(cat "$DIR/hook.nice")" = "$want_nice" ] ||
+	die "hook ran at nice $(cat "$DIR/hook.nice"), want $want_nice"
 
 # --- SIGTERM: clean exit, state saved
 kill -TERM "${PID[1]}"
