@@ -24,35 +24,56 @@
 
 #include "internal.h"
 
-static void join_send(struct gossip *g, uint64_t now)
+/*
+ * One JOIN (padded: its answer may be no larger) with nonce to each seed.
+ * Our record is re-signed when its version went out in a JOIN longer ago
+ * than a seed takes a JOIN at that version for a retry, or the seed would
+ * refuse it as a replay.
+ */
+static void send_joins(struct gossip *g, const struct wire_addr *seeds, size_t n, uint32_t nonce,
+		       uint64_t now)
 {
 	struct wire_msg m;
-	uint64_t cap = g->cfg.join_retry_ms * 32;
 
 	if (now >= g->join_signed_at + JOIN_RESIGN_MS &&
 	    self_sign(g, g->tmpl.version + 1, now) == 0)
 		g->join_signed_at = now;
 	msg_init(&m, WIRE_JOIN, g->idn.id);
-	m.seq = g->join_nonce;
+	m.seq = nonce;
 	m.n_records = 1;
 	m.record[0] = *member_self(g)->pub.rec;
 	if (msg_pad_to(&m, WIRE_MAX_PLAINTEXT) < 0)
 		m.pad = 0;
-	for (uint32_t i = 0; i < g->n_seeds; i++)
-		send_msg(g, &g->seeds[i], &m);
+	for (size_t i = 0; i < n; i++)
+		send_msg(g, &seeds[i], &m);
+}
+
+static void join_send(struct gossip *g, uint64_t now)
+{
+	uint64_t cap = g->cfg.join_retry_ms * 32;
+
+	send_joins(g, g->seeds, g->n_seeds, g->join_nonce, now);
 	g->next_join = now + g->join_backoff;
 	g->join_backoff = g->join_backoff * 2 < cap ? g->join_backoff * 2 : cap;
 }
 
-int gossip_join(struct gossip *g, const struct wire_addr *seeds, size_t n, uint64_t now_ms)
+/* The seed list a caller gives: some, none empty; more than we keep are cut. */
+static int seeds_check(const struct gossip *g, const struct wire_addr *seeds, size_t *n)
 {
-	if (!n || g->left)
+	if (!*n || g->left)
 		return -EINVAL;
-	if (n > GOSSIP_MAX_SEEDS)
-		n = GOSSIP_MAX_SEEDS;
-	for (size_t i = 0; i < n; i++)
+	if (*n > GOSSIP_MAX_SEEDS)
+		*n = GOSSIP_MAX_SEEDS;
+	for (size_t i = 0; i < *n; i++)
 		if (!wire_family_len(seeds[i].family) || !seeds[i].port)
 			return -EINVAL;
+	return 0;
+}
+
+int gossip_join(struct gossip *g, const struct wire_addr *seeds, size_t n, uint64_t now_ms)
+{
+	if (seeds_check(g, seeds, &n))
+		return -EINVAL;
 	memcpy(g->seeds, seeds, n * sizeof(*seeds));
 	g->n_seeds = (uint32_t)n;
 	g->joining = true;
@@ -70,39 +91,20 @@ int gossip_join(struct gossip *g, const struct wire_addr *seeds, size_t n, uint6
  * A rejoin round (issue 12): while still joining, the same as
  * gossip_join. Otherwise (joined, or never joining: alone), one JOIN to each address without leaving the joined state:
  * probing and anti-entropy go on, and a JOIN_ACK echoing this round's
- * nonce brings a full pull from its sender. Our record is re-signed when
- * its version went out in a JOIN longer ago than a seed takes a JOIN at
- * that version for a retry, or the seed would refuse it as a replay.
+ * nonce brings a full pull from its sender.
  */
 int gossip_rejoin(struct gossip *g, const struct wire_addr *seeds, size_t n, uint64_t now_ms)
 {
-	struct wire_msg m;
-
 	if (g->joining)
 		return gossip_join(g, seeds, n, now_ms);
-	if (!n || g->left)
+	if (seeds_check(g, seeds, &n))
 		return -EINVAL;
-	if (n > GOSSIP_MAX_SEEDS)
-		n = GOSSIP_MAX_SEEDS;
-	for (size_t i = 0; i < n; i++)
-		if (!wire_family_len(seeds[i].family) || !seeds[i].port)
-			return -EINVAL;
 	g->now = now_ms > g->now ? now_ms : g->now;
-	if (now_ms >= g->join_signed_at + JOIN_RESIGN_MS &&
-	    self_sign(g, g->tmpl.version + 1, now_ms) == 0)
-		g->join_signed_at = now_ms;
 	do
 		g->rejoin_nonce = (uint32_t)gossip_rand(g);
 	while (!g->rejoin_nonce || g->rejoin_nonce == g->join_nonce);
 	g->rejoin_nonce_at = now_ms;
-	msg_init(&m, WIRE_JOIN, g->idn.id);
-	m.seq = g->rejoin_nonce;
-	m.n_records = 1;
-	m.record[0] = *member_self(g)->pub.rec;
-	if (msg_pad_to(&m, WIRE_MAX_PLAINTEXT) < 0)
-		m.pad = 0;
-	for (size_t i = 0; i < n; i++)
-		send_msg(g, &seeds[i], &m);
+	send_joins(g, seeds, n, g->rejoin_nonce, now_ms);
 	g->stats.rejoin_rounds++;
 	return 0;
 }
