@@ -257,6 +257,37 @@ check_deployed
 pings_all && [ "$failures" = "$f0" ] &&
 	pass "meshd@wg0 active, kernel WireGuard peers present, every pair pings"
 
+# --- names (libnss_meshd from the .deb) -----------------------------------------
+# Every machine resolves every member's name to its overlay address through
+# glibc (getent: the NSS path every program takes); then 1,000 lookups in
+# one process on node 1, timed one by one (median, p99): the lookup, not
+# a process start per lookup.
+f0=$failures
+for i in $all; do
+	for j in $all; do
+		got=$(vssh "$i" "getent hosts node$j.mesh" | awk '{print $1}' | head -n 1)
+		[ "$got" = "${ov[$j]}" ] || fail "node$i: getent hosts node$j.mesh gave '${got}', want ${ov[$j]}"
+	done
+done
+[ "$failures" = "$f0" ] && pass "names: getent hosts answers every member on every machine"
+lookup=$(vssh 1 "python3 -c '
+import socket, statistics, time
+names = [\"node%d.mesh\" % j for j in range(1, $N + 1)]
+t = []
+for k in range(1000):
+    a = time.perf_counter()
+    socket.gethostbyname(names[k % len(names)])
+    t.append((time.perf_counter() - a) * 1e6)
+t.sort()
+print(\"%.0f %.0f\" % (statistics.median(t), t[989]))
+'") || fail "names: the 1,000 timed lookups failed on node1"
+read -r lookup_med_us lookup_p99_us <<<"${lookup:-- -}"
+result names_lookup_median_us "$lookup_med_us"
+result names_lookup_p99_us "$lookup_p99_us"
+[ "$lookup_med_us" != - ] && [ "$lookup_med_us" -lt 1000 ] &&
+	pass "names: median lookup ${lookup_med_us} us < 1 ms (1,000 lookups on node1; p99 ${lookup_p99_us} us)" ||
+	fail "names: median lookup ${lookup_med_us} us, want < 1000"
+
 # --- day two -------------------------------------------------------------------
 # The role is idempotent.
 changed2=$(play ansible2.log "$deb1") || die "ansible-playbook (second run) failed"
